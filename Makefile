@@ -15,7 +15,7 @@ WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
 DEFS      = -D_GNU_SOURCE
 INCLUDES  = -Isrc -Icgi -I/usr/include/ClearSilver
 ALL_CFLAGS  = $(WARN) $(DEFS) $(OPT) $(SAN) $(INCLUDES) $(CFLAGS) -MMD -MP
-LIBS      = -lfcgi -lneo_cs -lneo_utl -lssl -lcrypto -lsqlite3 -lz -lpthread -lm
+LIBS      = -lfcgi -lneo_cgi -lneo_cs -lneo_utl -lssl -lcrypto -lsqlite3 -lz -lpthread -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRC  := $(wildcard src/*/*.c)

@@ -1,0 +1,40 @@
+/* app: what a page handler is given. A worker thread owns one `struct worker` (its own SQLite connection
+ * and template cache); each request gets a `struct page` tying the worker, the request, the response and
+ * the logged-in user together. Handlers read req, fill res, and use only the worker's resources. */
+#ifndef CGI_APP_H
+#define CGI_APP_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/config.h"
+#include "db/users.h"
+#include "web/request.h"
+#include "web/render.h"
+
+struct worker {
+	const struct config *cfg;      /* shared, read-only */
+	sqlite3 *db;                   /* this thread's connection */
+	struct renderer *renderer;     /* this thread's template cache */
+};
+
+struct page {
+	struct worker *w;
+	struct request *req;
+	struct response *res;
+	int64_t now;                   /* seconds since the epoch, fixed for the request */
+	bool logged_in;
+	struct user user;
+	unsigned char session_hash[32];
+	char csrf[65];                 /* token every form of this response must carry */
+	const char *lang;              /* "en" / "es" */
+};
+
+typedef void (*page_handler)(struct page *p);
+
+/* Shows the error page with status and a message key under Lang.error. */
+void page_error(struct page *p, int status, const char *message_key);
+/* Copies a validated/failed form into the template data as Form.<def name>.<field>.value / .error. */
+void page_form_to_hdf(struct page *p, const struct form_result *form);
+
+#endif

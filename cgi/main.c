@@ -1,0 +1,123 @@
+/* main: the one binary, `centralita SUBCOMMAND [-c CONF] ...`. Loads the configuration, then hands over. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/config.h"
+#include "cmd_users.h"
+#include "routes.h"
+#include "serve.h"
+
+#define DEFAULT_CONF "/etc/centralita/centralita.conf"
+
+static int cmd_serve(const struct config *cfg, int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "--help") == 0) {
+		printf("usage: centralita [-c CONF] serve\n"
+		       "Runs the FastCGI daemon on [web] socket until SIGTERM or SIGINT.\n");
+		return 0;
+	}
+	return serve_main(cfg);
+}
+
+static int cmd_routes(const struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	if (argc >= 1 && strcmp(argv[0], "--help") == 0) {
+		printf("usage: centralita routes\nPrints the route table: method, path, least role, csrf.\n");
+		return 0;
+	}
+	for (size_t i = 0; i < route_count; i++)
+		printf("%s %s %s %s\n", routes[i].method, routes[i].pattern,
+		       routes[i].role == ROLE_NONE ? "public" : user_role_name(routes[i].role),
+		       routes[i].csrf ? "csrf" : "-");
+	return 0;
+}
+
+static int cmd_checkconfig(const struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	(void)argc;
+	(void)argv;
+	printf("configuration OK\n");
+	return 0;
+}
+
+struct command {
+	const char *name;
+	int (*run)(const struct config *cfg, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, "run the FastCGI daemon" },
+	{ "adduser", cmd_adduser, "NAME --role owner|integrator: create a user (password on stdin)" },
+	{ "passwd", cmd_passwd, "NAME: set a user's password (from stdin)" },
+	{ "migrate", cmd_migrate, "bring the database schema up to date" },
+	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user" },
+	{ "routes", cmd_routes, "print the route table" },
+	{ "check-config", cmd_checkconfig, "load the configuration and report errors" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: centralita [-c CONF] COMMAND [ARGS]   (default CONF: %s)\n\ncommands:\n", DEFAULT_CONF);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`centralita COMMAND --help` describes each.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = getenv("CENTRALITA_CONF") ? getenv("CENTRALITA_CONF") : DEFAULT_CONF;
+	const char *name = NULL;
+	char **rest = NULL;
+	int rest_count = 0;
+	/* -c may come before or after the command name. */
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	if (!args)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "centralita: -c needs a file name\n");
+				free(args);
+				return 2;
+			}
+			conf = argv[++i];
+		} else if (!name && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
+			usage(stdout);
+			free(args);
+			return 0;
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			args[rest_count++] = argv[i];
+		}
+	}
+	rest = args;
+	const struct command *cmd = NULL;
+	for (size_t i = 0; name && i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		if (name)
+			fprintf(stderr, "centralita: unknown command '%s'\n", name);
+		usage(stderr);
+		free(args);
+		return 2;
+	}
+	bool wants_help = rest_count > 0 && strcmp(rest[0], "--help") == 0;
+	struct config cfg;
+	config_defaults(&cfg);
+	char err[1024];
+	if (!wants_help && config_load(&cfg, conf, err, sizeof err) != 0) {
+		fprintf(stderr, "centralita: %s\n", err);
+		free(args);
+		return 1;
+	}
+	int status = cmd->run(&cfg, rest_count, rest);
+	free(args);
+	return status;
+}

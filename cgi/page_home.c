@@ -1,0 +1,14 @@
+/* page_home: the landing page after login: who you are and where things stand. */
+#include "db/db.h"
+#include "routes.h"
+
+void page_home(struct page *p)
+{
+	const struct config *cfg = p->w->cfg;
+	response_set_int(p->res, "Home.Users", users_count(p->w->db));
+	response_set_int(p->res, "Home.SchemaVersion", db_schema_version(p->w->db));
+	response_setf(p->res, "Home.Pbx.Address", "%s:%d", cfg->ami_host, cfg->ami_port);
+	response_set(p->res, "Home.Pbx.Tls", cfg->ami_tls ? "1" : "0");
+	response_set(p->res, "Home.Pbx.Driver", cfg->asterisk_driver);
+	p->res->template = "home.cs";
+}

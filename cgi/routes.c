@@ -1,0 +1,70 @@
+/* routes: every URL Centralita answers. Adding a page = one line here + one page_<name>.c.
+ * Tests read this table (via `centralita routes`) so every new route is covered automatically by the
+ * anonymous-redirect, CSRF and role checks. */
+#include "routes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct route routes[] = {
+	/* method  path                       handler                     least role        csrf */
+	{ "GET",  "/",                        page_home,                  ROLE_OWNER,       false },
+	{ "GET",  "/login",                   page_login_form,            ROLE_NONE,        false },
+	{ "POST", "/login",                   page_login_submit,          ROLE_NONE,        true },
+	{ "POST", "/logout",                  page_logout,                ROLE_OWNER,       true },
+	{ "POST", "/language",                page_language,              ROLE_OWNER,       true },
+	{ "GET",  "/users",                   page_users_list,            ROLE_INTEGRATOR,  false },
+	{ "POST", "/users",                   page_users_create,          ROLE_INTEGRATOR,  true },
+	{ "POST", "/users/:id/disable",       page_users_disable,         ROLE_INTEGRATOR,  true },
+	{ "POST", "/users/:id/enable",        page_users_enable,          ROLE_INTEGRATOR,  true },
+	{ "POST", "/users/:id/password",      page_users_reset_password,  ROLE_INTEGRATOR,  true },
+};
+const size_t route_count = sizeof routes / sizeof *routes;
+
+/* Matches one path against a pattern; ":id" takes 1-18 digits without a leading zero. */
+static bool match(const char *pattern, const char *path, int64_t *id)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, ":id", 3) == 0 && (pattern[3] == '/' || pattern[3] == '\0')) {
+			size_t n = strspn(path, "0123456789");
+			if (n == 0 || n > 18 || path[0] == '0' || (path[n] != '/' && path[n] != '\0'))
+				return false;
+			*id = strtoll(path, NULL, 10);
+			path += n;
+			pattern += 3;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+enum route_lookup route_find(const char *method, const char *path, const struct route **found, int64_t *id,
+			     char *allow, size_t allow_len)
+{
+	bool path_known = false;
+	if (allow_len)
+		allow[0] = '\0';
+	*id = 0;
+	for (size_t i = 0; i < route_count; i++) {
+		int64_t candidate = 0;
+		if (!match(routes[i].pattern, path, &candidate))
+			continue;
+		if (strcmp(routes[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+			*found = &routes[i];
+			*id = candidate;
+			return ROUTE_FOUND;
+		}
+		if (allow_len) {
+			size_t n = strlen(allow);
+			snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", routes[i].method);
+		}
+		path_known = true;
+	}
+	return path_known ? ROUTE_WRONG_METHOD : ROUTE_NOT_FOUND;
+}

@@ -1,0 +1,208 @@
+/* serve: libfcgi multi-threaded responder. Each worker owns an SQLite connection and a template cache;
+ * the main thread only waits for a signal, then closes the listening socket so accept() returns and
+ * workers finish the request they hold before exiting. */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "db/db.h"
+#include "dispatch.h"
+#include "util/log.h"
+
+struct worker_thread {
+	pthread_t tid;
+	int listen_fd;
+	struct worker w;
+};
+
+static const char *param(FCGX_Request *r, const char *name)
+{
+	return FCGX_GetParam(name, r->envp);
+}
+
+/* Reads the body up to max bytes. Returns 0, or 413 when it is larger (the rest is drained so the
+ * connection stays usable), or 400 on a short read. */
+static int read_body(FCGX_Request *r, struct request *req, long max)
+{
+	if (req->content_length <= 0)
+		return 0;
+	char chunk[8192];
+	long left = req->content_length;
+	bool too_big = left > max;
+	while (left > 0) {
+		int want = left > (long)sizeof chunk ? (int)sizeof chunk : (int)left;
+		int got = FCGX_GetStr(chunk, want, r->in);
+		if (got <= 0)
+			return too_big ? 413 : 400;
+		if (!too_big)
+			buf_append(&req->body, chunk, (size_t)got);
+		left -= got;
+	}
+	return too_big ? 413 : 0;
+}
+
+static void write_response(FCGX_Request *r, const struct response *res)
+{
+	FCGX_FPrintF(r->out, "Status: %d %s\r\nContent-Type: %s\r\n", res->status, http_status_text(res->status),
+		     res->content_type ? res->content_type : "text/plain; charset=utf-8");
+	FCGX_PutStr(buf_cstr(&res->headers), (int)res->headers.len, r->out);
+	FCGX_PutStr("\r\n", 2, r->out);
+	FCGX_PutStr(buf_cstr(&res->body), (int)res->body.len, r->out);
+}
+
+static void handle(struct worker *w, FCGX_Request *r)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	struct request req;
+	struct response res;
+	request_init(&req);
+	response_init(&res);
+
+	const char *uri = param(r, "DOCUMENT_URI");
+	req.method = param(r, "REQUEST_METHOD") ? param(r, "REQUEST_METHOD") : "GET";
+	req.path = uri ? uri : "/";
+	req.query = param(r, "QUERY_STRING") ? param(r, "QUERY_STRING") : "";
+	req.content_type = param(r, "CONTENT_TYPE");
+	req.cookie_header = param(r, "HTTP_COOKIE");
+	req.remote_addr = param(r, "REMOTE_ADDR") ? param(r, "REMOTE_ADDR") : "unknown";
+	req.accept_language = param(r, "HTTP_ACCEPT_LANGUAGE");
+	const char *https = param(r, "HTTPS");
+	req.https = https && strcmp(https, "on") == 0;
+	const char *cl = param(r, "CONTENT_LENGTH");
+	req.content_length = cl && *cl ? strtol(cl, NULL, 10) : 0;
+
+	int body_status = read_body(r, &req, w->cfg->web_max_body);
+	if (body_status == 413)
+		response_text(&res, 413, "Request body too large.\n");
+	else if (body_status)
+		response_text(&res, 400, "Incomplete request body.\n");
+	else
+		dispatch(w, &req, &res);
+	if (body_status)
+		buf_puts(&res.headers, "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n");
+	write_response(r, &res);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	/* The path is logged as received: strip control characters so a request cannot forge log lines. */
+	char path[256];
+	size_t n = 0;
+	for (const char *s = req.path; *s && n + 1 < sizeof path; s++)
+		path[n++] = (unsigned char)*s < 0x20 || *s == 0x7F ? '?' : *s;
+	path[n] = '\0';
+	fprintf(stderr, "%s %s %d %ldus\n", req.method, path, res.status, us);
+
+	response_free(&res);
+	request_free(&req);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker_thread *t = arg;
+	FCGX_Request r;
+	if (FCGX_InitRequest(&r, t->listen_fd, 0) != 0) {
+		log_err("FCGX_InitRequest failed");
+		return NULL;
+	}
+	while (FCGX_Accept_r(&r) >= 0) {
+		handle(&t->w, &r);
+		FCGX_Finish_r(&r);
+	}
+	FCGX_Free(&r, 1);
+	return NULL;
+}
+
+int serve_main(const struct config *cfg)
+{
+	char err[512];
+	sqlite3 *db = db_open(cfg->db_path, err, sizeof err);
+	if (!db || db_migrate(db, err, sizeof err) != 0) {
+		log_err("database: %s", err);
+		if (db)
+			sqlite3_close(db);
+		return 1;
+	}
+	sqlite3_close(db);
+
+	render_global_init();
+	if (FCGX_Init() != 0) {
+		log_err("FCGX_Init failed");
+		return 1;
+	}
+	int listen_fd = FCGX_OpenSocket(cfg->web_socket, 128);
+	if (listen_fd < 0) {
+		log_err("cannot listen on %s: %s", cfg->web_socket, strerror(errno));
+		return 1;
+	}
+	if (chmod(cfg->web_socket, (mode_t)cfg->web_socket_mode) != 0) {
+		log_err("chmod %s: %s", cfg->web_socket, strerror(errno));
+		return 1;
+	}
+
+	/* Block the stop signals in every thread; the main thread collects them with sigwait. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int n = cfg->web_threads;
+	struct worker_thread *threads = calloc((size_t)n, sizeof *threads);
+	if (!threads)
+		abort();
+	int started = 0;
+	for (int i = 0; i < n; i++) {
+		struct worker_thread *t = &threads[i];
+		t->listen_fd = listen_fd;
+		t->w.cfg = cfg;
+		t->w.db = db_open(cfg->db_path, err, sizeof err);
+		t->w.renderer = t->w.db ? renderer_new(cfg->web_templates, err, sizeof err) : NULL;
+		if (!t->w.db || !t->w.renderer) {
+			log_err("worker %d: %s", i, err);
+			break;
+		}
+		if (pthread_create(&t->tid, NULL, worker_main, t) != 0) {
+			log_err("worker %d: cannot start thread", i);
+			break;
+		}
+		started++;
+	}
+	int status = 0;
+	if (started == n) {
+		log_info("serving on %s with %d workers", cfg->web_socket, n);
+		int sig = 0;
+		sigwait(&stop, &sig);
+		log_info("signal %d: finishing in-flight requests", sig);
+	} else {
+		status = 1;
+	}
+	FCGX_ShutdownPending();
+	/* accept() in the workers fails once the socket is shut down; a worker inside a request finishes it. */
+	shutdown(listen_fd, SHUT_RDWR);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i].tid, NULL);
+	close(listen_fd);
+	unlink(cfg->web_socket);
+	for (int i = 0; i < n; i++) {
+		renderer_free(threads[i].w.renderer);
+		if (threads[i].w.db)
+			sqlite3_close(threads[i].w.db);
+	}
+	free(threads);
+	log_info("stopped");
+	return status;
+}

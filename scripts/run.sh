@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make run: start the FastCGI daemon and an nginx in front of it, in the foreground; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+port=${1:-8080}
+conf=${2:-}
+var=$root/var
+
+mkdir -p "$var/run" "$var/log" "$var/provisioning" "$var/nginx"
+chmod 755 "$var" "$var/run"
+if [ -z "$conf" ]; then
+  conf=$var/centralita.conf
+  if [ ! -f "$conf" ]; then
+    sed -e "s|@VAR@|$var|g" -e "s|@ROOT@|$root|g" etc/centralita.dev.conf.in > "$conf"
+    echo "wrote $conf"
+  fi
+fi
+
+bin=$root/build/centralita
+"$bin" -c "$conf" check-config >/dev/null
+# The socket path nginx must use: [web] socket from the configuration.
+socket=$(awk -F= '/^\[/{s=$0} s=="[web]" && $1~/^[ \t]*socket[ \t]*$/{v=$2; sub(/;.*/,"",v); gsub(/[ \t]/,"",v); print v}' "$conf" | tail -1)
+[ -n "$socket" ] || socket=/run/centralita/centralita.sock
+case $socket in /*) ;; *) socket=$root/$socket ;; esac
+mkdir -p "$(dirname "$socket")"
+
+"$bin" -c "$conf" migrate >/dev/null
+"$bin" -c "$conf" firstuser
+
+scripts/nginx-conf.sh "$port" "$socket" "$root/static" "$var/nginx" > "$var/nginx/nginx.conf"
+
+"$bin" -c "$conf" serve 2> >(tee -a "$var/log/centralita.log" >&2) &
+daemon=$!
+for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
+nginx -p "$var/nginx" -c nginx.conf -e "$var/nginx/logs/error.log" &
+web=$!
+
+stop() {
+  trap - INT TERM
+  kill -QUIT "$web" 2>/dev/null || true
+  kill -TERM "$daemon" 2>/dev/null || true
+  wait "$web" "$daemon" 2>/dev/null || true
+  echo "stopped"
+  exit 0
+}
+trap stop INT TERM
+sleep 0.3
+if ! kill -0 "$web" 2>/dev/null || ! kill -0 "$daemon" 2>/dev/null; then
+  echo "start-up failed; see $var/log/centralita.log and $var/nginx/logs/error.log" >&2
+  stop
+fi
+echo "Centralita is running: http://127.0.0.1:$port/   (Ctrl-C stops it)"
+wait -n "$web" "$daemon" || true
+stop

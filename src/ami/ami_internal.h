@@ -1,0 +1,61 @@
+/* ami_internal: declarations shared by the src/ami files and not part of the public API (one connection, TLS
+ * context, allocation and error helpers). */
+#ifndef AMI_AMI_INTERNAL_H
+#define AMI_AMI_INTERNAL_H
+
+#include "ami/ami.h"
+
+#include <openssl/ssl.h>
+#include <stdarg.h>
+
+/* Allocation failure aborts, like util/buf. */
+void *ami_xmalloc(size_t n);
+void *ami_xrealloc(void *p, size_t n);
+char *ami_xstrdup(const char *s);
+char *ami_xstrndup(const char *s, size_t n);
+/* snprintf into err when err is not NULL. */
+void ami_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sets r->status and r->message; returns the status. */
+enum ami_status ami_result_set(struct ami_result *r, enum ami_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Appends a header without validation (parser and deep copies only). Takes ownership of key and value. */
+void ami_msg_push(struct ami_msg *m, char *key, char *value);
+
+/* "AA:BB:..." (hex, colons and spaces optional) -> 32 bytes. Returns 0 or -1. */
+int ami_parse_fingerprint(const char *text, unsigned char out[32]);
+/* 32 bytes -> "AA:BB:..." (95 characters + NUL). */
+void ami_format_fingerprint(const unsigned char fp[32], char out[96]);
+
+/* Monotonic clock in milliseconds. */
+long long ami_now_ms(void);
+/* Next reconnect delay: initial * 2^(failures-1), capped at max. */
+int ami_backoff_ms(const struct ami_options *o, int failures);
+
+/* TLS client context for o (verification mode, CA file, TLS >= 1.2). NULL with err on failure; also NULL
+ * without error when o->tls is false. */
+SSL_CTX *ami_tls_ctx_new(const struct ami_options *o, char *err, size_t errlen);
+
+struct ami_conn;
+
+/* Connects (TCP, then TLS with ctx when o->tls), checks the banner and logs in with "Events: events".
+ * wake_fd (or -1): when it becomes readable every wait is abandoned (used to stop the event thread).
+ * Returns the connection, or NULL with a human message in err (nothing of any request was written). */
+struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const char *events, int wake_fd,
+                               char *err, size_t errlen);
+void ami_conn_close(struct ami_conn *c);   /* NULL is fine */
+
+/* Sends action with a fresh ActionID and waits for its answer (list events collected). Events and foreign
+ * answers arriving meanwhile are set aside (discarded: pooled connections log in with Events: off). Returns
+ * r->status; AMI_UNKNOWN_OUTCOME leaves the connection broken (ami_conn_broken). */
+enum ami_status ami_conn_action(struct ami_conn *c, const struct ami_msg *action, struct ami_result *r);
+bool ami_conn_broken(const struct ami_conn *c);
+/* Reads whatever is already waiting without blocking (stray events are discarded). Returns 0 if the
+ * connection still looks usable, -1 if the peer closed it or it failed. */
+int ami_conn_poll_alive(struct ami_conn *c);
+/* Event watcher: waits up to timeout_ms (-1 forever) for the next message. Returns 1 with *msg (caller frees),
+ * 0 on timeout, -1 on failure or wake-up with err. */
+int ami_conn_next(struct ami_conn *c, int timeout_ms, struct ami_msg **msg, char *err, size_t errlen);
+/* Writes an action (fresh ActionID) without waiting for its answer. Returns 0 or -1 with err. */
+int ami_conn_send(struct ami_conn *c, const struct ami_msg *action, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,202 @@
+/* config: one table lists every key with its type and limits; parsing, defaults and errors follow it. */
+#include "app/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/ini.h"
+
+enum key_type { KEY_STRING, KEY_INT, KEY_OCTAL, KEY_BOOL, KEY_CHOICE };
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size;          /* strings: buffer size */
+	long min, max;        /* ints */
+	const char *choices;  /* KEY_CHOICE: "a|b|c" */
+};
+
+#define STR(sec, key, field) { sec, key, KEY_STRING, offsetof(struct config, field), \
+	sizeof(((struct config *)0)->field), 0, 0, NULL }
+#define INT(sec, key, field, lo, hi) { sec, key, KEY_INT, offsetof(struct config, field), 0, lo, hi, NULL }
+#define OCT(sec, key, field) { sec, key, KEY_OCTAL, offsetof(struct config, field), 0, 0, 0777, NULL }
+#define BOOL(sec, key, field) { sec, key, KEY_BOOL, offsetof(struct config, field), 0, 0, 0, NULL }
+#define CHOICE(sec, key, field, list) { sec, key, KEY_CHOICE, offsetof(struct config, field), \
+	sizeof(((struct config *)0)->field), 0, 0, list }
+
+static const struct config_key config_keys[] = {
+	STR("web", "socket", web_socket),
+	OCT("web", "socket_mode", web_socket_mode),
+	INT("web", "threads", web_threads, 1, 64),
+	STR("web", "templates", web_templates),
+	CHOICE("web", "language", web_language, "en|es"),
+	INT("web", "session_idle", web_session_idle, 60, 86400 * 7),
+	INT("web", "session_lifetime", web_session_lifetime, 300, 86400 * 30),
+	INT("web", "max_body", web_max_body, 1024, 16 * 1024 * 1024),
+	INT("web", "login_max_failures", web_login_max_failures, 1, 1000),
+	INT("web", "login_window", web_login_window, 10, 86400),
+	STR("database", "path", db_path),
+	STR("ami", "host", ami_host),
+	INT("ami", "port", ami_port, 1, 65535),
+	BOOL("ami", "tls", ami_tls),
+	STR("ami", "cafile", ami_cafile),
+	STR("ami", "fingerprint", ami_fingerprint),
+	STR("ami", "username", ami_username),
+	STR("ami", "secret", ami_secret),
+	CHOICE("ami", "auth", ami_auth, "plain|md5"),
+	INT("ami", "pool_size", ami_pool_size, 1, 64),
+	INT("ami", "connect_timeout", ami_connect_timeout_ms, 100, 60000),
+	INT("ami", "timeout", ami_timeout_ms, 100, 600000),
+	INT("ami", "keepalive", ami_keepalive_s, 1, 3600),
+	CHOICE("asterisk", "driver", asterisk_driver, "pjsip|sip"),
+	STR("asterisk", "context", asterisk_context),
+	STR("provisioning", "dir", prov_dir),
+	STR("provisioning", "server", prov_server),
+	INT("provisioning", "port", prov_port, 1, 65535),
+};
+
+static const char *const config_sections[] = { "web", "database", "ami", "asterisk", "provisioning" };
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->web_socket, sizeof cfg->web_socket, "/run/centralita/centralita.sock");
+	cfg->web_socket_mode = 0660;
+	cfg->web_threads = 4;
+	snprintf(cfg->web_templates, sizeof cfg->web_templates, "/usr/local/share/centralita/templates");
+	snprintf(cfg->web_language, sizeof cfg->web_language, "en");
+	cfg->web_session_idle = 3600;
+	cfg->web_session_lifetime = 12 * 3600;
+	cfg->web_max_body = 64 * 1024;
+	cfg->web_login_max_failures = 5;
+	cfg->web_login_window = 900;
+	snprintf(cfg->db_path, sizeof cfg->db_path, "/var/lib/centralita/centralita.db");
+	snprintf(cfg->ami_host, sizeof cfg->ami_host, "127.0.0.1");
+	cfg->ami_port = 5039;
+	cfg->ami_tls = true;
+	snprintf(cfg->ami_auth, sizeof cfg->ami_auth, "md5");
+	cfg->ami_pool_size = 4;
+	cfg->ami_connect_timeout_ms = 3000;
+	cfg->ami_timeout_ms = 10000;
+	cfg->ami_keepalive_s = 60;
+	snprintf(cfg->asterisk_driver, sizeof cfg->asterisk_driver, "pjsip");
+	snprintf(cfg->asterisk_context, sizeof cfg->asterisk_context, "internal");
+	snprintf(cfg->prov_dir, sizeof cfg->prov_dir, "/var/lib/centralita/provisioning");
+	cfg->prov_port = 5060;
+}
+
+static bool choice_allowed(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+	for (const char *p = choices; *p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, value, n) == 0)
+			return true;
+		p += len + (bar ? 1 : 0);
+	}
+	return false;
+}
+
+static int on_section(void *ctx, const char *section, char *err, size_t errlen)
+{
+	(void)ctx;
+	for (size_t i = 0; i < sizeof config_sections / sizeof *config_sections; i++)
+		if (strcmp(config_sections[i], section) == 0)
+			return 0;
+	snprintf(err, errlen, "unknown section [%s]", section);
+	return -1;
+}
+
+static int set_key(void *ctx, const char *section, const char *key, const char *value, char *err,
+		   size_t errlen)
+{
+	struct config *cfg = ctx;
+	const struct config_key *k = NULL;
+	for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++) {
+		if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, key) == 0) {
+			k = &config_keys[i];
+			break;
+		}
+	}
+	if (!k) {
+		snprintf(err, errlen, "unknown key '%s' in [%s]", key, section);
+		return -1;
+	}
+	for (const char *c = value; *c; c++) {
+		if (iscntrl((unsigned char)*c)) {
+			snprintf(err, errlen, "%s: control character in value", key);
+			return -1;
+		}
+	}
+	char *field = (char *)cfg + k->offset;
+	switch (k->type) {
+	case KEY_STRING:
+	case KEY_CHOICE:
+		if (strlen(value) >= k->size) {
+			snprintf(err, errlen, "%s: value too long (at most %zu characters)", key, k->size - 1);
+			return -1;
+		}
+		if (k->type == KEY_CHOICE && !choice_allowed(k->choices, value)) {
+			snprintf(err, errlen, "%s: '%s' is not one of %s", key, value, k->choices);
+			return -1;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case KEY_INT:
+	case KEY_OCTAL: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, k->type == KEY_OCTAL ? 8 : 10);
+		if (errno || end == value || *end != '\0' || v < k->min || v > k->max) {
+			snprintf(err, errlen, "%s: '%s' is not a%s number from %ld to %ld", key, value,
+				 k->type == KEY_OCTAL ? "n octal" : "", k->min, k->max);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case KEY_BOOL:
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") || !strcmp(value, "1")) {
+			*(bool *)field = true;
+		} else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "off") ||
+			   !strcmp(value, "0")) {
+			*(bool *)field = false;
+		} else {
+			snprintf(err, errlen, "%s: '%s' is not yes or no", key, value);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int check_consistency(const struct config *cfg, const char *name, char *err, size_t errlen)
+{
+	if (cfg->web_session_idle > cfg->web_session_lifetime) {
+		snprintf(err, errlen, "%s: [web] session_idle must not exceed session_lifetime", name);
+		return -1;
+	}
+	return 0;
+}
+
+int config_load_string(struct config *cfg, const char *name, const char *text, char *err, size_t errlen)
+{
+	if (ini_parse_string(name, text, on_section, set_key, cfg, err, errlen) != 0)
+		return -1;
+	return check_consistency(cfg, name, err, errlen);
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	if (ini_parse_file(path, on_section, set_key, cfg, err, errlen) != 0)
+		return -1;
+	return check_consistency(cfg, path, err, errlen);
+}

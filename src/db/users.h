@@ -1,0 +1,63 @@
+/* users: the people who log in (shop owners and integrators), their sessions and failed logins.
+ * Only storage: hashing, token generation and policy live in src/web/auth. */
+#ifndef DB_USERS_H
+#define DB_USERS_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define USER_NAME_MAX 64
+#define USER_HASH_MAX 256
+
+enum user_role { ROLE_NONE = 0, ROLE_OWNER = 1, ROLE_INTEGRATOR = 2 };
+
+struct user {
+	int64_t id;
+	char name[USER_NAME_MAX * 4 + 1]; /* up to 64 UTF-8 characters */
+	enum user_role role;
+	char password_hash[USER_HASH_MAX];
+	char language[8];                 /* "" when the user has not chosen */
+	bool disabled;
+};
+
+const char *user_role_name(enum user_role role);       /* "owner", "integrator" */
+enum user_role user_role_parse(const char *name);       /* ROLE_NONE if unknown */
+
+/* Return 0 on success, 1 when not found / already exists, -1 on database error. */
+int users_create(sqlite3 *db, const char *name, enum user_role role, const char *password_hash, int64_t now,
+		 int64_t *id_out);
+int users_get_by_name(sqlite3 *db, const char *name, struct user *out);
+int users_get_by_id(sqlite3 *db, int64_t id, struct user *out);
+int users_set_password(sqlite3 *db, int64_t id, const char *password_hash, int64_t now);
+int users_set_disabled(sqlite3 *db, int64_t id, bool disabled, int64_t now);
+int users_set_language(sqlite3 *db, int64_t id, const char *language, int64_t now);
+int users_count(sqlite3 *db);
+
+/* Calls fn for each user ordered by name; stops early if fn returns non-zero. */
+int users_each(sqlite3 *db, int (*fn)(void *ctx, const struct user *u), void *ctx);
+
+/* Sessions: the token itself is never stored, only its SHA-256. */
+struct session_row {
+	int64_t user_id;
+	char csrf_token[65];
+	int64_t created_at;
+	int64_t last_seen;
+};
+int sessions_create(sqlite3 *db, const unsigned char token_hash[32], int64_t user_id, const char *csrf_token,
+		    int64_t now);
+/* Finds a live session: 1 if none, expired (idle or absolute) sessions are deleted and count as none. */
+int sessions_lookup(sqlite3 *db, const unsigned char token_hash[32], int64_t now, int idle_seconds,
+		    int lifetime_seconds, struct session_row *out);
+int sessions_touch(sqlite3 *db, const unsigned char token_hash[32], int64_t now);
+int sessions_delete(sqlite3 *db, const unsigned char token_hash[32]);
+int sessions_delete_for_user(sqlite3 *db, int64_t user_id);
+int sessions_purge_expired(sqlite3 *db, int64_t now, int idle_seconds, int lifetime_seconds);
+
+/* Failed logins, for throttling. */
+int login_failures_record(sqlite3 *db, const char *username, const char *address, int64_t now);
+/* Largest of: failures for username, failures from address, since `since`. -1 on error. */
+int login_failures_count(sqlite3 *db, const char *username, const char *address, int64_t since);
+int login_failures_clear_user(sqlite3 *db, const char *username);
+int login_failures_purge(sqlite3 *db, int64_t before);
+
+#endif

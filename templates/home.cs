@@ -1,0 +1,22 @@
+<?cs set:Page.Title = Lang.home.title ?>
+<?cs include:"inc/head.cs" ?>
+<h1><?cs var:Lang.home.welcome ?>, <?cs var:User.Name ?></h1>
+<section class="cards">
+  <div class="card">
+    <h2><?cs var:Lang.home.pbx ?></h2>
+    <dl>
+      <dt><?cs var:Lang.home.address ?></dt><dd><?cs var:Home.Pbx.Address ?></dd>
+      <dt><?cs var:Lang.home.channel ?></dt><dd><?cs if:Home.Pbx.Tls == "1" ?><?cs var:Lang.home.tls ?><?cs else ?><?cs var:Lang.home.plain ?><?cs /if ?></dd>
+      <dt><?cs var:Lang.home.driver ?></dt><dd><?cs var:Home.Pbx.Driver ?></dd>
+    </dl>
+  </div>
+  <div class="card">
+    <h2><?cs var:Lang.home.system ?></h2>
+    <dl>
+      <dt><?cs var:Lang.home.users ?></dt><dd id="user-count"><?cs var:Home.Users ?></dd>
+      <dt><?cs var:Lang.home.schema ?></dt><dd><?cs var:Home.SchemaVersion ?></dd>
+    </dl>
+    <?cs if:User.Role == "integrator" ?><p><a href="/users"><?cs var:Lang.home.manage_users ?></a></p><?cs /if ?>
+  </div>
+</section>
+<?cs include:"inc/foot.cs" ?>

@@ -1,0 +1,4 @@
+</main>
+<footer class="bottom">Centralita</footer>
+</body>
+</html>

@@ -1,0 +1,39 @@
+<?cs # Page layout, top half. Every page includes it first, and inc/foot.cs last. ?>
+<!DOCTYPE html>
+<html lang="<?cs var:Page.Lang ?>">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title><?cs var:Page.Title ?> · Centralita</title>
+<link rel="stylesheet" href="/static/style.css">
+<script src="/static/app.js" defer></script>
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/">Centralita</a>
+  <?cs if:User.Name ?>
+  <nav>
+    <a href="/"<?cs if:Page.Path == "/" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.home ?></a>
+    <?cs if:User.Role == "integrator" ?>
+    <a href="/users"<?cs if:Page.Path == "/users" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.users ?></a>
+    <?cs /if ?>
+  </nav>
+  <div class="session">
+    <form method="post" action="/language" class="inline" id="language-form">
+      <input type="hidden" name="_csrf" value="<?cs var:CSRF ?>">
+      <input type="hidden" name="back" value="<?cs var:Page.Path ?>">
+      <?cs if:Page.Lang == "es" ?>
+      <button type="submit" name="lang" value="en" class="link" lang="en">English</button>
+      <?cs else ?>
+      <button type="submit" name="lang" value="es" class="link" lang="es">Español</button>
+      <?cs /if ?>
+    </form>
+    <span class="who"><?cs var:User.Name ?> (<?cs var:Lang.role[User.Role] ?>)</span>
+    <form method="post" action="/logout" class="inline">
+      <input type="hidden" name="_csrf" value="<?cs var:CSRF ?>">
+      <button type="submit" class="link" id="logout"><?cs var:Lang.nav.logout ?></button>
+    </form>
+  </div>
+  <?cs /if ?>
+</header>
+<main>
