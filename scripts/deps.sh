@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs="make gcc pkg-config libfcgi-dev clearsilver-dev libssl-dev libsqlite3-dev zlib1g-dev"
 run_pkgs="$build_pkgs nginx openssl"
-test_pkgs="$run_pkgs check python3 python3-pytest sqlite3 clang libclang-rt-14-dev valgrind chromium nodejs npm curl"
+test_pkgs="$run_pkgs check libxml2-utils python3 python3-pytest sqlite3 clang libclang-rt-14-dev valgrind chromium nodejs npm curl"
 bench_pkgs="$run_pkgs wrk python3 curl"
 
 case "${1:-run}" in

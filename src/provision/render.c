@@ -3,7 +3,8 @@
  * Each template gets its own CSPARSE whose escaping mode is fixed at cs_init from a small config HDF
  * (Config.VarEscapeMode). A render points cs->hdf at a fresh per-call HDF holding the phone, renders,
  * and points it back; a mutex keeps two threads off the same CSPARSE (ClearSilver is not safe for that).
- * Measured: parsing a template costs far more than rendering it, so startup pays the parse once. */
+ * Measured (-O2, this machine): loading all 7 templates ~190 us; a cached render 2-4.5 us per phone;
+ * parsing per call would cost ~13 us per template (~90 us for all): startup pays the parse once. */
 #include "provision/provision_int.h"
 
 #include <pthread.h>

@@ -323,9 +323,8 @@ static const char *check_text(const struct form_field *f, const char *v, size_t 
 
 const char *form_v_text(const struct form_field *f, const char *v, size_t len, char *out)
 {
-	const char *err = check_text(f, v, len);
-	if (err)
-		return err;
+	if (memchr(v, '\0', len))
+		return "control_chars";
 	/* Surrounding spaces are never meaningful in a one-line field, and would make "bob" and "bob " two names. */
 	const char *start = out;
 	while (*start == ' ')
@@ -337,9 +336,7 @@ const char *form_v_text(const struct form_field *f, const char *v, size_t len, c
 	out[n] = '\0';
 	if (n == 0)
 		return "required";
-	if (f->min > 0 && utf8_length(out, n) < f->min)
-		return "too_short";
-	return NULL;
+	return check_text(f, out, n);
 }
 
 const char *form_v_password(const struct form_field *f, const char *v, size_t len, char *out)
