@@ -48,16 +48,17 @@ struct command {
 	const char *name;
 	int (*run)(const struct config *cfg, int argc, char **argv);
 	const char *summary;
+	bool needs_config;
 };
 
 static const struct command commands[] = {
-	{ "serve", cmd_serve, "run the FastCGI daemon" },
-	{ "adduser", cmd_adduser, "NAME --role owner|integrator: create a user (password on stdin)" },
-	{ "passwd", cmd_passwd, "NAME: set a user's password (from stdin)" },
-	{ "migrate", cmd_migrate, "bring the database schema up to date" },
-	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user" },
-	{ "routes", cmd_routes, "print the route table" },
-	{ "check-config", cmd_checkconfig, "load the configuration and report errors" },
+	{ "serve", cmd_serve, "run the FastCGI daemon", true },
+	{ "adduser", cmd_adduser, "NAME --role owner|integrator: create a user (password on stdin)", true },
+	{ "passwd", cmd_passwd, "NAME: set a user's password (from stdin)", true },
+	{ "migrate", cmd_migrate, "bring the database schema up to date", true },
+	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user", true },
+	{ "routes", cmd_routes, "print the route table", false },
+	{ "check-config", cmd_checkconfig, "load the configuration and report errors", true },
 };
 
 static void usage(FILE *out)
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	config_defaults(&cfg);
 	char err[1024];
-	if (!wants_help && config_load(&cfg, conf, err, sizeof err) != 0) {
+	if (!wants_help && cmd->needs_config && config_load(&cfg, conf, err, sizeof err) != 0) {
 		fprintf(stderr, "centralita: %s\n", err);
 		free(args);
 		return 1;

@@ -44,6 +44,24 @@ http {
     listen 127.0.0.1:$port;
     server_name localhost;
 
+    include $prefix/locations.conf;
+  }
+$(if [ -n "${TLS_PORT:-}" ]; then cat <<TLS
+  server {
+    listen 127.0.0.1:$TLS_PORT ssl;
+    server_name localhost;
+    ssl_certificate $TLS_CERT;
+    ssl_certificate_key $TLS_KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    include $prefix/locations.conf;
+  }
+TLS
+fi)
+}
+CONF
+
+# Shared by the plain and the TLS server.
+cat > "$prefix/locations.conf" <<CONF
     location /static/ {
       alias $static/;
       add_header X-Content-Type-Options nosniff always;
@@ -57,6 +75,4 @@ http {
       include /etc/nginx/fastcgi_params;
       fastcgi_pass unix:$socket;
     }
-  }
-}
 CONF

@@ -1,0 +1,217 @@
+"""Starts a real Centralita stack for tests and benchmarks: the daemon (build/centralita serve) on a unix
+socket and a real nginx in front of it on a free loopback port, each in its own temporary directory.
+
+Also a tiny HTTP client that keeps cookies and never follows redirects, so tests see every 303."""
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("CENTRALITA_BIN", os.path.join(ROOT, "build", "centralita"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # str
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def csrf(self):
+        m = re.search(r'name="_csrf" value="([0-9a-f]*)"', self.body)
+        return m.group(1) if m else None
+
+
+class Client:
+    """One browser-like user: cookies kept, redirects not followed."""
+
+    def __init__(self, port, accept_language=None, tls=False):
+        self.port = port
+        self.tls = tls
+        self.cookies = {}
+        self.accept_language = accept_language
+
+    def request(self, method, path, body=None, headers=None, content_type="application/x-www-form-urlencoded"):
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE  # the test certificate is self-signed
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=ctx)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.accept_language:
+            h["Accept-Language"] = self.accept_language
+        if body is not None:
+            if isinstance(body, dict) or isinstance(body, list):
+                body = urllib.parse.urlencode(body)
+            if isinstance(body, str):
+                body = body.encode()
+            h.setdefault("Content-Type", content_type)
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read().decode("utf-8", "replace")
+        headers_list = r.getheaders()
+        conn.close()
+        for k, v in headers_list:
+            if k.lower() == "set-cookie":
+                name, _, rest = v.partition("=")
+                value = rest.split(";", 1)[0]
+                if "Max-Age=0" in v:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = value
+        return Response(r.status, headers_list, data)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, fields, **kw):
+        return self.request("POST", path, body=fields, **kw)
+
+    def login(self, user, password):
+        token = self.get("/login").csrf()
+        return self.post("/login", {"_csrf": token, "username": user, "password": password})
+
+    def csrf(self):
+        return self.get("/").csrf()
+
+
+class Stack:
+    """Daemon + nginx. start() returns self; stop() checks the daemon exited cleanly."""
+
+    def __init__(self, threads=4, extra_conf=""):
+        self.dir = tempfile.mkdtemp(prefix="centralita-test-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.socket = os.path.join(self.dir, "run", "centralita.sock")
+        self.db = os.path.join(self.dir, "centralita.db")
+        self.conf = os.path.join(self.dir, "centralita.conf")
+        self.log = os.path.join(self.dir, "daemon.log")
+        os.makedirs(os.path.dirname(self.socket))
+        os.chmod(os.path.dirname(self.socket), 0o755)
+        with open(self.conf, "w") as f:
+            f.write(f"""[web]
+socket = {self.socket}
+socket_mode = 0666
+threads = {threads}
+templates = {ROOT}/templates
+[database]
+path = {self.db}
+[ami]
+tls = no
+host = 127.0.0.1
+port = 5038
+[provisioning]
+dir = {self.dir}/provisioning
+{extra_conf}
+""")
+        self.daemon = None
+        self.nginx = None
+        self.passwords = {}
+
+    def cli(self, *args, stdin=None, check=True):
+        return subprocess.run([BIN, "-c", self.conf, *args], input=stdin, capture_output=True, text=True,
+                              check=check, timeout=60)
+
+    def add_user(self, name, role, password):
+        self.cli("adduser", name, "--role", role, stdin=password + "\n")
+        self.passwords[name] = password
+
+    def start(self):
+        self.cli("migrate")
+        self.start_daemon()
+        nginx_dir = os.path.join(self.dir, "nginx")
+        os.makedirs(nginx_dir)
+        cert, key = os.path.join(nginx_dir, "cert.pem"), os.path.join(nginx_dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=localhost", "-keyout", key, "-out", cert], capture_output=True, check=True)
+        env = dict(os.environ, TLS_PORT=str(self.tls_port), TLS_CERT=cert, TLS_KEY=key)
+        conf = subprocess.run([os.path.join(ROOT, "scripts", "nginx-conf.sh"), str(self.port), self.socket,
+                               os.path.join(ROOT, "static"), nginx_dir], capture_output=True, text=True, check=True,
+                              env=env)
+        with open(os.path.join(nginx_dir, "nginx.conf"), "w") as f:
+            f.write(conf.stdout)
+        self.nginx = subprocess.Popen(["nginx", "-p", nginx_dir, "-c", "nginx.conf", "-e",
+                                       os.path.join(nginx_dir, "logs", "error.log")])
+        self.wait_http()
+        return self
+
+    def start_daemon(self):
+        if os.path.exists(self.socket):  # left by a killed daemon; wait for the new one's
+            os.unlink(self.socket)
+        self.daemon_log = open(self.log, "a")
+        self.daemon = subprocess.Popen([BIN, "-c", self.conf, "serve"], stderr=self.daemon_log)
+        for _ in range(100):
+            if os.path.exists(self.socket):
+                return
+            if self.daemon.poll() is not None:
+                raise RuntimeError("daemon exited: " + open(self.log).read())
+            time.sleep(0.05)
+        raise RuntimeError("daemon did not create its socket")
+
+    def wait_http(self):
+        for _ in range(100):
+            try:
+                if Client(self.port).get("/login").status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not answer")
+
+    def stop_daemon(self, sig=signal.SIGTERM, timeout=15):
+        if not self.daemon:
+            return None
+        self.daemon.send_signal(sig)
+        code = self.daemon.wait(timeout=timeout)
+        self.daemon_log.close()
+        self.daemon = None
+        return code
+
+    def stop(self):
+        code = self.stop_daemon()
+        if self.nginx:
+            self.nginx.send_signal(signal.SIGQUIT)
+            self.nginx.wait(timeout=15)
+            self.nginx = None
+        return code
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def daemon_log_text(self):
+        with open(self.log) as f:
+            return f.read()
+
+
+def route_table():
+    """[(method, pattern, role, csrf)] as the binary itself reports it."""
+    out = subprocess.run([BIN, "routes"], capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        method, pattern, role, csrf = line.split()
+        rows.append((method, pattern, role, csrf == "csrf"))
+    return rows
