@@ -116,6 +116,7 @@ struct amit_server {
 	pthread_mutex_t mu;
 	struct amit_conn *conns;
 	int accepted;
+	char banner[128];
 };
 
 const char *amit_id(const struct ami_msg *req)
@@ -204,7 +205,11 @@ static void *conn_thread(void *arg)
 	struct amit_server *s = c->srv;
 	struct ami_parser p;
 	ami_parser_init(&p, false);
-	amit_send(c, "Asterisk Call Manager/11.0.0\r\n");
+	pthread_mutex_lock(&s->mu);
+	char banner[sizeof s->banner];
+	memcpy(banner, s->banner, sizeof banner);
+	pthread_mutex_unlock(&s->mu);
+	amit_send(c, banner);
 	char chunk[4096];
 	while (!c->close_after) {
 		ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
@@ -256,6 +261,7 @@ struct amit_server *amit_server_start(amit_handler h, void *userdata, bool auto_
 	s->handler = h;
 	s->userdata = userdata;
 	s->auto_login = auto_login_on;
+	snprintf(s->banner, sizeof s->banner, "Asterisk Call Manager/11.0.0\r\n");
 	atomic_init(&s->stop, false);
 	pthread_mutex_init(&s->mu, NULL);
 	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -274,6 +280,13 @@ struct amit_server *amit_server_start(amit_handler h, void *userdata, bool auto_
 int amit_server_port(const struct amit_server *s)
 {
 	return s->port;
+}
+
+void amit_server_set_banner(struct amit_server *s, const char *banner)
+{
+	pthread_mutex_lock(&s->mu);
+	snprintf(s->banner, sizeof s->banner, "%s", banner);
+	pthread_mutex_unlock(&s->mu);
 }
 
 int amit_server_accepted(struct amit_server *s)

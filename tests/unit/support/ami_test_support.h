@@ -27,6 +27,8 @@ typedef void (*amit_handler)(struct amit_conn *c, const struct ami_msg *req, voi
  * "admin" with secret "s3cret" (plain or MD5 with challenge 144790764), others fail after no delay. */
 struct amit_server *amit_server_start(amit_handler h, void *userdata, bool auto_login);
 int amit_server_port(const struct amit_server *s);
+/* Replaces the banner line sent to new connections (default "Asterisk Call Manager/11.0.0\r\n"). */
+void amit_server_set_banner(struct amit_server *s, const char *banner);
 /* Connections accepted so far. */
 int amit_server_accepted(struct amit_server *s);
 /* Closes every open connection (like a server crash) but keeps listening. */

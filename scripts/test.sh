@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# make test: every test, in order of speed. Each stage's output goes to the terminal and to
+# tests/out/test.log; the last line counts the individual tests that passed and failed.
+# Usage: scripts/test.sh [unit|asan|valgrind|fuzz|pbx|integration|browser]...   (default: all)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p tests/out
+log=tests/out/test.log
+: > "$log"
+stages=${*:-unit asan valgrind fuzz pbx integration browser}
+failed_stages=""
+PY=/usr/bin/python3
+
+run_stage() {
+  local name=$1; shift
+  echo "=== $name: $*" | tee -a "$log"
+  if "$@" 2>&1 | tee -a "$log"; then
+    echo "=== $name: ok" | tee -a "$log"
+  else
+    echo "=== $name: FAILED" | tee -a "$log"
+    failed_stages="$failed_stages $name"
+  fi
+}
+
+valgrind_units() {
+  local status=0
+  for t in build/tests/test_*; do
+    echo "== valgrind $t"
+    CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+      --suppressions=tests/valgrind.supp "$t" || status=1
+  done
+  return $status
+}
+
+make -s -j2 all unit >/dev/null || { echo "build failed"; make all unit; exit 1; }
+
+for stage in $stages; do
+  case $stage in
+    unit) run_stage unit make -s unit-run ;;
+    asan) run_stage asan make -s -j2 asan-unit ;;
+    valgrind) run_stage valgrind valgrind_units ;;
+    fuzz) if grep -q '^fuzz-short:' mk/*.mk 2>/dev/null; then run_stage fuzz make -s fuzz-short; fi ;;
+    pbx) if [ -d tests/pbx ] && ls tests/pbx/test_*.py >/dev/null 2>&1; then
+           run_stage pbx $PY -m pytest -q -p no:cacheprovider tests/pbx; fi ;;
+    integration) run_stage integration $PY -m pytest -q -p no:cacheprovider tests/integration ;;
+    browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
+    *) echo "unknown stage $stage"; exit 2 ;;
+  esac
+done
+
+# Count individual tests: check prints "N%: Checks: C, Failures: F, Errors: E"; pytest "N passed, M failed".
+passed=0 failed=0
+while read -r c f e; do
+  passed=$((passed + c - f - e)); failed=$((failed + f + e))
+done < <(sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log")
+while read -r line; do
+  p=$(echo "$line" | sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p'); passed=$((passed + ${p:-0}))
+  f=$(echo "$line" | sed -n 's/.*\b\([0-9][0-9]*\) failed.*/\1/p'); failed=$((failed + ${f:-0}))
+  e=$(echo "$line" | sed -n 's/.*\b\([0-9][0-9]*\) error.*/\1/p'); failed=$((failed + ${e:-0}))
+done < <(grep -E '^(=+ )?[0-9]+ (passed|failed)|^[0-9]+ (passed|failed)' "$log" | grep -E ' in [0-9.]+s')
+
+if [ -n "$failed_stages" ]; then
+  echo "FAILED stages:$failed_stages"
+  [ "$failed" -gt 0 ] || failed=1
+fi
+echo "$passed passed, $failed failed"
+[ -z "$failed_stages" ]
