@@ -8,13 +8,14 @@
 #include <stdint.h>
 
 #include "app/config.h"
+#include "db/db.h"
 #include "db/users.h"
 #include "web/request.h"
 #include "web/render.h"
 
 struct worker {
 	const struct config *cfg;      /* shared, read-only */
-	sqlite3 *db;                   /* this thread's connection */
+	struct db *db;                   /* this thread's connection */
 	struct renderer *renderer;     /* this thread's template cache */
 };
 

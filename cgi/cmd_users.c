@@ -12,14 +12,14 @@
 #include "web/auth.h"
 #include "web/form.h"
 
-static sqlite3 *open_migrated(const struct config *cfg)
+static struct db *open_migrated(const struct config *cfg)
 {
 	char err[512];
-	sqlite3 *db = db_open(cfg->db_path, err, sizeof err);
+	struct db *db = db_open(cfg->db_path, err, sizeof err);
 	if (!db || db_migrate(db, err, sizeof err) != 0) {
 		fprintf(stderr, "centralita: database: %s\n", err);
 		if (db)
-			sqlite3_close(db);
+			db_close(db);
 		return NULL;
 	}
 	return db;
@@ -97,11 +97,11 @@ int cmd_adduser(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "centralita adduser: cannot hash password\n");
 		return 1;
 	}
-	sqlite3 *db = open_migrated(cfg);
+	struct db *db = open_migrated(cfg);
 	if (!db)
 		return 1;
 	int rc = users_create(db, name, role, hash, (int64_t)time(NULL), NULL);
-	sqlite3_close(db);
+	db_close(db);
 	if (rc == 1) {
 		fprintf(stderr, "centralita adduser: a user named '%s' already exists\n", name);
 		return 1;
@@ -128,7 +128,7 @@ int cmd_passwd(const struct config *cfg, int argc, char **argv)
 	char password[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX];
 	if (read_password(password, sizeof password) != 0)
 		return 2;
-	sqlite3 *db = open_migrated(cfg);
+	struct db *db = open_migrated(cfg);
 	if (!db)
 		return 1;
 	struct user u;
@@ -139,7 +139,7 @@ int cmd_passwd(const struct config *cfg, int argc, char **argv)
 		rc = -1;
 	if (rc == 0)
 		sessions_delete_for_user(db, u.id);
-	sqlite3_close(db);
+	db_close(db);
 	if (rc == 1) {
 		fprintf(stderr, "centralita passwd: no user named '%s'\n", argv[0]);
 		return 1;
@@ -158,11 +158,11 @@ int cmd_migrate(const struct config *cfg, int argc, char **argv)
 		printf("usage: centralita [-c CONF] migrate\nBrings the database schema up to date.\n");
 		return 0;
 	}
-	sqlite3 *db = open_migrated(cfg);
+	struct db *db = open_migrated(cfg);
 	if (!db)
 		return 1;
 	printf("database %s at schema version %d\n", cfg->db_path, db_schema_version(db));
-	sqlite3_close(db);
+	db_close(db);
 	return 0;
 }
 
@@ -175,22 +175,22 @@ int cmd_firstuser(const struct config *cfg, int argc, char **argv)
 		return 0;
 	}
 	const char *name = argc >= 1 ? argv[0] : "admin";
-	sqlite3 *db = open_migrated(cfg);
+	struct db *db = open_migrated(cfg);
 	if (!db)
 		return 1;
 	int count = users_count(db);
 	if (count != 0) {
-		sqlite3_close(db);
+		db_close(db);
 		return count < 0 ? 1 : 0;
 	}
 	char password[21], hash[AUTH_HASH_MAX];
 	if (auth_random_password(password, sizeof password) != 0 || auth_hash_password(password, hash) != 0 ||
 	    users_create(db, name, ROLE_INTEGRATOR, hash, (int64_t)time(NULL), NULL) != 0) {
 		fprintf(stderr, "centralita firstuser: cannot create the first user\n");
-		sqlite3_close(db);
+		db_close(db);
 		return 1;
 	}
-	sqlite3_close(db);
+	db_close(db);
 	printf("First login: user '%s', password '%s' (integrator). Change it after logging in.\n", name, password);
 	return 0;
 }

@@ -179,9 +179,16 @@ static void run_route(struct page *p)
 void dispatch(struct worker *w, struct request *req, struct response *res)
 {
 	struct page p = { .w = w, .req = req, .res = res, .now = (int64_t)time(NULL) };
+	/* A GET only reads (bar a best-effort session touch): one transaction = one lock and one snapshot
+	 * for all its queries. POST handlers manage their own writes. */
+	bool read_only = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+	if (read_only)
+		db_begin_read(w->db);
 	load_session(&p);
 	choose_language(&p);
 	run_route(&p);
+	if (read_only)
+		db_end(w->db);
 
 	buf_puts(&res->headers, security_headers);
 	if (res->template) {

@@ -128,14 +128,14 @@ static void *worker_main(void *arg)
 int serve_main(const struct config *cfg)
 {
 	char err[512];
-	sqlite3 *db = db_open(cfg->db_path, err, sizeof err);
+	struct db *db = db_open(cfg->db_path, err, sizeof err);
 	if (!db || db_migrate(db, err, sizeof err) != 0) {
 		log_err("database: %s", err);
 		if (db)
-			sqlite3_close(db);
+			db_close(db);
 		return 1;
 	}
-	sqlite3_close(db);
+	db_close(db);
 
 	render_global_init();
 	if (FCGX_Init() != 0) {
@@ -199,8 +199,7 @@ int serve_main(const struct config *cfg)
 	unlink(cfg->web_socket);
 	for (int i = 0; i < n; i++) {
 		renderer_free(threads[i].w.renderer);
-		if (threads[i].w.db)
-			sqlite3_close(threads[i].w.db);
+		db_close(threads[i].w.db);
 	}
 	free(threads);
 	log_info("stopped");

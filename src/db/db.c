@@ -2,6 +2,7 @@
 #include "db/db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const migrations[] = {
@@ -36,64 +37,142 @@ static const char *const migrations[] = {
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 
+struct cached_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct db {
+	sqlite3 *h;
+	struct cached_stmt *cache;
+	size_t cache_len, cache_cap;
+};
+
 int db_latest_version(void) { return MIGRATION_COUNT; }
 
-int db_exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL); }
+sqlite3 *db_handle(struct db *db) { return db->h; }
+const char *db_errmsg(struct db *db) { return sqlite3_errmsg(db->h); }
+int db_changes(struct db *db) { return sqlite3_changes(db->h); }
+int64_t db_last_insert_id(struct db *db) { return sqlite3_last_insert_rowid(db->h); }
 
-sqlite3 *db_open(const char *path, char *err, size_t errlen)
+int db_exec(struct db *db, const char *sql) { return sqlite3_exec(db->h, sql, NULL, NULL, NULL); }
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 {
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	for (size_t i = 0; i < db->cache_len; i++)
+		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0)
+			return db->cache[i].st;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (db->cache_len == db->cache_cap) {
+		size_t cap = db->cache_cap ? db->cache_cap * 2 : 32;
+		struct cached_stmt *grown = realloc(db->cache, cap * sizeof *grown);
+		if (!grown)
+			abort();
+		db->cache = grown;
+		db->cache_cap = cap;
+	}
+	db->cache[db->cache_len++] = (struct cached_stmt){ sql, st };
+	return st;
+}
+
+void db_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Runs a cached statement without results. */
+static int run_cached(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return SQLITE_ERROR;
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int db_begin_read(struct db *db) { return run_cached(db, "BEGIN"); }
+
+void db_end(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		run_cached(db, "COMMIT");
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->cache_len; i++)
+		sqlite3_finalize(db->cache[i].st);
+	free(db->cache);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+struct db *db_open(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+		snprintf(err, errlen, "%s: %s", path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	sqlite3_busy_timeout(h, 5000);
 	static const char pragmas[] = "PRAGMA journal_mode=WAL;"
 				      "PRAGMA synchronous=NORMAL;"
 				      "PRAGMA foreign_keys=ON;";
 	char *msg = NULL;
-	if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot set pragmas");
 		sqlite3_free(msg);
-		sqlite3_close(db);
+		sqlite3_close(h);
 		return NULL;
 	}
+	struct db *db = calloc(1, sizeof *db);
+	if (!db)
+		abort();
+	db->h = h;
 	return db;
 }
 
-int db_schema_version(sqlite3 *db)
+int db_schema_version(struct db *db)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'", -1, &st,
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'", -1, &st,
 			       NULL) != SQLITE_OK)
 		return -1;
 	int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
 	sqlite3_finalize(st);
 	if (!exists)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->h, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	return version;
 }
 
-int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
+int db_migrate_to(struct db *db, int target, char *err, size_t errlen)
 {
 	if (target > MIGRATION_COUNT)
 		target = MIGRATION_COUNT;
 	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
 			"INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version);") !=
 	    SQLITE_OK) {
-		snprintf(err, errlen, "schema_version: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "schema_version: %s", sqlite3_errmsg(db->h));
 		return -1;
 	}
 	int current = db_schema_version(db);
 	if (current < 0) {
-		snprintf(err, errlen, "cannot read schema_version: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "cannot read schema_version: %s", sqlite3_errmsg(db->h));
 		return -1;
 	}
 	if (current > MIGRATION_COUNT) {
@@ -106,22 +185,22 @@ int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
 		snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d;", v);
 		/* BEGIN IMMEDIATE: two processes starting at once must not both apply the same migration. */
 		if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
-			snprintf(err, errlen, "migration %d: %s", v, sqlite3_errmsg(db));
+			snprintf(err, errlen, "migration %d: %s", v, sqlite3_errmsg(db->h));
 			return -1;
 		}
 		if (db_schema_version(db) >= v) { /* another process got there first */
 			db_exec(db, "ROLLBACK");
 			continue;
 		}
-		if (sqlite3_exec(db, migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "migration %d: %s", v, msg ? msg : sqlite3_errmsg(db));
+		if (sqlite3_exec(db->h, migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %d: %s", v, msg ? msg : sqlite3_errmsg(db->h));
 			sqlite3_free(msg);
 			db_exec(db, "ROLLBACK");
 			return -1;
 		}
 		if (db_exec(db, "COMMIT") != SQLITE_OK) {
-			snprintf(err, errlen, "migration %d commit: %s", v, sqlite3_errmsg(db));
+			snprintf(err, errlen, "migration %d commit: %s", v, sqlite3_errmsg(db->h));
 			db_exec(db, "ROLLBACK");
 			return -1;
 		}
@@ -129,4 +208,4 @@ int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen)
 	return 0;
 }
 
-int db_migrate(sqlite3 *db, char *err, size_t errlen) { return db_migrate_to(db, MIGRATION_COUNT, err, errlen); }
+int db_migrate(struct db *db, char *err, size_t errlen) { return db_migrate_to(db, MIGRATION_COUNT, err, errlen); }

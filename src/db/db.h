@@ -5,20 +5,38 @@
 #define DB_DB_H
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* A connection and its cache of prepared statements. Not thread-safe: one per thread. */
+struct db;
 
 /* Opens (creating if needed) the database at path with the pragmas above. NULL + err on failure. */
-sqlite3 *db_open(const char *path, char *err, size_t errlen);
+struct db *db_open(const char *path, char *err, size_t errlen);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+const char *db_errmsg(struct db *db);
+int db_changes(struct db *db);
+int64_t db_last_insert_id(struct db *db);
+
+/* The prepared statement for sql, parsed once per connection and cached (sql should be a string
+ * literal). NULL on error. Bind, step, then always db_done(st), which resets it for the next use. */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+void db_done(sqlite3_stmt *st);
+
+/* Read transactions group a request's queries under one lock and one snapshot. */
+int db_begin_read(struct db *db);
+void db_end(struct db *db);
 
 /* Number of the newest migration this build knows. */
 int db_latest_version(void);
 /* Current schema_version of db (0 for an empty database), or -1 on error. */
-int db_schema_version(sqlite3 *db);
+int db_schema_version(struct db *db);
 /* Applies migrations up to target (db_latest_version() for all), each in its own transaction.
  * Returns 0, or -1 with err. Refuses a database newer than this build. */
-int db_migrate_to(sqlite3 *db, int target, char *err, size_t errlen);
-int db_migrate(sqlite3 *db, char *err, size_t errlen);
+int db_migrate_to(struct db *db, int target, char *err, size_t errlen);
+int db_migrate(struct db *db, char *err, size_t errlen);
 
 /* Runs a statement without results (for transactions and tests). Returns SQLite's code. */
-int db_exec(sqlite3 *db, const char *sql);
+int db_exec(struct db *db, const char *sql);
 
 #endif

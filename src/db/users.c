@@ -41,25 +41,23 @@ static void read_user(sqlite3_stmt *st, struct user *u)
 #define USER_COLUMNS "id, name, role, password_hash, coalesce(language, ''), disabled"
 
 /* Runs a prepared statement expected to change rows: 0 ok, 1 no row changed / constraint, -1 error. */
-static int step_change(sqlite3 *db, sqlite3_stmt *st)
+static int step_change(struct db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_done(st);
 	if (rc == SQLITE_CONSTRAINT)
 		return 1;
 	if (rc != SQLITE_DONE)
 		return -1;
-	return sqlite3_changes(db) > 0 ? 0 : 1;
+	return db_changes(db) > 0 ? 0 : 1;
 }
 
-int users_create(sqlite3 *db, const char *name, enum user_role role, const char *password_hash, int64_t now,
+int users_create(struct db *db, const char *name, enum user_role role, const char *password_hash, int64_t now,
 		 int64_t *id_out)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO users (name, role, password_hash, created_at, updated_at) "
-			       "VALUES (?1, ?2, ?3, ?4, ?4)",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO users (name, role, password_hash, created_at, updated_at) "
+			       "VALUES (?1, ?2, ?3, ?4, ?4)");
+	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, user_role_name(role), -1, SQLITE_STATIC);
@@ -67,14 +65,14 @@ int users_create(sqlite3 *db, const char *name, enum user_role role, const char 
 	sqlite3_bind_int64(st, 4, now);
 	int rc = step_change(db, st);
 	if (rc == 0 && id_out)
-		*id_out = sqlite3_last_insert_rowid(db);
+		*id_out = db_last_insert_id(db);
 	return rc;
 }
 
-static int get_user(sqlite3 *db, const char *sql, const char *name, int64_t id, struct user *out)
+static int get_user(struct db *db, const char *sql, const char *name, int64_t id, struct user *out)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
 		return -1;
 	if (name)
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -83,25 +81,24 @@ static int get_user(sqlite3 *db, const char *sql, const char *name, int64_t id, 
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_user(st, out);
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
-int users_get_by_name(sqlite3 *db, const char *name, struct user *out)
+int users_get_by_name(struct db *db, const char *name, struct user *out)
 {
 	return get_user(db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?1", name, 0, out);
 }
 
-int users_get_by_id(sqlite3 *db, int64_t id, struct user *out)
+int users_get_by_id(struct db *db, int64_t id, struct user *out)
 {
 	return get_user(db, "SELECT " USER_COLUMNS " FROM users WHERE id = ?1", NULL, id, out);
 }
 
-int users_set_password(sqlite3 *db, int64_t id, const char *password_hash, int64_t now)
+int users_set_password(struct db *db, int64_t id, const char *password_hash, int64_t now)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
@@ -109,11 +106,10 @@ int users_set_password(sqlite3 *db, int64_t id, const char *password_hash, int64
 	return step_change(db, st);
 }
 
-int users_set_disabled(sqlite3 *db, int64_t id, bool disabled, int64_t now)
+int users_set_disabled(struct db *db, int64_t id, bool disabled, int64_t now)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE id = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, disabled ? 1 : 0);
@@ -121,11 +117,10 @@ int users_set_disabled(sqlite3 *db, int64_t id, bool disabled, int64_t now)
 	return step_change(db, st);
 }
 
-int users_set_language(sqlite3 *db, int64_t id, const char *language, int64_t now)
+int users_set_language(struct db *db, int64_t id, const char *language, int64_t now)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "UPDATE users SET language = ?2, updated_at = ?3 WHERE id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET language = ?2, updated_at = ?3 WHERE id = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	if (language && *language)
@@ -136,20 +131,20 @@ int users_set_language(sqlite3 *db, int64_t id, const char *language, int64_t no
 	return step_change(db, st);
 }
 
-int users_count(sqlite3 *db)
+int users_count(struct db *db)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM users");
+	if (!st)
 		return -1;
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
+	db_done(st);
 	return n;
 }
 
-int users_each(sqlite3 *db, int (*fn)(void *ctx, const struct user *u), void *ctx)
+int users_each(struct db *db, int (*fn)(void *ctx, const struct user *u), void *ctx)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT " USER_COLUMNS " FROM users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "SELECT " USER_COLUMNS " FROM users ORDER BY name");
+	if (!st)
 		return -1;
 	int rc;
 	struct user u;
@@ -158,18 +153,16 @@ int users_each(sqlite3 *db, int (*fn)(void *ctx, const struct user *u), void *ct
 		if (fn(ctx, &u) != 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int sessions_create(sqlite3 *db, const unsigned char token_hash[32], int64_t user_id, const char *csrf_token,
+int sessions_create(struct db *db, const unsigned char token_hash[32], int64_t user_id, const char *csrf_token,
 		    int64_t now)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen) "
-			       "VALUES (?1, ?2, ?3, ?4, ?4)",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen) "
+			       "VALUES (?1, ?2, ?3, ?4, ?4)");
+	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, user_id);
@@ -178,25 +171,23 @@ int sessions_create(sqlite3 *db, const unsigned char token_hash[32], int64_t use
 	return step_change(db, st) == 0 ? 0 : -1;
 }
 
-int sessions_lookup(sqlite3 *db, const unsigned char token_hash[32], int64_t now, int idle_seconds,
+int sessions_lookup(struct db *db, const unsigned char token_hash[32], int64_t now, int idle_seconds,
 		    int lifetime_seconds, struct session_row *out)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_done(st);
 		return rc == SQLITE_DONE ? 1 : -1;
 	}
 	out->user_id = sqlite3_column_int64(st, 0);
 	copy_text(out->csrf_token, sizeof out->csrf_token, st, 1);
 	out->created_at = sqlite3_column_int64(st, 2);
 	out->last_seen = sqlite3_column_int64(st, 3);
-	sqlite3_finalize(st);
+	db_done(st);
 	if (now - out->last_seen > idle_seconds || now - out->created_at > lifetime_seconds) {
 		sessions_delete(db, token_hash);
 		return 1;
@@ -204,10 +195,10 @@ int sessions_lookup(sqlite3 *db, const unsigned char token_hash[32], int64_t now
 	return 0;
 }
 
-static int session_update(sqlite3 *db, const char *sql, const unsigned char token_hash[32], int64_t now)
+static int session_update(struct db *db, const char *sql, const unsigned char token_hash[32], int64_t now)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
 	if (now >= 0)
@@ -215,41 +206,39 @@ static int session_update(sqlite3 *db, const char *sql, const unsigned char toke
 	return step_change(db, st) < 0 ? -1 : 0;
 }
 
-int sessions_touch(sqlite3 *db, const unsigned char token_hash[32], int64_t now)
+int sessions_touch(struct db *db, const unsigned char token_hash[32], int64_t now)
 {
 	return session_update(db, "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", token_hash, now);
 }
 
-int sessions_delete(sqlite3 *db, const unsigned char token_hash[32])
+int sessions_delete(struct db *db, const unsigned char token_hash[32])
 {
 	return session_update(db, "DELETE FROM sessions WHERE token_hash = ?1", token_hash, -1);
 }
 
-int sessions_delete_for_user(sqlite3 *db, int64_t user_id)
+int sessions_delete_for_user(struct db *db, int64_t user_id)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE user_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE user_id = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, user_id);
 	return step_change(db, st) < 0 ? -1 : 0;
 }
 
-int sessions_purge_expired(sqlite3 *db, int64_t now, int idle_seconds, int lifetime_seconds)
+int sessions_purge_expired(struct db *db, int64_t now, int idle_seconds, int lifetime_seconds)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2", -1, &st, NULL) !=
-	    SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, now - idle_seconds);
 	sqlite3_bind_int64(st, 2, now - lifetime_seconds);
 	return step_change(db, st) < 0 ? -1 : 0;
 }
 
-int login_failures_record(sqlite3 *db, const char *username, const char *address, int64_t now)
+int login_failures_record(struct db *db, const char *username, const char *address, int64_t now)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "INSERT INTO login_failures (username, address, at) VALUES (?1, ?2, ?3)", -1, &st,
-			       NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO login_failures (username, address, at) VALUES (?1, ?2, ?3)");
+	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
@@ -257,35 +246,33 @@ int login_failures_record(sqlite3 *db, const char *username, const char *address
 	return step_change(db, st) == 0 ? 0 : -1;
 }
 
-int login_failures_count(sqlite3 *db, const char *username, const char *address, int64_t since)
+int login_failures_count(struct db *db, const char *username, const char *address, int64_t since)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT max((SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?3),"
-			       "           (SELECT count(*) FROM login_failures WHERE address = ?2 AND at >= ?3))",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "SELECT max((SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?3),"
+			       "           (SELECT count(*) FROM login_failures WHERE address = ?2 AND at >= ?3))");
+	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, since);
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
+	db_done(st);
 	return n;
 }
 
-int login_failures_clear_user(sqlite3 *db, const char *username)
+int login_failures_clear_user(struct db *db, const char *username)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "DELETE FROM login_failures WHERE username = ?1", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE username = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
 	return step_change(db, st) < 0 ? -1 : 0;
 }
 
-int login_failures_purge(sqlite3 *db, int64_t before)
+int login_failures_purge(struct db *db, int64_t before)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "DELETE FROM login_failures WHERE at < ?1", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE at < ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
 	return step_change(db, st) < 0 ? -1 : 0;

@@ -3,6 +3,8 @@
 #ifndef DB_USERS_H
 #define DB_USERS_H
 #include <sqlite3.h>
+
+#include "db/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,17 +26,17 @@ const char *user_role_name(enum user_role role);       /* "owner", "integrator" 
 enum user_role user_role_parse(const char *name);       /* ROLE_NONE if unknown */
 
 /* Return 0 on success, 1 when not found / already exists, -1 on database error. */
-int users_create(sqlite3 *db, const char *name, enum user_role role, const char *password_hash, int64_t now,
+int users_create(struct db *db, const char *name, enum user_role role, const char *password_hash, int64_t now,
 		 int64_t *id_out);
-int users_get_by_name(sqlite3 *db, const char *name, struct user *out);
-int users_get_by_id(sqlite3 *db, int64_t id, struct user *out);
-int users_set_password(sqlite3 *db, int64_t id, const char *password_hash, int64_t now);
-int users_set_disabled(sqlite3 *db, int64_t id, bool disabled, int64_t now);
-int users_set_language(sqlite3 *db, int64_t id, const char *language, int64_t now);
-int users_count(sqlite3 *db);
+int users_get_by_name(struct db *db, const char *name, struct user *out);
+int users_get_by_id(struct db *db, int64_t id, struct user *out);
+int users_set_password(struct db *db, int64_t id, const char *password_hash, int64_t now);
+int users_set_disabled(struct db *db, int64_t id, bool disabled, int64_t now);
+int users_set_language(struct db *db, int64_t id, const char *language, int64_t now);
+int users_count(struct db *db);
 
 /* Calls fn for each user ordered by name; stops early if fn returns non-zero. */
-int users_each(sqlite3 *db, int (*fn)(void *ctx, const struct user *u), void *ctx);
+int users_each(struct db *db, int (*fn)(void *ctx, const struct user *u), void *ctx);
 
 /* Sessions: the token itself is never stored, only its SHA-256. */
 struct session_row {
@@ -43,21 +45,21 @@ struct session_row {
 	int64_t created_at;
 	int64_t last_seen;
 };
-int sessions_create(sqlite3 *db, const unsigned char token_hash[32], int64_t user_id, const char *csrf_token,
+int sessions_create(struct db *db, const unsigned char token_hash[32], int64_t user_id, const char *csrf_token,
 		    int64_t now);
 /* Finds a live session: 1 if none, expired (idle or absolute) sessions are deleted and count as none. */
-int sessions_lookup(sqlite3 *db, const unsigned char token_hash[32], int64_t now, int idle_seconds,
+int sessions_lookup(struct db *db, const unsigned char token_hash[32], int64_t now, int idle_seconds,
 		    int lifetime_seconds, struct session_row *out);
-int sessions_touch(sqlite3 *db, const unsigned char token_hash[32], int64_t now);
-int sessions_delete(sqlite3 *db, const unsigned char token_hash[32]);
-int sessions_delete_for_user(sqlite3 *db, int64_t user_id);
-int sessions_purge_expired(sqlite3 *db, int64_t now, int idle_seconds, int lifetime_seconds);
+int sessions_touch(struct db *db, const unsigned char token_hash[32], int64_t now);
+int sessions_delete(struct db *db, const unsigned char token_hash[32]);
+int sessions_delete_for_user(struct db *db, int64_t user_id);
+int sessions_purge_expired(struct db *db, int64_t now, int idle_seconds, int lifetime_seconds);
 
 /* Failed logins, for throttling. */
-int login_failures_record(sqlite3 *db, const char *username, const char *address, int64_t now);
+int login_failures_record(struct db *db, const char *username, const char *address, int64_t now);
 /* Largest of: failures for username, failures from address, since `since`. -1 on error. */
-int login_failures_count(sqlite3 *db, const char *username, const char *address, int64_t since);
-int login_failures_clear_user(sqlite3 *db, const char *username);
-int login_failures_purge(sqlite3 *db, int64_t before);
+int login_failures_count(struct db *db, const char *username, const char *address, int64_t since);
+int login_failures_clear_user(struct db *db, const char *username);
+int login_failures_purge(struct db *db, int64_t before);
 
 #endif

@@ -318,7 +318,7 @@ def parse_config(text):
         if lline:                                   # add the current lline buffer to the comment buffer
             comment_buffer += lline
             lline = ""
-        if comment_buffer and len(buf) == len(buf) - len(buf.lstrip(" \t\n\r")):
+        if comment_buffer and not buf.strip(" \t\n\r"):
             comment_buffer += "\n"                  # blank line inside comments is kept with them
             continue
         start = 0
@@ -1227,13 +1227,17 @@ class Session:
             self.flush()
             return 0
         name = m.get("Action", skip_empty=True)
-        fault = pbx._fault_for(name)
+        fault, kill_all = pbx._fault_for(name)
         if fault == "before":                   # control: drop_after, mode "before": not executed
+            if kill_all:
+                pbx.kill_sessions()
             self.kill()
             return -1
         res = self.process_message(m)
         if fault == "after":                    # control: drop_after, mode "after": executed, no answer
             self.out = []
+            if kill_all:
+                pbx.kill_sessions()
             self.kill()
             return -1
         delay = pbx._delay_for(name)
@@ -2065,7 +2069,7 @@ class TestPBX:
             users = {"admin": {"secret": "admin-secret-123", "read": "all", "write": "all"}}
         if isinstance(users, dict):
             return load_users(users_text(users))
-        if "\n" not in users and os.path.exists(users):
+        if "\n" not in users:                      # a path (text always has a newline)
             with open(users, encoding="utf-8") as f:
                 return load_users(f.read())
         return load_users(users)
@@ -2177,18 +2181,14 @@ class TestPBX:
         with self.lock:
             d = self.drop
             if d is None:
-                return None
+                return None, False
             if d.get("action") and d["action"].lower() != (action_name or "").lower():
-                return None
+                return None, False
             if d["n"] > 0:
                 d["n"] -= 1
-                return None
+                return None, False
             self.drop = None
-            mode = d.get("mode", "before")
-            kill_all = d.get("all", False)
-        if kill_all:
-            self.kill_sessions()
-        return mode
+            return d.get("mode", "before"), d.get("all", False)
 
     def _delay_for(self, action_name):
         with self.lock:

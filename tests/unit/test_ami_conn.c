@@ -413,9 +413,12 @@ static void *ping_thread(void *arg)
 	struct threads_arg *a = arg;
 	struct ami_result r;
 	ami_result_init(&r);
-	for (int i = 0; i < 50; i++)
+	for (int i = 0; i < 50; i++) {
 		if (simple(a->pool, "Ping", &r) == AMI_OK && strcmp(ami_msg_get(r.response, "Timestamp"), "1.0") == 0)
 			a->ok++;
+		else
+			fprintf(stderr, "ping failed: %s\n", r.message);
+	}
 	ami_result_free(&r);
 	return NULL;
 }
@@ -534,8 +537,10 @@ START_TEST(events_stop_while_unreachable)
 	struct ami_options o;
 	amit_options(&o, port);
 	o.backoff_initial_ms = 5000;
+	o.backoff_max_ms = 5000;
 	char err[300];
 	struct ami_events *e = ami_events_new(&o, "on", err, sizeof err);
+	ck_assert_msg(e != NULL, "%s", err);
 	ck_assert_int_eq(ami_events_start(e), 0);
 	usleep(100 * 1000);
 	ami_events_destroy(e);   /* must not wait for the 5 s back-off */

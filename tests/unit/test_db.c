@@ -31,7 +31,7 @@ static void teardown(void)
 static sqlite3 *open_db(void)
 {
 	char err[256];
-	sqlite3 *db = db_open(path, err, sizeof err);
+	struct db *db = db_open(path, err, sizeof err);
 	ck_assert_msg(db != NULL, "%s", err);
 	return db;
 }
@@ -39,16 +39,16 @@ static sqlite3 *open_db(void)
 static sqlite3 *open_migrated(void)
 {
 	char err[256];
-	sqlite3 *db = open_db();
+	struct db *db = open_db();
 	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
 	return db;
 }
 
-static const char *pragma_text(sqlite3 *db, const char *sql)
+static const char *pragma_text(struct db *db, const char *sql)
 {
 	static char out[64];
 	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -57,24 +57,24 @@ static const char *pragma_text(sqlite3 *db, const char *sql)
 
 START_TEST(open_sets_wal_and_foreign_keys)
 {
-	sqlite3 *db = open_db();
+	struct db *db = open_db();
 	ck_assert_str_eq(pragma_text(db, "PRAGMA journal_mode"), "wal");
 	ck_assert_str_eq(pragma_text(db, "PRAGMA foreign_keys"), "1");
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
 START_TEST(migrates_from_empty_and_is_idempotent)
 {
 	char err[256];
-	sqlite3 *db = open_db();
+	struct db *db = open_db();
 	ck_assert_int_eq(db_schema_version(db), 0);
 	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(db_schema_version(db), db_latest_version());
 	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(db_schema_version(db), db_latest_version());
 	ck_assert_int_eq(users_count(db), 0);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
@@ -84,7 +84,7 @@ START_TEST(migrates_from_each_earlier_version)
 	for (int v = 1; v < db_latest_version(); v++) {
 		char err[256];
 		unlink(path);
-		sqlite3 *db = open_db();
+		struct db *db = open_db();
 		ck_assert_msg(db_migrate_to(db, v, err, sizeof err) == 0, "to %d: %s", v, err);
 		ck_assert_int_eq(db_schema_version(db), v);
 		ck_assert_int_eq(users_create(db, "kept", ROLE_OWNER, "h", 1, NULL), 0);
@@ -92,7 +92,7 @@ START_TEST(migrates_from_each_earlier_version)
 		ck_assert_int_eq(db_schema_version(db), db_latest_version());
 		struct user u;
 		ck_assert_int_eq(users_get_by_name(db, "kept", &u), 0);
-		sqlite3_close(db);
+		db_close(db);
 	}
 }
 END_TEST
@@ -100,17 +100,17 @@ END_TEST
 START_TEST(refuses_newer_database)
 {
 	char err[256];
-	sqlite3 *db = open_migrated();
+	struct db *db = open_migrated();
 	ck_assert_int_eq(db_exec(db, "UPDATE schema_version SET version = 999"), SQLITE_OK);
 	ck_assert_int_ne(db_migrate(db, err, sizeof err), 0);
 	ck_assert_msg(strstr(err, "newer"), "%s", err);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
 START_TEST(users_store_names_literally)
 {
-	sqlite3 *db = open_migrated();
+	struct db *db = open_migrated();
 	int64_t id;
 	const char *evil = "'; DROP TABLE users;--";
 	ck_assert_int_eq(users_create(db, evil, ROLE_OWNER, "h", 10, &id), 0);
@@ -129,13 +129,13 @@ START_TEST(users_store_names_literally)
 	ck_assert_str_eq(u.language, "es");
 	ck_assert_int_eq(users_set_language(db, id, "fr", 12), 1); /* CHECK constraint */
 	ck_assert_int_eq(users_get_by_id(db, 999, &u), 1);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
 START_TEST(sessions_expire_when_idle_or_old)
 {
-	sqlite3 *db = open_migrated();
+	struct db *db = open_migrated();
 	int64_t uid;
 	ck_assert_int_eq(users_create(db, "u", ROLE_OWNER, "h", 0, &uid), 0);
 	unsigned char a[32] = { 1 }, b[32] = { 2 }, c[32] = { 3 };
@@ -157,13 +157,13 @@ START_TEST(sessions_expire_when_idle_or_old)
 	ck_assert_int_eq(sessions_create(db, c, uid, "csrf-c", 5000), 0);
 	ck_assert_int_eq(sessions_delete_for_user(db, uid), 0);
 	ck_assert_int_eq(sessions_lookup(db, c, 5000, idle, life, &s), 1);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
 START_TEST(deleting_a_user_deletes_sessions)
 {
-	sqlite3 *db = open_migrated();
+	struct db *db = open_migrated();
 	int64_t uid;
 	ck_assert_int_eq(users_create(db, "u", ROLE_OWNER, "h", 0, &uid), 0);
 	unsigned char a[32] = { 9 };
@@ -171,13 +171,13 @@ START_TEST(deleting_a_user_deletes_sessions)
 	ck_assert_int_eq(db_exec(db, "DELETE FROM users"), SQLITE_OK);
 	struct session_row s;
 	ck_assert_int_eq(sessions_lookup(db, a, 0, 100, 100, &s), 1);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
 START_TEST(login_failures_count_by_user_or_address)
 {
-	sqlite3 *db = open_migrated();
+	struct db *db = open_migrated();
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(login_failures_record(db, "ana", "10.0.0.1", 100 + i), 0);
 	for (int i = 0; i < 4; i++)
@@ -191,20 +191,20 @@ START_TEST(login_failures_count_by_user_or_address)
 	ck_assert_int_eq(login_failures_count(db, "ana", "x", 0), 0);
 	ck_assert_int_eq(login_failures_purge(db, 1000), 0);
 	ck_assert_int_eq(login_failures_count(db, "other", "x", 0), 0);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 
 /* A writer killed with SIGKILL in the middle of transactions leaves a database that opens and checks fine. */
 START_TEST(killed_writer_leaves_consistent_database)
 {
-	sqlite3 *db = open_migrated();
-	sqlite3_close(db);
+	struct db *db = open_migrated();
+	db_close(db);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		char err[256];
-		sqlite3 *w = db_open(path, err, sizeof err);
+		struct db *w = db_open(path, err, sizeof err);
 		for (int i = 0;; i++) {
 			char name[32];
 			snprintf(name, sizeof name, "user%d", i);
@@ -219,7 +219,7 @@ START_TEST(killed_writer_leaves_consistent_database)
 	db = open_db();
 	ck_assert_str_eq(pragma_text(db, "PRAGMA integrity_check"), "ok");
 	ck_assert_int_gt(users_count(db), 0);
-	sqlite3_close(db);
+	db_close(db);
 }
 END_TEST
 

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -242,6 +243,8 @@ static void *accept_thread(void *arg)
 		int fd = accept(s->listen_fd, NULL, NULL);
 		if (fd < 0)
 			continue;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);   /* several small writes per answer */
 		struct amit_conn *c = calloc(1, sizeof *c);
 		c->fd = fd;
 		c->srv = s;

@@ -1,0 +1,871 @@
+"""Tests of the test PBX (tests/pbx/testpbx.py).
+
+The core: every transcript of a real Asterisk 22.10.1 in shared/notes/ami-transcripts/ is replayed against the test
+PBX and the answers are compared line by line.  Values that legitimately vary are compared by shape only; each
+such tolerance is listed in TOLERANCES below (and in README.md).  Then focused tests: files on disk, the
+control channel, concurrency, TLS, the command line.
+
+Run: /usr/bin/python3 -m pytest -q tests/pbx
+"""
+
+import ast
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import testpbx  # noqa: E402
+
+TRANSCRIPTS = os.environ.get("AMI_TRANSCRIPTS") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "..", "shared", "notes", "ami-transcripts"))
+
+USERS = {
+    "admin": {"secret": "admin-secret-123", "read": "all", "write": "all"},
+    # 04-permission-denied: a user without config, command and system classes
+    "limited": {"secret": "limited-secret-123", "read": "call", "write": "call"},
+    "caller": {"secret": "caller-secret-123", "read": "call", "write": "all"},
+}
+
+# Values that legitimately differ between the capture and this run: compared by shape only.
+TOLERANCES = [
+    # Ping answer and every event: the time of the answer
+    (r"Timestamp: ", r"\d+\.\d{6}"),
+    # Challenge: random, up to 9 digits (action_challenge: char challenge[10])
+    (r"Challenge: ", r"\d{1,9}"),
+    # CoreStatus: start and last reload of the server
+    (r"CoreStartupDate: ", r"\d{4}-\d\d-\d\d"), (r"CoreStartupTime: ", r"\d\d:\d\d:\d\d"),
+    (r"CoreReloadDate: ", r"\d{4}-\d\d-\d\d"), (r"CoreReloadTime: ", r"\d\d:\d\d:\d\d"),
+    # FullyBooted after Login: seconds since start / last reload
+    (r"Uptime: ", r"\d+"), (r"LastReload: ", r"\d+"),
+    # core show uptime
+    (r"Output: System uptime: ", r"[0-9a-z, ]+"), (r"Output: Last reload: ", r"[0-9a-z, ]+"),
+]
+
+
+def tolerant_equal(expected, got):
+    if expected == got:
+        return True
+    for prefix, shape in TOLERANCES:
+        if expected.startswith(prefix) and got.startswith(prefix):
+            if re.fullmatch(shape, got[len(prefix):]):
+                return True
+    return False
+
+
+# --- a minimal AMI client that keeps lines exactly as sent (split on CRLF only) ----------------------------------
+
+class Conn:
+    def __init__(self, port, tls=False, timeout=5):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            sock = ctx.wrap_socket(sock, server_hostname="localhost")
+        self.sock = sock
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def action(self, *headers, **kw):
+        lines = list(headers) + ["%s: %s" % (k.replace("_", "-"), v) for k, v in kw.items()]
+        self.send("".join(l + "\r\n" for l in lines) + "\r\n")
+
+    def line(self):
+        """One CRLF-terminated line (an embedded bare LF stays in it), or None at EOF."""
+        while b"\r\n" not in self.buf:
+            try:
+                data = self.sock.recv(65536)
+            except (ConnectionResetError, ssl.SSLError):
+                data = b""
+            if not data:
+                return None
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode("utf-8", "surrogateescape")
+
+    def message(self):
+        out = []
+        while True:
+            l = self.line()
+            if l is None:
+                return out if out else None
+            if l == "":
+                return out
+            out.append(l)
+
+    def response(self):
+        """The next message that is not an event."""
+        while True:
+            m = self.message()
+            if m is None or not m[0].startswith("Event:"):
+                return m
+
+    def eof(self, timeout=3):
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return True
+                self.buf += data
+        except (ConnectionResetError, ssl.SSLError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def login(port, user="admin", events="off", tls=False):
+    c = Conn(port, tls=tls)
+    assert c.line() == "Asterisk Call Manager/11.0.0"
+    c.action("Action: Login", "Username: %s" % user, "Secret: %s" % USERS[user]["secret"], "Events: %s" % events)
+    assert c.message() == ["Response: Success", "Message: Authentication accepted"]
+    return c
+
+
+@pytest.fixture
+def confdir():
+    """/tmp/testpbx-XXXX/asterisk: shallow like /etc/asterisk, so that 06's "../../../../etc/passwd" reaches the
+    real /etc/passwd (is_restricted_file answers "escalated privileges" only for a file that exists)."""
+    top = tempfile.mkdtemp(prefix="testpbx-", dir="/tmp")
+    d = pathlib.Path(top) / "asterisk"
+    d.mkdir()
+    yield d
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture
+def pbx(confdir):
+    p = testpbx.TestPBX(str(confdir), users=USERS).start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def ctl(pbx):
+    c = testpbx.Control(pbx.control_port)
+    yield c
+    c.close()
+
+
+PJSIP_CONF = """[201]
+type = endpoint
+aors = 201
+auth = 201-auth
+[201-auth]
+type = auth
+auth_type = userpass
+username = 201
+password = secret201
+[201]
+type = aor
+max_contacts = 1
+[202]
+type = endpoint
+aors = 202
+auth = 202-auth
+[202-auth]
+type = auth
+auth_type = userpass
+username = 202
+password = secret202
+[202]
+type = aor
+max_contacts = 1
+"""
+
+TEST_CONF_AFTER_05 = """[alpha]
+type = endpoint
+allow = ulaw
+allow = alaw
+[tpl](!)
+context = internal
+[beta](tpl)
+exten => 100,1,NoOp()
+note = semi\\;colon
+"""
+
+
+# --- transcript replay -------------------------------------------------------------------------------------------
+
+def parse_transcript(path):
+    """Steps of a transcript: ("send", bytes), ("expect", [(line, seconds-or-None)]), ("closed",)."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    steps = []
+    pending = []
+    expect = None
+
+    def flush_expect():
+        nonlocal expect
+        if expect:
+            steps.append(("expect", expect))
+        expect = None
+
+    for i, raw in enumerate(lines):
+        if raw.startswith("#"):
+            continue
+        if raw.startswith(">>>"):
+            flush_expect()
+            body = raw[4:] if raw.startswith(">>> ") else raw[3:]
+            if body.startswith("(raw) "):
+                steps.append(("send", ast.literal_eval(body[len("(raw) "):])))
+            elif body == "":
+                steps.append(("send", ("".join(l + "\r\n" for l in pending) + "\r\n").encode()))
+                pending = []
+            else:
+                pending.append(body)
+        elif raw.startswith("<<<"):
+            body = raw[4:] if raw.startswith("<<< ") else raw[3:].lstrip(" ")
+            when = None
+            mt = re.search(r"\s*\[(\d+(?:\.\d+)?) s\]$", body)
+            if mt:
+                when = float(mt.group(1))
+                body = body[:mt.start()]
+            if expect is None:
+                expect = []
+            expect.append([body, when])
+        elif raw.startswith("(connection closed"):
+            flush_expect()
+            steps.append(("closed",))
+        elif raw == "":
+            # An unprefixed empty line between two <<< lines, right after a non-empty one, is a bare LF that ended
+            # the previous line inside Asterisk's CRLF-delimited answer (10-lists: "No Contacts found\n").
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if expect and expect[-1][0] != "" and nxt.startswith("<<<"):
+                expect[-1][0] += "\n"
+            else:
+                flush_expect()
+    flush_expect()
+    return steps
+
+
+def replay(path, port, tls=False):
+    """Send the >>> messages, compare every <<< line (tolerances above)."""
+    steps = parse_transcript(path)
+    c = Conn(port, tls=tls)
+    sent_at = time.time()
+    challenge = None
+    try:
+        for step in steps:
+            if step[0] == "send":
+                data = step[1]
+                if challenge is not None and b"Key: " in data:
+                    # 03-login-md5: the Key is md5(challenge + secret) of OUR challenge
+                    key = testpbx.md5_key(challenge, USERS["admin"]["secret"]).encode()
+                    data = re.sub(rb"Key: [0-9a-f]+", b"Key: " + key, data)
+                c.send(data)
+                sent_at = time.time()
+            elif step[0] == "expect":
+                for exp, when in step[1]:
+                    got = c.line()
+                    assert got is not None, "%s: connection closed, expected %r" % (os.path.basename(path), exp)
+                    assert tolerant_equal(exp, got), "%s: expected %r, got %r" % (os.path.basename(path), exp, got)
+                    if got.startswith("Challenge: "):
+                        challenge = got[len("Challenge: "):]
+                    if when is not None:
+                        # 02-login-failure: the answer comes after Asterisk's 1 s sleep
+                        assert time.time() - sent_at >= when - 0.1
+            elif step[0] == "closed":
+                assert c.eof(), "%s: connection not closed" % os.path.basename(path)
+        # nothing unexpected left over
+        c.sock.settimeout(0.2)
+        try:
+            extra = c.sock.recv(65536)
+        except (socket.timeout, ssl.SSLError, OSError):
+            extra = b""
+        assert c.buf + extra == b"", "%s: unexpected extra output %r" % (os.path.basename(path), c.buf + extra)
+    finally:
+        c.close()
+
+
+def prepare(name, confdir, pbx):
+    """Put the config dir / PBX state each transcript was captured in."""
+    if name.startswith(("06", "07")):
+        (confdir / "centralita_test.conf").write_text(TEST_CONF_AFTER_05)
+    if name.startswith(("09", "10")):
+        (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    if name.startswith("10b"):
+        for ep, port, callid in (("201", 5071, "1-19379@127.0.0.1"), ("202", 5072, "1-19374@127.0.0.1")):
+            pbx.control({"cmd": "set_contacts", "endpoint": ep, "contacts": [
+                {"uri": "sip:%s@127.0.0.1:%d" % (ep, port), "call_id": callid, "expiration_time": 1795800842,
+                 "user_agent": "SIPp"}]})
+
+
+REPLAYED = sorted(f for f in os.listdir(TRANSCRIPTS) if f.endswith(".txt") and not f.startswith("11"))
+
+
+def test_transcripts_present():
+    assert len(REPLAYED) >= 11, REPLAYED
+    assert os.path.exists(os.path.join(TRANSCRIPTS, "11-call-events.txt"))
+
+
+@pytest.mark.parametrize("name", REPLAYED)
+def test_replay_transcript(name, confdir, pbx):
+    prepare(name, confdir, pbx)
+    replay(os.path.join(TRANSCRIPTS, name), pbx.port)
+
+
+def test_replay_over_tls(tmp_path, confdir):
+    cert, key = testpbx.make_cert(str(tmp_path / "tls"))
+    p = testpbx.TestPBX(str(confdir), users=USERS, tls_port=0, cert=cert, key=key).start()
+    try:
+        for name in ("01-login-and-basics.txt", "05-updateconfig.txt", "08-bare-lf-injection.txt"):
+            replay(os.path.join(TRANSCRIPTS, name), p.tls_port, tls=True)
+    finally:
+        p.stop()
+
+
+def parse_events_transcript():
+    """11-call-events: raw messages (no prefixes): banner, Login answer, events."""
+    with open(os.path.join(TRANSCRIPTS, "11-call-events.txt"), encoding="utf-8") as f:
+        lines = f.read().split("\n")[1:]
+    msgs, cur = [], []
+    for l in lines[1:]:
+        if l == "":
+            if cur:
+                msgs.append(cur)
+            cur = []
+        else:
+            cur.append(l)
+    if cur:
+        msgs.append(cur)
+    return lines[0], msgs
+
+
+def test_replay_call_events(pbx, ctl):
+    """11-call-events: every event re-emitted through the control channel comes out byte for byte in Asterisk's
+    field order and with its Privilege; fields are given to the control channel in reverse order on purpose."""
+    banner, msgs = parse_events_transcript()
+    c = Conn(pbx.port)
+    assert c.line() == banner
+    c.action("Action: Login", "Username: admin", "Secret: admin-secret-123", "Events: call,cdr,system")
+    assert c.message() == msgs[0]
+    fully = c.message()
+    assert len(fully) == len(msgs[1]) and all(tolerant_equal(e, g) for e, g in zip(msgs[1], fully))
+    for ev in msgs[2:]:
+        name = ev[0].split(": ", 1)[1]
+        fields = [l.split(": ", 1) for l in ev if not l.startswith(("Event:", "Privilege:", "Timestamp:"))]
+        fields = [[k, v] for k, v in reversed(fields)]
+        assert ctl.event(event=name, fields=dict(fields))["delivered"] == 1
+        got = c.message()
+        assert len(got) == len(ev), (ev, got)
+        for e, g in zip(ev, got):
+            assert tolerant_equal(e, g), (e, g)
+    c.close()
+
+
+# --- AMI behaviour not covered by a transcript ------------------------------------------------------------------
+
+def test_before_login(pbx):
+    c = Conn(pbx.port)
+    c.line()
+    c.action("Action: Ping", "ActionID: a")
+    assert c.message() == ["Response: Error", "ActionID: a", "Message: Permission denied"]   # process_message
+    c.send("ActionID: b\r\n\r\n")
+    assert c.message() == ["Response: Error", "ActionID: b", "Message: Missing action in request"]
+    c.action("Action: Challenge", "AuthType: plain")
+    assert c.message() == ["Response: Error", "Message: Must specify AuthType"]
+    c.action("Action: Logoff")
+    assert c.message() == ["Response: Goodbye", "Message: Thanks for all the fish."]
+    assert c.eof()
+
+
+def test_login_events_fullybooted_and_masks(pbx, ctl):
+    on = login(pbx.port, events="on")
+    fb = on.message()
+    assert fb[0] == "Event: FullyBooted" and fb[1] == "Privilege: system,all" and fb[-1] == "Status: Fully Booted"
+    off = login(pbx.port, events="off")
+    cdr_only = login(pbx.port, events="cdr")
+    limited = login(pbx.port, user="limited", events="on")       # read = call: no FullyBooted, no Cdr
+    assert ctl.event(event="Cdr", fields={"Source": "201"})["delivered"] == 2
+    assert ctl.event(event="Newchannel", fields={"Channel": "PJSIP/201-00000001"})["delivered"] == 2
+    m = on.message()
+    assert m[:2] == ["Event: Cdr", "Privilege: cdr,all"] and "Source: 201" in m
+    assert on.message()[0] == "Event: Newchannel"
+    assert cdr_only.message()[0] == "Event: Cdr"
+    assert limited.message()[0] == "Event: Newchannel"
+    for c in (off, cdr_only, limited):
+        c.action("Action: Ping", "ActionID: z")
+        assert c.message()[:2] == ["Response: Success", "ActionID: z"]
+    # Events action changes the mask of a live session
+    off.action("Action: Events", "EventMask: call", "ActionID: e")
+    assert off.message() == ["Response: Success", "ActionID: e", "Events: On"]
+    ctl.event(event="Hangup", fields={"Channel": "PJSIP/201-00000001"})
+    assert off.message()[0] == "Event: Hangup"
+
+
+def test_unknown_user_and_md5_failure(pbx):
+    c = Conn(pbx.port)
+    c.line()
+    c.action("Action: Login", "AuthType: MD5", "Username: admin", "Key: 00")   # no Challenge asked
+    t = time.time()
+    assert c.message() == ["Response: Error", "Message: Authentication failed"]
+    assert time.time() - t >= 0.9
+    assert c.eof()
+
+
+def test_permissions_by_class(pbx):
+    c = login(pbx.port, user="caller")      # read call, write all: may write anything
+    c.action("Action: CoreStatus", "ActionID: s")
+    assert c.message()[0] == "Response: Success"
+    lim = login(pbx.port, user="limited")
+    for act in ("CoreStatus", "ListCategories", "CreateConfig", "Command", "PJSIPShowEndpoints", "Reload"):
+        lim.action("Action: %s" % act, "ActionID: x")
+        assert lim.message() == ["Response: Error", "ActionID: x", "Message: Permission denied"], act
+    lim.action("Action: Ping", "ActionID: p")
+    assert lim.message()[0] == "Response: Success"
+
+
+def get_config(c, fn, **kw):
+    c.action("Action: GetConfig", "Filename: %s" % fn, *["%s: %s" % kv for kv in kw.items()])
+    return c.message()
+
+
+def update(c, fn, actions, **headers):
+    """actions: list of dicts {Action, Cat, Var, Value, Match, Line, Options}."""
+    lines = ["Action: UpdateConfig", "SrcFilename: %s" % fn, "DstFilename: %s" % fn]
+    lines += ["%s: %s" % kv for kv in headers.items()]
+    for i, a in enumerate(actions):
+        for k, v in a.items():
+            lines.append("%s-%06d: %s" % (k, i, v))
+    c.action(*lines)
+    return c.message()
+
+
+def body(path):
+    """A saved file without its header; checks the header is Asterisk's (gen_header) on the way."""
+    text = path.read_text()
+    head = text.split("\n")[:6]
+    assert head[0] == ";!" and head[1] == ";! Automatically generated configuration file"
+    assert head[2] == ";! Filename: %s (%s)" % (path.name, os.path.realpath(str(path)))
+    assert head[3] == ";! Generator: Manager"
+    assert re.fullmatch(r";! Creation Date: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", head[4])   # ctime()
+    assert head[5] == ";!"
+    return "\n".join(text.split("\n")[6:])
+
+
+def test_file_after_transcript_05(confdir, pbx):
+    """The file Asterisk writes: name = value, [tpl](!), [child](tpl), \\;, =>, no blank line between sections,
+    a Delete leaves a blank line, inherited values are not written into the child (ami.md)."""
+    replay(os.path.join(TRANSCRIPTS, "05-updateconfig.txt"), pbx.port)
+    assert body(confdir / "centralita_test.conf") == (
+        "[alpha]\ndisallow = all\ntype = endpoint\n\nallow = g722\n[tpl](!)\ncontext = internal\n"
+        "[beta](tpl)\nexten => 100,1,NoOp()\nnote = semi\\;colon\n")
+
+
+def test_same_named_sections_and_catfilter(confdir, pbx):
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    c = login(pbx.port)
+    # without a filter: both [201] sections
+    assert update(c, "pjsip.conf", [{"Action": "Append", "Cat": "201", "Var": "x", "Value": "1"}]) == \
+        ["Response: Success"]
+    txt = body(confdir / "pjsip.conf")
+    assert txt.count("x = 1") == 2
+    # quoted catfilter: only the aor
+    assert update(c, "pjsip.conf", [{"Action": "Update", "Cat": "201", "Var": "max_contacts", "Value": "2",
+                                     "Options": 'catfilter="type=aor"'}]) == ["Response: Success"]
+    # unquoted: cut at the second '=', matches nothing
+    assert update(c, "pjsip.conf", [{"Action": "Delete", "Cat": "201", "Var": "x",
+                                     "Options": "catfilter=type=aor"}]) == \
+        ["Response: Error", "Message: Given category does not exist"]
+    assert update(c, "pjsip.conf", [{"Action": "Delete", "Cat": "201", "Var": "x",
+                                     "Options": 'catfilter="type=endpoint"'}]) == ["Response: Success"]
+    m = get_config(c, "pjsip.conf", Category="201")
+    assert "Line-000000-000002: auth=201-auth" in m and "x=1" not in "".join(m[:5])
+    assert "Line-000001-000001: max_contacts=2" in m and "Line-000001-000002: x=1" in m
+    # GetConfig Filter narrows same-named sections
+    m = get_config(c, "pjsip.conf", Category="201", Filter="type=aor")
+    assert m[1] == "Category-000000: 201" and m[2] == "Line-000000-000000: type=aor"
+    # RenameCat / DelCat without filter act on all same-named sections
+    assert update(c, "pjsip.conf", [{"Action": "RenameCat", "Cat": "202", "Value": "302"}]) == ["Response: Success"]
+    c.action("Action: ListCategories", "Filename: pjsip.conf")
+    assert c.message() == ["Response: Success", "Category-000000: 201", "Category-000001: 201-auth",
+                           "Category-000002: 201", "Category-000003: 302", "Category-000004: 202-auth",
+                           "Category-000005: 302"]
+    assert update(c, "pjsip.conf", [{"Action": "DelCat", "Cat": "302"}]) == ["Response: Success"]
+    c.action("Action: ListCategories", "Filename: pjsip.conf", "Match: type=auth")
+    assert c.message() == ["Response: Success", "Category-000000: 201-auth", "Category-000001: 202-auth"]
+    # allowdups, then a temporary name renamed in the same request (ami.md)
+    assert update(c, "pjsip.conf", [
+        {"Action": "NewCat", "Cat": "tmp-203"}, {"Action": "Append", "Cat": "tmp-203", "Var": "type",
+                                                 "Value": "aor"},
+        {"Action": "NewCat", "Cat": "203"}, {"Action": "Append", "Cat": "203", "Var": "type", "Value": "endpoint"},
+        {"Action": "RenameCat", "Cat": "tmp-203", "Value": "203"},
+        {"Action": "NewCat", "Cat": "203", "Options": "allowdups"}]) == ["Response: Success"]
+    assert body(confdir / "pjsip.conf").endswith("[203]\ntype = aor\n[203]\ntype = endpoint\n[203]\n")
+
+
+def test_templates_inherit_and_actions(confdir, pbx):
+    (confdir / "t.conf").write_text("")
+    c = login(pbx.port)
+    assert update(c, "t.conf", [
+        {"Action": "NewCat", "Cat": "a", "Options": "template"},
+        {"Action": "Append", "Cat": "a", "Var": "va", "Value": "1", "Options": 'catfilter="TEMPLATES=include"'},
+        {"Action": "NewCat", "Cat": "b", "Options": "template"},
+        {"Action": "Append", "Cat": "b", "Var": "vb", "Value": "2", "Options": 'catfilter="TEMPLATES=restrict"'},
+        {"Action": "NewCat", "Cat": "both", "Options": 'inherit="a,b"'},
+        {"Action": "NewCat", "Cat": "onlya", "Options": "inherit=a,b"},     # unquoted: ',' ends the option
+        {"Action": "NewCat", "Cat": "first", "Match": "both"},              # NewCat + Match: inserted before
+    ]) == ["Response: Success"]
+    assert body(confdir / "t.conf") == "[a](!)\nva = 1\n[b](!)\nvb = 2\n[first]\n[both](a,b)\n[onlya](a)\n"
+    m = get_config(c, "t.conf")
+    assert m == ["Response: Success", "Category-000000: first", "Category-000001: both", "Templates-000001: a,b",
+                 "Line-000001-000000: va=1", "Line-000001-000001: vb=2", "Category-000002: onlya",
+                 "Templates-000002: a", "Line-000002-000000: va=1"]
+    m = get_config(c, "t.conf", Filter="TEMPLATES=restrict")
+    assert m[:3] == ["Response: Success", "Category-000000: a", "IsTemplate-000000: 1"]
+    c.action("Action: GetConfigJSON", "Filename: t.conf", "Filter: TEMPLATES=include", "Category: a")
+    assert c.message() == ["Response: Success", 'JSON: {"a":{"istemplate":1,"va":"1"}}']
+    # Update changes the LAST match only; Delete by Var removes all; Delete by Line; Insert by Line
+    assert update(c, "t.conf", [
+        {"Action": "Append", "Cat": "first", "Var": "k", "Value": "1"},
+        {"Action": "Append", "Cat": "first", "Var": "k", "Value": "2"},
+        {"Action": "Append", "Cat": "first", "Var": "k", "Value": "3"},
+        {"Action": "Update", "Cat": "first", "Var": "k", "Value": "9"},
+        {"Action": "Insert", "Cat": "first", "Var": "i", "Value": "x", "Line": "1"},
+        {"Action": "Delete", "Cat": "first", "Line": "0"},
+    ]) == ["Response: Success"]
+    m = get_config(c, "t.conf", Category="first")
+    assert m[2:] == ["Line-000000-000000: i=x", "Line-000000-000001: k=2", "Line-000000-000002: k=9"]
+    assert update(c, "t.conf", [{"Action": "Delete", "Cat": "first", "Var": "k"},
+                                {"Action": "EmptyCat", "Cat": "both"}]) == ["Response: Success"]
+    assert get_config(c, "t.conf", Category="first")[2:] == ["Line-000000-000000: i=x"]
+    # EmptyCat keeps the template list, so the child inherits again when the file is read back
+    assert get_config(c, "t.conf", Category="both")[1:] == ["Category-000000: both", "Templates-000000: a,b",
+                                                            "Line-000000-000000: va=1", "Line-000000-000001: vb=2"]
+    assert "[both](a,b)\n[onlya](a)\n" in body(confdir / "t.conf")
+    # the first missing number ends the list: Action-000002 is never seen
+    c.action("Action: UpdateConfig", "SrcFilename: t.conf", "DstFilename: t.conf",
+             "Action-000000: Append", "Cat-000000: first", "Var-000000: n", "Value-000000: 0",
+             "Action-000002: Frob", "Cat-000002: first")
+    assert c.message() == ["Response: Success"]
+    # errors not in the transcripts
+    assert update(c, "t.conf", [{"Action": "RenameCat", "Cat": "first"}]) == \
+        ["Response: Error", "Message: Problem with category, value, or line (if required)"]
+    assert update(c, "t.conf", [{"Action": "NewCat", "Cat": "z", "Match": "nosuch"}]) == \
+        ["Response: Error", "Message: Create category did not complete successfully"]
+    c.action("Action: UpdateConfig", "SrcFilename: t.conf")
+    assert c.message() == ["Response: Error", "Message: Filename not specified"]
+
+
+def test_parse_existing_file_round_trip(confdir, pbx):
+    """Files written by tests in Asterisk's format: comments, blank lines, exten =>, \\; survive an update."""
+    src = ("; dialplan written by a test\n[general]\nstatic = yes\n\n[from-internal]\n"
+           "exten => 100,1,NoOp(a\\;b) ; say hi\nsame => n,Hangup()\n\n\n; phones\n[phones](+)\nx = 1\n")
+    (confdir / "extensions.conf").write_text(src.replace("[phones](+)\nx = 1\n", "[phones]\nx = 1\n"))
+    c = login(pbx.port)
+    m = get_config(c, "extensions.conf", Category="from-internal")
+    assert m[2:] == ["Line-000000-000000: exten=100,1,NoOp(a;b)", "Line-000000-000001: same=n,Hangup()"]
+    assert update(c, "extensions.conf", [{"Action": "Append", "Cat": "general", "Var": "writeprotect",
+                                          "Value": "no"}], Reload="pbx_config.so") == ["Response: Success"]
+    assert body(confdir / "extensions.conf") == (
+        "; dialplan written by a test\n[general]\nstatic = yes\nwriteprotect = no\n\n[from-internal]\n"
+        "exten => 100,1,NoOp(a\\;b)  ; say hi\nsame => n,Hangup()\n\n\n; phones\n[phones]\nx = 1\n")
+    (confdir / "bad.conf").write_text("novar = here\n")
+    assert get_config(c, "bad.conf") == ["Response: Error", "Message: Config file has invalid format"]
+    c.action("Action: CreateConfig", "Filename: bad.conf")
+    assert c.message() == ["Response: Error", "Message: File exists"]
+    c.action("Action: CreateConfig", "Filename: ../outside.conf")
+    assert c.message() == ["Response: Error", "Message: File requires escalated privileges"]
+    c.action("Action: ListCategories", "Filename: ../../../../etc/passwd")
+    assert c.message() == ["Response: Error", "Message: File requires escalated privileges"]
+
+
+def test_command_outputs(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    ctl.set_contacts(endpoint="201", contacts=["sip:201@127.0.0.1:5071"])
+    c = login(pbx.port)
+    c.action("Action: Command", "Command: pjsip show endpoints")
+    m = c.message()
+    assert " Endpoint:  %-51s  %-12s  0 of inf" % ("201", "Not in use") in [l[len("Output: "):] for l in m]
+    assert any(l.startswith("Output:       Contact:  201/sip:201@127.0.0.1:5071") for l in m)
+    c.action("Action: Command", "Command: pjsip show contacts")
+    assert "Output: Objects found: 1" in c.message()
+    c.action("Action: Command", "Command: module load chan_sip.so")
+    assert c.message() == ["Response: Error", "Message: Command blacklisted"]
+    ctl.set_command(command="core show hints", output=["-= Registered Asterisk Dial Plan Hints =-", ""])
+    c.action("Action: Command", "Command: core show hints")
+    assert c.message() == ["Response: Success", "Message: Command output follows",
+                           "Output: -= Registered Asterisk Dial Plan Hints =-", "Output: "]
+
+
+# --- the control channel --------------------------------------------------------------------------------------------
+
+def test_control_drop_after_before(confdir, pbx, ctl):
+    (confdir / "t.conf").write_text("[a]\n")
+    c = login(pbx.port)
+    ctl.drop_after(n=1, mode="before", action="UpdateConfig")
+    c.action("Action: Ping", "ActionID: 1")                                 # not counted: other action
+    assert c.message()[0] == "Response: Success"
+    assert update(c, "t.conf", [{"Action": "Append", "Cat": "a", "Var": "v", "Value": "1"}]) == \
+        ["Response: Success"]                                              # the 1 action let through
+    c.action("Action: UpdateConfig", "SrcFilename: t.conf", "DstFilename: t.conf", "Action-000000: Append",
+             "Cat-000000: a", "Var-000000: v", "Value-000000: 2")
+    assert c.message() is None                                             # dropped, no answer
+    assert "v = 2" not in (confdir / "t.conf").read_text()                 # ... and not executed
+    assert ctl.counters()["actions"]["UpdateConfig"] == 1
+
+
+def test_control_drop_after_after(confdir, pbx, ctl):
+    (confdir / "t.conf").write_text("[a]\n")
+    c = login(pbx.port)
+    other = login(pbx.port)
+    ctl.drop_after(n=0, mode="after", all=True)
+    c.action("Action: UpdateConfig", "SrcFilename: t.conf", "DstFilename: t.conf", "Action-000000: Append",
+             "Cat-000000: a", "Var-000000: v", "Value-000000: 2")
+    assert c.message() is None                                             # no answer ...
+    assert "v = 2" in (confdir / "t.conf").read_text()                     # ... but it was executed
+    assert other.eof()                                                     # all: every session dropped
+    c2 = login(pbx.port)                                                   # one-shot
+    c2.action("Action: Ping")
+    assert c2.message()[0] == "Response: Success"
+
+
+def test_control_delay(pbx, ctl):
+    c = login(pbx.port)
+    ctl.delay(ms=300)
+    t = time.time()
+    c.action("Action: Ping")
+    assert c.message()[0] == "Response: Success"
+    assert time.time() - t >= 0.29
+    ctl.delay(ms=0)
+    t = time.time()
+    c.action("Action: Ping")
+    c.message()
+    assert time.time() - t < 0.25
+
+
+def test_control_refuse(pbx, ctl):
+    ctl.refuse(on=True)
+    c = Conn(pbx.port)
+    assert c.line() is None                                                # closed before the banner
+    ctl.refuse(on=False)
+    login(pbx.port).close()
+
+
+def test_control_stop_start_listening(pbx, ctl):
+    c = login(pbx.port)
+    port = pbx.port
+    assert ctl.stop_listening(kill=True)["killed"] >= 1
+    assert c.eof()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2)
+    r = ctl.start_listening()
+    assert r["port"] == port
+    c = login(port)
+    c.action("Action: Ping")
+    assert c.message()[0] == "Response: Success"
+
+
+def test_control_kill_sessions(pbx, ctl):
+    a, b = login(pbx.port), login(pbx.port)
+    assert ctl.kill_sessions()["killed"] >= 2
+    assert a.eof() and b.eof()
+    login(pbx.port).close()                                                # still listening
+
+
+def test_control_set_contacts_lists(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    c = login(pbx.port)
+    c.action("Action: PJSIPShowContacts")
+    assert c.message()[:2] == ["Response: Error", "Message: No Contacts found\n"]
+    ctl.set_contacts(endpoint="202", contacts=[{"uri": "sip:202@10.0.0.5:5062", "user_agent": "Yealink"}])
+    c.action("Action: PJSIPShowEndpoints", "ActionID: e")
+    msgs = [c.message() for _ in range(4)]
+    assert "Contacts: " in msgs[1] and "DeviceState: Unavailable" in msgs[1]
+    assert "Contacts: 202/sip:202@10.0.0.5:5062," in msgs[2] and "DeviceState: Not in use" in msgs[2]
+    c.action("Action: PJSIPShowContacts", "ActionID: c")
+    m = c.message()
+    assert m == ["Response: Success", "ActionID: c", "EventList: start",
+                 "Message: A listing of Contacts follows, presented as ContactList events"]
+    ev = c.message()
+    assert "Endpoint: 202" in ev and "ViaAddr: 10.0.0.5" in ev and "ViaPort: 5062" in ev and "UserAgent: Yealink" in ev
+    assert c.message()[-1] == "ListItems: 1"
+    ctl.set_contacts(endpoint="202", contacts=[])
+    c.action("Action: PJSIPShowContacts")
+    assert c.message()[:2] == ["Response: Error", "Message: No Contacts found\n"]
+
+
+def test_control_counters_and_reloads(confdir, pbx, ctl):
+    (confdir / "t.conf").write_text("[a]\n")
+    ctl.reset_counters()
+    c = login(pbx.port)
+    ok = [{"Action": "Append", "Cat": "a", "Var": "v", "Value": "1"}]
+    update(c, "t.conf", ok, Reload="res_pjsip.so")
+    update(c, "t.conf", ok, Reload="yes")
+    update(c, "t.conf", ok, Reload="no")
+    update(c, "t.conf", [{"Action": "Append", "Cat": "nosuch", "Var": "v"}], Reload="yes")   # failed: no reload
+    c.action("Action: Command", "Command: dialplan reload")
+    c.message()
+    r = ctl.counters()
+    assert r["actions"] == {"Login": 1, "UpdateConfig": 4, "Command": 1}
+    assert r["logins"] == 1 and r["authenticated_sessions"] == 1
+    assert [x["module"] for x in r["reloads"]] == ["res_pjsip.so", "all", "pbx_config.so"]
+    assert r["reloads"][0]["file"] == "t.conf"
+    ctl.reset_counters()
+    r = ctl.counters()
+    assert r["actions"] == {} and r["reloads"] == [] and r["logins"] == 0
+
+
+def test_control_emit_call_and_raw(pbx, ctl):
+    c = login(pbx.port, events="call,cdr")
+    n = ctl.emit_call(caller="201", callee="202", duration=5)["events"]
+    names = [c.message()[0] for _ in range(n)]
+    assert names[0] == "Event: Newchannel" and names[-1] == "Event: Cdr"
+    assert "Event: BridgeEnter" in names and "Event: Hangup" in names
+    ctl.raw(data="Event: Weird\r\nX: y\r\n\r\n")
+    assert c.message() == ["Event: Weird", "X: y"]
+
+
+def test_control_over_tcp_errors(pbx):
+    ctl = testpbx.Control(pbx.control_port)
+    with pytest.raises(RuntimeError):
+        ctl.call("nosuchcmd")
+    assert ctl.ping()["ok"]
+    ctl.close()
+
+
+# --- concurrency, limits, TLS, command line ---------------------------------------------------------------------
+
+def test_concurrent_appends_one_file(confdir, pbx):
+    (confdir / "conc.conf").write_text("[c]\n")
+    errors = []
+
+    def worker(t):
+        try:
+            c = login(pbx.port)
+            for i in range(50):
+                r = update(c, "conc.conf", [{"Action": "Append", "Cat": "c", "Var": "v", "Value": "%d-%d" % (t, i)}])
+                if r != ["Response: Success"]:
+                    errors.append(r)
+            c.close()
+        except Exception as e:      # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    c = login(pbx.port)
+    lines = get_config(c, "conc.conf")[2:]
+    values = {l.split("=", 1)[1] for l in lines}
+    assert len(lines) == 400 and values == {"%d-%d" % (t, i) for t in range(8) for i in range(50)}
+
+
+def test_authlimit_and_line_limits(pbx):
+    c = login(pbx.port)
+    # exactly 128 header lines pass, 129 do not (do_message: AST_MAX_MANHEADERS)
+    c.action("Action: Ping", "ActionID: ok", *["X-%d: y" % i for i in range(126)])
+    assert c.message()[:2] == ["Response: Success", "ActionID: ok"]
+    c.action("Action: Ping", "ActionID: no", *["X-%d: y" % i for i in range(127)])
+    assert c.message() == ["Response: Error", "ActionID: no",
+                           "Message: Too many lines in message or allocation failure"]
+    # a 1022-byte line + CRLF fits the 1024-byte buffer, a 1023-byte one does not (get_input)
+    c.action("Action: Ping", "ActionID: fits", "X: " + "a" * 1019)
+    assert c.message()[:2] == ["Response: Success", "ActionID: fits"]
+    c.action("Action: Ping", "ActionID: long", "X: " + "a" * 1020)
+    assert c.message() == ["Response: Error", "ActionID: long", "Message: Failed to parse message: line too long"]
+
+
+def test_tls_events_and_concurrency(tmp_path, confdir):
+    cert, key = testpbx.make_cert(str(tmp_path / "tls"))
+    assert os.path.exists(cert) and os.path.exists(key)
+    p = testpbx.TestPBX(str(confdir), users=USERS, tls_port=0, cert=cert, key=key).start()
+    try:
+        c = login(p.tls_port, events="on", tls=True)
+        assert c.message()[0] == "Event: FullyBooted"
+        for i in range(20):
+            p.emit("Newchannel", {"Channel": "PJSIP/201-%08d" % i})
+            c.action("Action: Ping", "ActionID: %d" % i)
+        got = [c.message() for _ in range(40)]
+        assert sum(1 for m in got if m[0] == "Event: Newchannel") == 20
+        assert sum(1 for m in got if m[0] == "Response: Success") == 20
+        plain = login(p.port)          # the TCP listener still works beside TLS
+        plain.close()
+    finally:
+        p.stop()
+
+
+def test_command_line_ready_and_sigterm(tmp_path, confdir):
+    users = tmp_path / "manager.conf"
+    users.write_text(testpbx.users_text(USERS))
+    cert, key = testpbx.make_cert(str(tmp_path / "tls"))
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "testpbx.py"), "--dir", str(confdir), "--users",
+                             str(users), "--port", "0", "--tls-port", "0", "--cert", cert, "--key", key,
+                             "--control-port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        mt = re.fullmatch(r"READY port=(\d+) tls_port=(\d+) control_port=(\d+)\n", line)
+        assert mt, line
+        port, tls_port, control_port = map(int, mt.groups())
+        login(port).close()
+        login(tls_port, tls=True).close()
+        assert testpbx.Control(control_port).ping()["ok"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_authtimeout(confdir):
+    p = testpbx.TestPBX(str(confdir), users=testpbx.users_text(USERS, {"authtimeout": "1"})).start()
+    try:
+        c = Conn(p.port)
+        c.line()
+        t = time.time()
+        assert c.eof(5) and 0.8 <= time.time() - t < 3
+    finally:
+        p.stop()
+
+
+def test_control_events_cancel_drop_reset(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    c = login(pbx.port, events="on")
+    c.message()                                                            # FullyBooted
+    r = ctl.events(events=[{"event": "PeerStatus", "fields": {"Peer": "PJSIP/201", "PeerStatus": "Reachable"}},
+                           {"event": "MyEvent", "fields": [["B", "2"], ["A", "1"]], "class": "call"}])
+    assert r["delivered"] == 2
+    m = c.message()
+    assert m[0:2] == ["Event: PeerStatus", "Privilege: system,all"]
+    assert m[3:] == ["ChannelType: PJSIP", "Peer: PJSIP/201", "PeerStatus: Reachable"]
+    m = c.message()
+    assert m[0:2] == ["Event: MyEvent", "Privilege: call,all"] and m[3:] == ["B: 2", "A: 1"]
+    ctl.drop_after(n=0)
+    ctl.cancel_drop()
+    c.action("Action: Ping")
+    assert c.message()[0] == "Response: Success"
+    ctl.set_contacts(endpoint="201", contacts=["sip:201@127.0.0.1:5071"], state="In use")
+    ctl.delay(ms=500)
+    ctl.refuse(on=True)
+    ctl.reset()
+    login(pbx.port).close()                                                # refuse is off again
+    t = time.time()
+    c.action("Action: PJSIPShowContacts")                                  # contacts gone, no delay
+    assert c.message()[:2] == ["Response: Error", "Message: No Contacts found\n"]
+    assert time.time() - t < 0.4
+    assert ctl.counters()["actions"] == {"Login": 1, "PJSIPShowContacts": 1}
