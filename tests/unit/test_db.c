@@ -28,7 +28,7 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static sqlite3 *open_db(void)
+static struct db *open_db(void)
 {
 	char err[256];
 	struct db *db = db_open(path, err, sizeof err);
@@ -36,7 +36,7 @@ static sqlite3 *open_db(void)
 	return db;
 }
 
-static sqlite3 *open_migrated(void)
+static struct db *open_migrated(void)
 {
 	char err[256];
 	struct db *db = open_db();
