@@ -203,7 +203,8 @@ static int conn_write(struct ami_conn *c, const char *data, size_t len, long lon
 }
 
 /* Reads once (waiting until deadline for data) and feeds the parser. Returns 0 after feeding at least one
- * byte, -1 on EOF, error, timeout or protocol error (err says which). */
+ * byte, -2 when the deadline passed with nothing to read, -1 on EOF, error, wake-up or protocol error (err says
+ * which). */
 static int conn_read(struct ami_conn *c, long long deadline, char *err, size_t errlen)
 {
 	char chunk[16384];
@@ -258,7 +259,7 @@ static int conn_read(struct ami_conn *c, long long deadline, char *err, size_t e
 		int w = wait_fd(c, want, deadline);
 		if (w != 0) {
 			ami_seterr(err, errlen, "read from %s %s", c->peer, wait_error(w));
-			return -1;
+			return w == -1 ? -2 : -1;
 		}
 	}
 }
@@ -526,10 +527,10 @@ int ami_conn_poll_alive(struct ami_conn *c)
 		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
 		if (!buffered && poll(&pf, 1, 0) <= 0)
 			break;
-		if (conn_read(c, ami_now_ms(), err, sizeof err) != 0) {
-			/* A TLS record may be incomplete without the connection being dead. */
-			if (strstr(err, "timed out"))
-				break;
+		int rc = conn_read(c, ami_now_ms(), err, sizeof err);
+		if (rc == -2)
+			break;   /* readable but no complete TLS record yet: not dead */
+		if (rc != 0) {
 			c->broken = true;
 			return -1;
 		}

@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "ami/ami.h"
+#include "cmd_ami.h"
 #include "support/testpbx_support.h"
 
 /* Started once per test binary by an unchecked fixture, before check forks each test. */
@@ -571,6 +574,74 @@ START_TEST(events_in_order_across_reconnect)
 }
 END_TEST
 
+
+/* ---------- the CLI module ---------- */
+
+/* Runs cmd_ami with stdout captured into out. Returns its exit status. */
+static int run_cli(const struct ami_options *o, int argc, char **argv, char *out, size_t outlen)
+{
+	char path[] = "/tmp/centralita-cli-XXXXXX";
+	int fd = mkstemp(path);
+	fflush(stdout);
+	int saved = dup(1);
+	dup2(fd, 1);
+	int rc = cmd_ami(o, argc, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	ssize_t n = pread(fd, out, outlen - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	return rc;
+}
+
+static void *interrupt_later(void *arg)
+{
+	(void)arg;
+	/* This thread must not take the SIGINT itself (default action: end the process); cmd_ami's sigwait does. */
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	usleep(400 * 1000);
+	kill(getpid(), SIGINT);
+	return NULL;
+}
+
+START_TEST(cli_action_events_and_errors)
+{
+	struct ami_options o;
+	testpbx_options(&pbx, &o);
+	static char out[65536];
+	char *ok[] = { "Command", "Command=core show version" };
+	ck_assert_int_eq(run_cli(&o, 2, ok, out, sizeof out), 0);
+	ck_assert_msg(strstr(out, "Response: Success\n") && strstr(out, "Output: Asterisk 22.10.1"), "%s", out);
+	char *list[] = { "CoreShowChannels" };
+	ck_assert_int_eq(run_cli(&o, 1, list, out, sizeof out), 0);
+	ck_assert_msg(strstr(out, "EventList: Complete"), "%s", out);
+	char *bad[] = { "NoSuchAction" };
+	ck_assert_int_eq(run_cli(&o, 1, bad, out, sizeof out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "Response: Error"));
+	char *inject[] = { "Ping", "X=a\r\nAction: Command" };
+	ck_assert_int_eq(run_cli(&o, 2, inject, out, sizeof out), 2);
+	char *notkv[] = { "Ping", "novalue" };
+	ck_assert_int_eq(run_cli(&o, 2, notkv, out, sizeof out), 2);
+	char *help[] = { "--help" };
+	ck_assert_int_eq(run_cli(&o, 1, help, out, sizeof out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "usage: centralita"));
+	struct ami_options down = o;
+	down.port = 1;
+	ck_assert_int_eq(run_cli(&down, 1, bad, out, sizeof out), 1);
+	/* --events until SIGINT (sent from another thread after a moment). */
+	pthread_t t;
+	pthread_create(&t, NULL, interrupt_later, NULL);
+	char *ev[] = { "--events", "system" };
+	ck_assert_int_eq(run_cli(&o, 2, ev, out, sizeof out), 0);
+	pthread_join(t, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ami_pbx");
@@ -589,6 +660,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, eight_threads_hundred_appends_pool_of_four);
 	tcase_add_test(tc, server_dies_mid_request_then_restarts);
 	tcase_add_test(tc, events_in_order_across_reconnect);
+	tcase_add_test(tc, cli_action_events_and_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
