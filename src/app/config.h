@@ -28,8 +28,8 @@ struct config {
 	int ami_port;
 	bool ami_tls;
 	char ami_cafile[CONFIG_PATH_MAX];
-	char ami_fingerprint[CONFIG_STR_MAX];
-	char ami_username[CONFIG_STR_MAX];
+	char ami_fingerprint[128];
+	char ami_username[128];
 	char ami_secret[CONFIG_STR_MAX];
 	char ami_auth[8];                     /* plain | md5 */
 	int ami_pool_size;
