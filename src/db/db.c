@@ -33,6 +33,38 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX login_failures_user ON login_failures(username, at);"
 	"CREATE INDEX login_failures_address ON login_failures(address, at);",
+
+	/* 2: phones, with what was last applied to the PBX and to the provisioning directory. A removed
+	 * phone stays as a tombstone (deleted = 1) until its removal has been applied. */
+	"CREATE TABLE phones ("
+	"  id INTEGER PRIMARY KEY,"
+	"  extension TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  mac TEXT NOT NULL CHECK (length(mac) = 12),"
+	"  calling_class TEXT NOT NULL DEFAULT 'national',"
+	"  secret TEXT NOT NULL,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+	"  applied_version INTEGER NOT NULL DEFAULT 0,"
+	"  applied_extension TEXT,"
+	"  applied_mac TEXT,"
+	"  applied_model TEXT,"
+	"  last_error TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX phones_extension ON phones(extension) WHERE deleted = 0;"
+	"CREATE UNIQUE INDEX phones_mac ON phones(mac) WHERE deleted = 0;"
+	"CREATE INDEX phones_pending ON phones(next_attempt_at) WHERE applied_version < version OR deleted = 1;"
+	"CREATE TABLE registrations ("
+	"  endpoint TEXT PRIMARY KEY,"
+	"  address TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

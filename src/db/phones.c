@@ -1,0 +1,370 @@
+/* phones: SQL for phones and their registrations. Prepared statements only. */
+#include "db/phones.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PHONE_COLUMNS                                                                                        \
+	"p.id, p.extension, p.name, p.model, p.mac, p.calling_class, p.secret, p.version, p.deleted, "      \
+	"p.applied_version, coalesce(p.applied_extension, ''), coalesce(p.applied_mac, ''), "                \
+	"coalesce(p.applied_model, ''), coalesce(p.last_error, ''), p.attempts, p.next_attempt_at, "         \
+	"coalesce(r.address, ''), coalesce(r.status, '')"
+#define PHONE_FROM " FROM phones p LEFT JOIN registrations r ON r.endpoint = p.extension "
+
+static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void read_phone(sqlite3_stmt *st, struct phone *p)
+{
+	p->id = sqlite3_column_int64(st, 0);
+	text(p->extension, sizeof p->extension, st, 1);
+	text(p->name, sizeof p->name, st, 2);
+	text(p->model, sizeof p->model, st, 3);
+	text(p->mac, sizeof p->mac, st, 4);
+	text(p->calling_class, sizeof p->calling_class, st, 5);
+	text(p->secret, sizeof p->secret, st, 6);
+	p->version = sqlite3_column_int64(st, 7);
+	p->deleted = sqlite3_column_int(st, 8) != 0;
+	p->applied_version = sqlite3_column_int64(st, 9);
+	text(p->applied_extension, sizeof p->applied_extension, st, 10);
+	text(p->applied_mac, sizeof p->applied_mac, st, 11);
+	text(p->applied_model, sizeof p->applied_model, st, 12);
+	text(p->last_error, sizeof p->last_error, st, 13);
+	p->attempts = sqlite3_column_int(st, 14);
+	p->next_attempt_at = sqlite3_column_int64(st, 15);
+	text(p->reg_address, sizeof p->reg_address, st, 16);
+	text(p->reg_status, sizeof p->reg_status, st, 17);
+}
+
+/* Steps a statement that changes rows; returns SQLite's step code. */
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc;
+}
+
+/* Which live phone other than `except` already uses the extension or the MAC. */
+static enum phones_result check_unique(struct db *db, const char *extension, const char *mac, int64_t except)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT extension = ?1 FROM phones "
+					  "WHERE deleted = 0 AND id != ?3 AND (extension = ?1 OR mac = ?2) "
+					  "ORDER BY extension = ?1 DESC LIMIT 1");
+	if (!st)
+		return PHONES_DB_ERROR;
+	sqlite3_bind_text(st, 1, extension, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, except);
+	int rc = sqlite3_step(st);
+	enum phones_result res = rc == SQLITE_DONE ? PHONES_OK
+				 : rc == SQLITE_ROW ? (sqlite3_column_int(st, 0) ? PHONES_DUP_EXTENSION : PHONES_DUP_MAC)
+						    : PHONES_DB_ERROR;
+	db_done(st);
+	return res;
+}
+
+/* Ends the BEGIN IMMEDIATE transaction of a write: COMMIT on success, else ROLLBACK. The immediate
+ * transaction makes the uniqueness and version checks see the data the write will change. */
+static enum phones_result finish_txn(struct db *db, enum phones_result res)
+{
+	if (res == PHONES_OK) {
+		if (db_exec(db, "COMMIT") != SQLITE_OK) {
+			db_exec(db, "ROLLBACK");
+			return PHONES_DB_ERROR;
+		}
+	} else {
+		db_exec(db, "ROLLBACK");
+	}
+	return res;
+}
+
+enum phones_result phones_create(struct db *db, const struct phone *p, int64_t now, int64_t *id)
+{
+	if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return PHONES_DB_ERROR;
+	enum phones_result res = check_unique(db, p->extension, p->mac, 0);
+	if (res == PHONES_OK) {
+		sqlite3_stmt *st = db_prepare(db, "INSERT INTO phones (extension, name, model, mac, calling_class, "
+						  "secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+		if (!st)
+			res = PHONES_DB_ERROR;
+		else {
+			sqlite3_bind_text(st, 1, p->extension, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, p->model, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, p->mac, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, p->calling_class, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, p->secret, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 7, now);
+			res = step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+			if (res == PHONES_OK && id)
+				*id = db_last_insert_id(db);
+		}
+	}
+	return finish_txn(db, res);
+}
+
+/* Checks that phone id is live at expected_version: OK, NOT_FOUND or CONFLICT. */
+static enum phones_result check_version(struct db *db, int64_t id, int64_t expected_version)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT version FROM phones WHERE id = ?1 AND deleted = 0");
+	if (!st)
+		return PHONES_DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	enum phones_result res = rc == SQLITE_DONE ? PHONES_NOT_FOUND
+				 : rc != SQLITE_ROW ? PHONES_DB_ERROR
+				 : sqlite3_column_int64(st, 0) == expected_version ? PHONES_OK
+										    : PHONES_CONFLICT;
+	db_done(st);
+	return res;
+}
+
+enum phones_result phones_update(struct db *db, const struct phone *p, int64_t expected_version, int64_t now)
+{
+	if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return PHONES_DB_ERROR;
+	enum phones_result res = check_version(db, p->id, expected_version);
+	if (res == PHONES_OK)
+		res = check_unique(db, p->extension, p->mac, p->id);
+	if (res == PHONES_OK) {
+		sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET extension = ?2, name = ?3, model = ?4, mac = ?5, "
+						  "calling_class = ?6, version = version + 1, attempts = 0, "
+						  "next_attempt_at = 0, updated_at = ?7 WHERE id = ?1");
+		if (!st)
+			res = PHONES_DB_ERROR;
+		else {
+			sqlite3_bind_int64(st, 1, p->id);
+			sqlite3_bind_text(st, 2, p->extension, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, p->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, p->model, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, p->mac, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, p->calling_class, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 7, now);
+			res = step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+		}
+	}
+	return finish_txn(db, res);
+}
+
+/* Shared by set_secret and remove: a versioned single-statement change. */
+static enum phones_result versioned_change(struct db *db, const char *sql, int64_t id, int64_t expected_version,
+					   const char *text_arg, int64_t now)
+{
+	if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return PHONES_DB_ERROR;
+	enum phones_result res = check_version(db, id, expected_version);
+	if (res == PHONES_OK) {
+		sqlite3_stmt *st = db_prepare(db, sql);
+		if (!st)
+			res = PHONES_DB_ERROR;
+		else {
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_int64(st, 2, now);
+			if (text_arg)
+				sqlite3_bind_text(st, 3, text_arg, -1, SQLITE_STATIC);
+			res = step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+		}
+	}
+	return finish_txn(db, res);
+}
+
+enum phones_result phones_set_secret(struct db *db, int64_t id, int64_t expected_version, const char *secret,
+				     int64_t now)
+{
+	return versioned_change(db,
+				"UPDATE phones SET secret = ?3, version = version + 1, attempts = 0, next_attempt_at = 0, "
+				"updated_at = ?2 WHERE id = ?1",
+				id, expected_version, secret, now);
+}
+
+enum phones_result phones_remove(struct db *db, int64_t id, int64_t expected_version, int64_t now)
+{
+	return versioned_change(db,
+				"UPDATE phones SET deleted = 1, version = version + 1, attempts = 0, next_attempt_at = 0, "
+				"updated_at = ?2 WHERE id = ?1",
+				id, expected_version, NULL, now);
+}
+
+static enum phones_result get_one(struct db *db, const char *sql, int64_t id, const char *ext, struct phone *out)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return PHONES_DB_ERROR;
+	if (ext)
+		sqlite3_bind_text(st, 1, ext, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_phone(st, out);
+	db_done(st);
+	return rc == SQLITE_ROW ? PHONES_OK : rc == SQLITE_DONE ? PHONES_NOT_FOUND : PHONES_DB_ERROR;
+}
+
+enum phones_result phones_get(struct db *db, int64_t id, struct phone *out)
+{
+	return get_one(db, "SELECT " PHONE_COLUMNS PHONE_FROM "WHERE p.id = ?1", id, NULL, out);
+}
+
+enum phones_result phones_get_live_by_extension(struct db *db, const char *extension, struct phone *out)
+{
+	return get_one(db, "SELECT " PHONE_COLUMNS PHONE_FROM "WHERE p.extension = ?1 AND p.deleted = 0", 0, extension,
+		       out);
+}
+
+/* "%filter%" for LIKE, with LIKE's own wildcards escaped so they match literally. */
+static void like_pattern(const char *filter, char *out, size_t size)
+{
+	size_t n = 0;
+	out[n++] = '%';
+	for (const char *c = filter; *c && n + 3 < size; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			out[n++] = '\\';
+		out[n++] = *c;
+	}
+	out[n++] = '%';
+	out[n] = '\0';
+}
+
+#define LIST_WHERE                                                                                           \
+	" WHERE p.deleted = 0 AND (?1 = '%%' OR p.extension LIKE ?1 ESCAPE '\\' OR p.name LIKE ?1 ESCAPE '\\' " \
+	"OR p.mac LIKE ?1 ESCAPE '\\')"
+
+int phones_list(struct db *db, const char *filter, int offset, int limit, int *total,
+		int (*fn)(void *ctx, const struct phone *p), void *ctx)
+{
+	char pattern[600];
+	like_pattern(filter ? filter : "", pattern, sizeof pattern);
+	if (total) {
+		sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM phones p" LIST_WHERE);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+		*total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		db_done(st);
+	}
+	/* Extensions are digit strings of varying length: order numerically. */
+	sqlite3_stmt *st = db_prepare(db, "SELECT " PHONE_COLUMNS PHONE_FROM LIST_WHERE
+					  " ORDER BY length(p.extension), p.extension LIMIT ?2 OFFSET ?3");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int(st, 3, offset);
+	int rc;
+	struct phone p;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_phone(st, &p);
+		if (fn(ctx, &p) != 0)
+			break;
+	}
+	db_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int count(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return -1;
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	db_done(st);
+	return n;
+}
+
+int phones_count_live(struct db *db) { return count(db, "SELECT count(*) FROM phones WHERE deleted = 0"); }
+
+int phones_count_pending(struct db *db)
+{
+	return count(db, "SELECT count(*) FROM phones WHERE applied_version < version OR deleted = 1");
+}
+
+static int collect_ids(sqlite3_stmt *st, int64_t *ids, int max)
+{
+	int n = 0, rc;
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return n;
+}
+
+int phones_due(struct db *db, int64_t now, int64_t *ids, int max)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM phones WHERE (applied_version < version OR deleted = 1) "
+					  "AND next_attempt_at <= ?1 ORDER BY updated_at, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	return collect_ids(st, ids, max);
+}
+
+int phones_all_ids(struct db *db, int64_t *ids, int max)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM phones ORDER BY id");
+	return st ? collect_ids(st, ids, max) : -1;
+}
+
+int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *extension, const char *mac,
+			const char *model)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET applied_version = ?2, applied_extension = ?3, "
+					  "applied_mac = ?4, applied_model = ?5, last_error = NULL, attempts = 0, "
+					  "next_attempt_at = 0 WHERE id = ?1 AND applied_version <= ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	if (extension && *extension)
+		sqlite3_bind_text(st, 3, extension, -1, SQLITE_STATIC);
+	if (mac && *mac)
+		sqlite3_bind_text(st, 4, mac, -1, SQLITE_STATIC);
+	if (model && *model)
+		sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
+	return step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int phones_mark_failed(struct db *db, int64_t id, const char *error, int64_t next_attempt_at)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET last_error = ?2, attempts = attempts + 1, "
+					  "next_attempt_at = ?3 WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, next_attempt_at);
+	return step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int phones_purge(struct db *db, int64_t id, int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM phones WHERE id = ?1 AND deleted = 1 AND version = ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	return step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int registrations_set(struct db *db, const char *endpoint, const char *address, const char *status, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO registrations (endpoint, address, status, updated_at) "
+					  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(endpoint) DO UPDATE SET "
+					  "address = excluded.address, status = excluded.status, updated_at = excluded.updated_at");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	return step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int registrations_clear(struct db *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM registrations");
+	return st && step_done(st) == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,91 @@
+/* phones: the office phones as users want them (the source of truth), plus what has been applied to the
+ * PBX and the provisioning directory, so a reconciler can converge and the pages can say "pending".
+ * A phone is pending while applied_version < version, or while it is a tombstone (deleted) whose removal
+ * has not been applied yet. Edits carry the version the user saw (optimistic concurrency). */
+#ifndef DB_PHONES_H
+#define DB_PHONES_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define PHONE_EXT_MAX 16
+#define PHONE_NAME_MAX (64 * 4 + 1)   /* 64 UTF-8 characters */
+#define PHONE_MODEL_MAX 48
+#define PHONE_MAC_MAX 13
+#define PHONE_CLASS_MAX 24
+#define PHONE_SECRET_MAX 64
+#define PHONE_ERROR_MAX 256
+
+struct phone {
+	int64_t id;
+	char extension[PHONE_EXT_MAX];
+	char name[PHONE_NAME_MAX];
+	char model[PHONE_MODEL_MAX];
+	char mac[PHONE_MAC_MAX];
+	char calling_class[PHONE_CLASS_MAX];
+	char secret[PHONE_SECRET_MAX];
+	int64_t version;
+	bool deleted;
+	int64_t applied_version;
+	char applied_extension[PHONE_EXT_MAX];   /* "" when nothing is on the PBX */
+	char applied_mac[PHONE_MAC_MAX];         /* provisioning file last written ("" none) */
+	char applied_model[PHONE_MODEL_MAX];
+	char last_error[PHONE_ERROR_MAX];
+	int attempts;
+	int64_t next_attempt_at;
+	/* from registrations (lists only) */
+	char reg_address[64];
+	char reg_status[24];
+};
+
+enum phones_result {
+	PHONES_OK = 0,
+	PHONES_NOT_FOUND,
+	PHONES_DUP_EXTENSION,
+	PHONES_DUP_MAC,
+	PHONES_CONFLICT,        /* someone else saved the phone since it was read */
+	PHONES_DB_ERROR = -1,
+};
+
+static inline bool phone_pending(const struct phone *p) { return p->deleted || p->applied_version < p->version; }
+
+/* Creates a phone (id out). Fields used: extension, name, model, mac, calling_class, secret. */
+enum phones_result phones_create(struct db *db, const struct phone *p, int64_t now, int64_t *id);
+/* Changes extension, name, model, mac, calling_class of phone p->id if its version is still
+ * expected_version; the version goes up by one. */
+enum phones_result phones_update(struct db *db, const struct phone *p, int64_t expected_version, int64_t now);
+enum phones_result phones_set_secret(struct db *db, int64_t id, int64_t expected_version, const char *secret,
+				     int64_t now);
+/* Marks the phone removed (a pending tombstone until phones_purge). */
+enum phones_result phones_remove(struct db *db, int64_t id, int64_t expected_version, int64_t now);
+enum phones_result phones_get(struct db *db, int64_t id, struct phone *out);
+/* The live (not removed) phone holding extension, if any. */
+enum phones_result phones_get_live_by_extension(struct db *db, const char *extension, struct phone *out);
+
+/* Live phones whose extension, name or MAC contains filter ("" = all), ordered by extension, with their
+ * registration; fn gets each. total receives the number of matches (for paging). */
+int phones_list(struct db *db, const char *filter, int offset, int limit, int *total,
+		int (*fn)(void *ctx, const struct phone *p), void *ctx);
+int phones_count_live(struct db *db);
+int phones_count_pending(struct db *db);
+
+/* Ids of phones needing an apply whose next attempt is due (now >= next_attempt_at), oldest first. */
+int phones_due(struct db *db, int64_t now, int64_t *ids, int max);
+/* Ids of every phone, live or tombstone (start-up checks of provisioning files). */
+int phones_all_ids(struct db *db, int64_t *ids, int max);
+
+/* Records a successful apply of `version`: what is now on the PBX and in the provisioning directory.
+ * A later edit (version moved on) stays pending. */
+int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *extension, const char *mac,
+			const char *model);
+/* Records a failed attempt: the message users see, and when to try again. */
+int phones_mark_failed(struct db *db, int64_t id, const char *error, int64_t next_attempt_at);
+/* Deletes a tombstone whose removal was applied (only if it is still the same version). */
+int phones_purge(struct db *db, int64_t id, int64_t version);
+
+/* Registration state from the PBX (AMI events / contact lists). */
+int registrations_set(struct db *db, const char *endpoint, const char *address, const char *status, int64_t now);
+int registrations_clear(struct db *db);
+
+#endif
