@@ -15,7 +15,7 @@ for d in templates static provisioning; do
   cp -R "$d" "$share/$d"
   find "$share/$d" -type d -exec chmod 0755 {} + ; find "$share/$d" -type f -exec chmod 0644 {} +
 done
-sed -e "s|/usr/local/share/centralita/templates|$prefix/share/centralita/templates|" \
+sed -e "s|/usr/local/share/centralita/|$prefix/share/centralita/|" \
   etc/centralita.conf.sample > "$destdir/etc/centralita/centralita.conf.sample"
 chmod 0644 "$destdir/etc/centralita/centralita.conf.sample"
 sed "s|@PREFIX@|$prefix|g" etc/centralita.service.in > "$destdir/lib/systemd/system/centralita.service"

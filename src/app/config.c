@@ -57,9 +57,20 @@ static const struct config_key config_keys[] = {
 	INT("ami", "keepalive", ami_keepalive_s, 1, 3600),
 	CHOICE("asterisk", "driver", asterisk_driver, "pjsip|sip"),
 	STR("asterisk", "context", asterisk_context),
+	STR("asterisk", "codecs", asterisk_codecs),
+	INT("asterisk", "extension_min", asterisk_ext_min, 1, 99999999),
+	INT("asterisk", "extension_max", asterisk_ext_max, 1, 99999999),
+	STR("asterisk", "reserved", asterisk_reserved),
+	INT("asterisk", "retry_interval", asterisk_retry_interval, 1, 3600),
 	STR("provisioning", "dir", prov_dir),
+	STR("provisioning", "templates", prov_templates),
 	STR("provisioning", "server", prov_server),
 	INT("provisioning", "port", prov_port, 1, 65535),
+	CHOICE("provisioning", "transport", prov_transport, "udp|tcp|tls"),
+	STR("provisioning", "url", prov_url),
+	STR("provisioning", "user", prov_user),
+	STR("provisioning", "password", prov_password),
+	STR("provisioning", "allow", prov_allow),
 };
 
 static const char *const config_sections[] = { "web", "database", "ami", "asterisk", "provisioning" };
@@ -88,8 +99,16 @@ void config_defaults(struct config *cfg)
 	cfg->ami_keepalive_s = 60;
 	snprintf(cfg->asterisk_driver, sizeof cfg->asterisk_driver, "pjsip");
 	snprintf(cfg->asterisk_context, sizeof cfg->asterisk_context, "internal");
+	snprintf(cfg->asterisk_codecs, sizeof cfg->asterisk_codecs, "ulaw,alaw");
+	cfg->asterisk_ext_min = 100;
+	cfg->asterisk_ext_max = 899;
+	snprintf(cfg->asterisk_reserved, sizeof cfg->asterisk_reserved, "112");
+	cfg->asterisk_retry_interval = 5;
 	snprintf(cfg->prov_dir, sizeof cfg->prov_dir, "/var/lib/centralita/provisioning");
+	snprintf(cfg->prov_templates, sizeof cfg->prov_templates, "/usr/local/share/centralita/provisioning");
 	cfg->prov_port = 5060;
+	snprintf(cfg->prov_transport, sizeof cfg->prov_transport, "udp");
+	snprintf(cfg->prov_user, sizeof cfg->prov_user, "phone");
 }
 
 static bool choice_allowed(const char *choices, const char *value)
@@ -180,6 +199,10 @@ static int set_key(void *ctx, const char *section, const char *key, const char *
 
 static int check_consistency(const struct config *cfg, const char *name, char *err, size_t errlen)
 {
+	if (cfg->asterisk_ext_min > cfg->asterisk_ext_max) {
+		snprintf(err, errlen, "%s: [asterisk] extension_min must not exceed extension_max", name);
+		return -1;
+	}
 	if (cfg->web_session_idle > cfg->web_session_lifetime) {
 		snprintf(err, errlen, "%s: [web] session_idle must not exceed session_lifetime", name);
 		return -1;

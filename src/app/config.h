@@ -38,11 +38,21 @@ struct config {
 	int ami_keepalive_s;
 	/* [asterisk] */
 	char asterisk_driver[8];              /* pjsip | sip */
-	char asterisk_context[64];
+	char asterisk_context[64];            /* dialplan context the phones call from and are reached in */
+	char asterisk_codecs[128];            /* "ulaw,alaw": allow= lines of every phone */
+	int asterisk_ext_min, asterisk_ext_max;
+	char asterisk_reserved[256];          /* numbers phones may never take: "112,911,999" */
+	int asterisk_retry_interval;          /* seconds between background apply attempts */
 	/* [provisioning] */
-	char prov_dir[CONFIG_PATH_MAX];
-	char prov_server[CONFIG_STR_MAX];
+	char prov_dir[CONFIG_PATH_MAX];       /* where MAC-named files are written (nginx serves it) */
+	char prov_templates[CONFIG_PATH_MAX]; /* per-vendor ClearSilver templates */
+	char prov_server[CONFIG_STR_MAX];     /* SIP server address written into the files */
 	int prov_port;
+	char prov_transport[8];               /* udp | tcp | tls */
+	char prov_url[CONFIG_STR_MAX];        /* URL phones are pointed at, shown on each phone's page */
+	char prov_user[64];                   /* HTTP basic auth the phones use (nginx checks it) */
+	char prov_password[128];
+	char prov_allow[CONFIG_STR_MAX];      /* optional networks allowed to fetch files: "10.0.0.0/8 192.168.1.0/24" */
 };
 
 void config_defaults(struct config *cfg);

@@ -1,0 +1,12 @@
+/* pbx_settings: the [asterisk] and [provisioning] sections as the domain layer's settings. */
+#ifndef APP_PBX_SETTINGS_H
+#define APP_PBX_SETTINGS_H
+#include <stddef.h>
+
+#include "app/config.h"
+#include "pbx/pbx.h"
+
+/* Returns 0, or -1 with err naming the bad key (e.g. a codec with a space). */
+int config_pbx_settings(const struct config *cfg, struct pbx_settings *s, char *err, size_t errlen);
+
+#endif

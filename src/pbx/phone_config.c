@@ -1,0 +1,145 @@
+/* phone_config: a phone → the Asterisk configuration it needs. Pure functions, no I/O. */
+#include "pbx/pbx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *pbx_config_file(enum pbx_driver d) { return d == PBX_SIP ? "sip.conf" : "pjsip.conf"; }
+
+const char *pbx_reload_module(enum pbx_driver d) { return d == PBX_SIP ? "chan_sip.so" : "res_pjsip.so"; }
+
+const char *pbx_check_extension(const struct pbx_settings *s, const char *extension)
+{
+	size_t n = strlen(extension);
+	if (n == 0)
+		return "required";
+	if (strspn(extension, "0123456789") != n)
+		return "digits_only";
+	if (n > 8 || (n > 1 && extension[0] == '0'))
+		return "ext_range";
+	long v = strtol(extension, NULL, 10);
+	if (v < s->ext_min || v > s->ext_max)
+		return "ext_range";
+	for (int i = 0; i < s->n_reserved; i++)
+		if (strcmp(s->reserved[i], extension) == 0)
+			return "ext_reserved";
+	return NULL;
+}
+
+void pbx_callerid(const char *name, const char *extension, char *out, size_t size)
+{
+	/* ast_callerid_split() reads "name" <number>: a quote, backslash or angle bracket inside the name
+	 * would end it early. The name was validated (no control characters); drop those four. */
+	char clean[PHONE_NAME_MAX];
+	size_t n = 0;
+	for (const char *c = name; *c && n + 1 < sizeof clean; c++)
+		if (*c != '"' && *c != '\\' && *c != '<' && *c != '>')
+			clean[n++] = *c;
+	clean[n] = '\0';
+	snprintf(out, size, "\"%s\" <%s>", n ? clean : extension, extension);
+}
+
+static const char *store(struct pbx_sections *o, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	if (o->used + len > sizeof o->strings)
+		return NULL;
+	char *p = o->strings + o->used;
+	memcpy(p, s, len);
+	o->used += len;
+	return p;
+}
+
+static struct ami_cfg_want *begin_section(struct pbx_sections *o, const char *name, const char *type)
+{
+	struct ami_cfg_want *w = &o->want[o->n];
+	w->name = store(o, name);
+	w->type = type;
+	w->lines = o->lines[o->n];
+	w->n_lines = 0;
+	o->n++;
+	return w;
+}
+
+static int add_line(struct pbx_sections *o, struct ami_cfg_want *w, const char *name, const char *value)
+{
+	size_t idx = (size_t)(w - o->want);
+	if (w->n_lines == PBX_MAX_LINES)
+		return -1;
+	struct ami_cfg_line *l = &o->lines[idx][w->n_lines];
+	l->name = (char *)store(o, name);
+	l->value = (char *)store(o, value);
+	if (!l->name || !l->value || !w->name)
+		return -1;
+	w->n_lines++;
+	return 0;
+}
+
+static int add_codecs(const struct pbx_settings *s, struct pbx_sections *o, struct ami_cfg_want *w)
+{
+	int rc = add_line(o, w, "disallow", "all");
+	for (int i = 0; i < s->n_codecs; i++)
+		rc |= add_line(o, w, "allow", s->codecs[i]);
+	return rc;
+}
+
+size_t pbx_section_names(const struct pbx_settings *s, const char *extension, char names[][32])
+{
+	snprintf(names[0], 32, "%s", extension);
+	if (s->driver == PBX_SIP)
+		return 1;
+	snprintf(names[1], 32, "%s-auth", extension);
+	return 2;
+}
+
+int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, struct pbx_sections *o)
+{
+	memset(o, 0, sizeof *o);
+	char callerid[PHONE_NAME_MAX + 40], auth[32];
+	pbx_callerid(p->name, p->extension, callerid, sizeof callerid);
+	snprintf(auth, sizeof auth, "%s-auth", p->extension);
+	int rc = 0;
+	if (s->driver == PBX_SIP) {
+		/* chan_sip (the seed's driver): one peer does it all. */
+		struct ami_cfg_want *peer = begin_section(o, p->extension, NULL);
+		rc |= add_line(o, peer, "type", "friend");
+		rc |= add_line(o, peer, "host", "dynamic");
+		rc |= add_line(o, peer, "secret", p->secret);
+		rc |= add_line(o, peer, "context", s->context);
+		rc |= add_line(o, peer, "callerid", callerid);
+		rc |= add_codecs(s, o, peer);
+		return rc ? -1 : 0;
+	}
+	/* Order matters for same-named sections: the endpoint is looked up by type, so each carries its type. */
+	struct ami_cfg_want *ep = begin_section(o, p->extension, "endpoint");
+	rc |= add_line(o, ep, "type", "endpoint");
+	rc |= add_line(o, ep, "context", s->context);
+	rc |= add_codecs(s, o, ep);
+	rc |= add_line(o, ep, "auth", auth);
+	rc |= add_line(o, ep, "aors", p->extension);
+	rc |= add_line(o, ep, "callerid", callerid);
+	struct ami_cfg_want *au = begin_section(o, auth, NULL);
+	rc |= add_line(o, au, "type", "auth");
+	rc |= add_line(o, au, "auth_type", "userpass");
+	rc |= add_line(o, au, "username", p->extension);
+	rc |= add_line(o, au, "password", p->secret);
+	struct ami_cfg_want *aor = begin_section(o, p->extension, "aor");
+	rc |= add_line(o, aor, "type", "aor");
+	rc |= add_line(o, aor, "max_contacts", "1");
+	rc |= add_line(o, aor, "remove_existing", "yes");
+	return rc ? -1 : 0;
+}
+
+void pbx_dialplan_lines(const struct pbx_settings *s, const char *extension, char out[PBX_DIALPLAN_LINES][128])
+{
+	const char *tech = s->driver == PBX_SIP ? "SIP" : "PJSIP";
+	snprintf(out[0], 128, "%s,hint,%s/%s", extension, tech, extension);
+	snprintf(out[1], 128, "%s,1,Dial(%s/%s,30)", extension, tech, extension);
+}
+
+bool pbx_dialplan_line_is(const char *value, const char *extension)
+{
+	size_t n = strlen(extension);
+	return strncmp(value, extension, n) == 0 && value[n] == ',';
+}
