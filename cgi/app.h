@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "app/config.h"
+#include "pbx/apply.h"
+#include "pbx/pbx.h"
 #include "db/db.h"
 #include "db/users.h"
 #include "web/request.h"
@@ -15,6 +17,8 @@
 
 struct worker {
 	const struct config *cfg;      /* shared, read-only */
+	const struct pbx_settings *pbx; /* shared, read-only */
+	struct applier *applier;       /* shared, thread-safe */
 	struct db *db;                   /* this thread's connection */
 	struct renderer *renderer;     /* this thread's template cache */
 };

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ami_options.h"
 #include "app/config.h"
+#include "cmd_ami.h"
 #include "cmd_users.h"
 #include "routes.h"
 #include "serve.h"
@@ -44,6 +46,18 @@ static int cmd_checkconfig(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_ami_with_config(const struct config *cfg, int argc, char **argv)
+{
+	struct ami_options o;
+	char err[512];
+	bool help = argc >= 1 && strcmp(argv[0], "--help") == 0;
+	if (!help && config_ami_options(cfg, &o, err, sizeof err) != 0) {
+		fprintf(stderr, "centralita ami: [ami] %s\n", err);
+		return 2;
+	}
+	return cmd_ami(&o, argc, argv);
+}
+
 struct command {
 	const char *name;
 	int (*run)(const struct config *cfg, int argc, char **argv);
@@ -57,6 +71,7 @@ static const struct command commands[] = {
 	{ "passwd", cmd_passwd, "NAME: set a user's password (from stdin)", true },
 	{ "migrate", cmd_migrate, "bring the database schema up to date", true },
 	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user", true },
+	{ "ami", cmd_ami_with_config, "ACTION [Key=Value ...] | --events: talk to Asterisk's manager", true },
 	{ "routes", cmd_routes, "print the route table", false },
 	{ "check-config", cmd_checkconfig, "load the configuration and report errors", true },
 };

@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "app/ami_options.h"
+#include "app/pbx_settings.h"
 #include "db/db.h"
 #include "dispatch.h"
+#include "util/file.h"
 #include "util/log.h"
 
 struct worker_thread {
@@ -144,6 +147,31 @@ int serve_main(const struct config *cfg)
 	db_close(db);
 
 	render_global_init();
+
+	/* The PBX side: settings, the AMI pool (connections open on first use, so a PBX that is down does
+	 * not stop the web interface), the provisioning templates, and the reconciler's thread. */
+	struct pbx_settings pbx;
+	struct ami_options ami;
+	if (config_pbx_settings(cfg, &pbx, err, sizeof err) != 0 || config_ami_options(cfg, &ami, err, sizeof err) != 0) {
+		log_err("configuration: %s", err);
+		return 1;
+	}
+	/* Reconnect attempts must not outlast a retry round, or pending phones would wait for the pool. */
+	if (ami.backoff_max_ms > pbx.retry_interval * 500)
+		ami.backoff_max_ms = pbx.retry_interval * 500;
+	if (ami.backoff_initial_ms > ami.backoff_max_ms)
+		ami.backoff_initial_ms = ami.backoff_max_ms;
+	struct ami_pool *pool = ami_pool_create(&ami, err, sizeof err);
+	struct provision_renderer *prov = pool ? provision_renderer_new(cfg->prov_templates, err, sizeof err) : NULL;
+	struct applier *applier = prov ? applier_new(&pbx, pool, prov, cfg->db_path, err, sizeof err) : NULL;
+	if (!applier || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0) {
+		log_err("start-up: %s", applier ? strerror(errno) : err);
+		applier_free(applier);
+		provision_renderer_free(prov);
+		ami_pool_destroy(pool);
+		return 1;
+	}
+
 	if (FCGX_Init() != 0) {
 		log_err("FCGX_Init failed");
 		return 1;
@@ -175,6 +203,8 @@ int serve_main(const struct config *cfg)
 		struct worker_thread *t = &threads[i];
 		t->listen_fd = listen_fd;
 		t->w.cfg = cfg;
+		t->w.pbx = &pbx;
+		t->w.applier = applier;
 		t->w.db = db_open(cfg->db_path, err, sizeof err);
 		t->w.renderer = t->w.db ? renderer_new(cfg->web_templates, err, sizeof err) : NULL;
 		if (!t->w.db || !t->w.renderer) {
@@ -208,6 +238,9 @@ int serve_main(const struct config *cfg)
 		db_close(threads[i].w.db);
 	}
 	free(threads);
+	applier_free(applier);
+	provision_renderer_free(prov);
+	ami_pool_destroy(pool);
 	log_info("stopped");
 	return status;
 }

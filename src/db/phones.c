@@ -216,6 +216,11 @@ enum phones_result phones_get_live_by_extension(struct db *db, const char *exten
 		       out);
 }
 
+enum phones_result phones_get_live_by_mac(struct db *db, const char *mac, struct phone *out)
+{
+	return get_one(db, "SELECT " PHONE_COLUMNS PHONE_FROM "WHERE p.mac = ?1 AND p.deleted = 0", 0, mac, out);
+}
+
 /* "%filter%" for LIKE, with LIKE's own wildcards escaped so they match literally. */
 static void like_pattern(const char *filter, char *out, size_t size)
 {
@@ -302,10 +307,14 @@ int phones_due(struct db *db, int64_t now, int64_t *ids, int max)
 	return collect_ids(st, ids, max);
 }
 
-int phones_all_ids(struct db *db, int64_t *ids, int max)
+int phones_ids_after(struct db *db, int64_t after, int64_t *ids, int max)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM phones ORDER BY id");
-	return st ? collect_ids(st, ids, max) : -1;
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM phones WHERE id > ?1 ORDER BY id LIMIT ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max);
+	return collect_ids(st, ids, max);
 }
 
 int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *extension, const char *mac,

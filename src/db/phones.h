@@ -62,6 +62,7 @@ enum phones_result phones_remove(struct db *db, int64_t id, int64_t expected_ver
 enum phones_result phones_get(struct db *db, int64_t id, struct phone *out);
 /* The live (not removed) phone holding extension, if any. */
 enum phones_result phones_get_live_by_extension(struct db *db, const char *extension, struct phone *out);
+enum phones_result phones_get_live_by_mac(struct db *db, const char *mac, struct phone *out);
 
 /* Live phones whose extension, name or MAC contains filter ("" = all), ordered by extension, with their
  * registration; fn gets each. total receives the number of matches (for paging). */
@@ -72,8 +73,8 @@ int phones_count_pending(struct db *db);
 
 /* Ids of phones needing an apply whose next attempt is due (now >= next_attempt_at), oldest first. */
 int phones_due(struct db *db, int64_t now, int64_t *ids, int max);
-/* Ids of every phone, live or tombstone (start-up checks of provisioning files). */
-int phones_all_ids(struct db *db, int64_t *ids, int max);
+/* Up to max ids of phones (live or tombstone) greater than after, ascending: pages through all phones. */
+int phones_ids_after(struct db *db, int64_t after, int64_t *ids, int max);
 
 /* Records a successful apply of `version`: what is now on the PBX and in the provisioning directory.
  * A later edit (version moved on) stays pending. */

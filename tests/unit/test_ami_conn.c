@@ -164,6 +164,8 @@ START_TEST(wrong_secret_is_unreachable)
 	setup(&f, AMI_AUTH_PLAIN);
 	ami_pool_destroy(f.pool);
 	snprintf(f.o.secret, sizeof f.o.secret, "wrong");
+	f.o.backoff_initial_ms = 3000;   /* long enough that the retry below surely falls inside it */
+	f.o.backoff_max_ms = 3000;
 	char err[300];
 	f.pool = ami_pool_create(&f.o, err, sizeof err);
 	struct ami_result r;
@@ -311,8 +313,8 @@ START_TEST(unreachable_and_backoff)
 	amit_server_stop(srv);
 	struct ami_options o;
 	amit_options(&o, port);
-	o.backoff_initial_ms = 100;
-	o.backoff_max_ms = 200;
+	o.backoff_initial_ms = 400;
+	o.backoff_max_ms = 800;
 	char err[300];
 	struct ami_pool *p = ami_pool_create(&o, err, sizeof err);
 	struct ami_result r;
@@ -321,7 +323,7 @@ START_TEST(unreachable_and_backoff)
 	ck_assert_msg(strstr(r.message, "Connection refused") != NULL, "%s", r.message);
 	ck_assert_int_eq(simple(p, "Ping", &r), AMI_UNREACHABLE);
 	ck_assert_ptr_nonnull(strstr(r.message, "next attempt in"));
-	usleep(150 * 1000);
+	usleep(450 * 1000);
 	ck_assert_int_eq(simple(p, "Ping", &r), AMI_UNREACHABLE);
 	ck_assert_ptr_null(strstr(r.message, "next attempt in"));   /* a real attempt again */
 	struct ami_pool_stats st;

@@ -1,0 +1,534 @@
+/* apply: the reconciler (see apply.h). */
+#include "pbx/apply.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/file.h"
+#include "util/log.h"
+
+#define MAX_OWNED_EXT 2         /* a phone's extension now, and the one the PBX still has */
+#define MAX_OWNED_NAMES 4
+#define DUE_BATCH 256
+
+struct applier {
+	struct pbx_settings s;
+	struct ami_pool *pool;
+	struct provision_renderer *prov;
+	char db_path[512];
+	/* GetConfig → diff → UpdateConfig must not interleave with another apply on the same file. */
+	pthread_mutex_t chan_lock, dialplan_lock, files_lock;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, wake;
+};
+
+struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool, struct provision_renderer *prov,
+			    const char *db_path, char *err, size_t errlen)
+{
+	if (!pool || !prov) {
+		snprintf(err, errlen, "applier: AMI pool and provisioning renderer are required");
+		return NULL;
+	}
+	struct applier *a = calloc(1, sizeof *a);
+	if (!a)
+		abort();
+	a->s = *s;
+	a->pool = pool;
+	a->prov = prov;
+	snprintf(a->db_path, sizeof a->db_path, "%s", db_path);
+	pthread_mutex_init(&a->chan_lock, NULL);
+	pthread_mutex_init(&a->dialplan_lock, NULL);
+	pthread_mutex_init(&a->files_lock, NULL);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	return a;
+}
+
+/* ---------- reading what Asterisk has ---------- */
+
+/* Moves the categories of src to the end of dst. */
+static void config_append(struct ami_config *dst, struct ami_config *src)
+{
+	if (src->n_cats == 0)
+		return;
+	struct ami_cfg_cat *grown = realloc(dst->cats, (dst->n_cats + src->n_cats) * sizeof *grown);
+	if (!grown)
+		abort();
+	memcpy(grown + dst->n_cats, src->cats, src->n_cats * sizeof *grown);
+	dst->cats = grown;
+	dst->n_cats += src->n_cats;
+	src->n_cats = 0;
+}
+
+/* Describes a failed AMI exchange for the user. */
+static void describe(const char *what, enum ami_status st, const char *detail, char *msg, size_t len)
+{
+	switch (st) {
+	case AMI_UNREACHABLE:
+		snprintf(msg, len, "the PBX cannot be reached (%s)", detail);
+		break;
+	case AMI_UNKNOWN_OUTCOME:
+		snprintf(msg, len, "the connection to the PBX was lost during %s; it will be checked and retried", what);
+		break;
+	case AMI_ERROR:
+		snprintf(msg, len, "Asterisk refused %s: %s", what, detail);
+		break;
+	default:
+		snprintf(msg, len, "%s failed: %s", what, detail);
+		break;
+	}
+}
+
+/* Appends to merged the categories named category in file. A missing file or category adds nothing. */
+static int get_categories(struct applier *a, const char *file, const char *category, struct ami_config *merged,
+			  char *msg, size_t len)
+{
+	struct ami_msg m;
+	ami_msg_init(&m);
+	ami_msg_add(&m, "Action", "GetConfig");
+	ami_msg_add(&m, "Filename", file);
+	ami_msg_add(&m, "Category", category);
+	struct ami_result r;
+	ami_result_init(&r);
+	enum ami_status st = ami_pool_action(a->pool, &m, &r);
+	int rc = 0;
+	if (st == AMI_OK) {
+		struct ami_config one = { 0 };
+		char err[200];
+		if (ami_config_parse(r.response, &one, err, sizeof err) != 0) {
+			snprintf(msg, len, "unreadable GetConfig answer for %s: %s", file, err);
+			rc = -1;
+		} else {
+			config_append(merged, &one);
+		}
+		ami_config_free(&one);
+	} else if (!(st == AMI_ERROR && strcmp(r.message, "Config file not found") == 0)) {
+		describe("reading the configuration", st, r.message, msg, len);
+		rc = -1;
+	}
+	ami_result_free(&r);
+	ami_msg_free(&m);
+	return rc;
+}
+
+/* Sends u (if it holds any action) with a reload of module. */
+static int send_update(struct applier *a, struct ami_update *u, const char *module, char *msg, size_t len)
+{
+	if (u->n == 0)
+		return 0;
+	ami_update_set_reload(u, module);
+	struct ami_result r;
+	ami_result_init(&r);
+	enum ami_status st = ami_pool_update_config(a->pool, u, true, &r);
+	int rc = 0;
+	if (st != AMI_OK) {
+		describe("the change", st, r.message, msg, len);
+		rc = -1;
+	}
+	ami_result_free(&r);
+	return rc;
+}
+
+/* The extensions a phone's apply is responsible for: where it is wanted, and where the PBX still has it. */
+static size_t owned_extensions(const struct phone *p, char out[MAX_OWNED_EXT][PHONE_EXT_MAX])
+{
+	size_t n = 0;
+	if (!p->deleted)
+		snprintf(out[n++], PHONE_EXT_MAX, "%s", p->extension);
+	if (*p->applied_extension && (n == 0 || strcmp(out[0], p->applied_extension) != 0))
+		snprintf(out[n++], PHONE_EXT_MAX, "%s", p->applied_extension);
+	return n;
+}
+
+/* ---------- step 1: the channel driver's file ---------- */
+
+static int apply_channel(struct applier *a, struct db *db, char exts[][PHONE_EXT_MAX], size_t n_ext, char *msg,
+			 size_t len)
+{
+	const char *file = pbx_config_file(a->s.driver);
+	char names[MAX_OWNED_NAMES][32];
+	const char *owned[MAX_OWNED_NAMES];
+	size_t n_names = 0;
+	for (size_t i = 0; i < n_ext; i++)
+		n_names += pbx_section_names(&a->s, exts[i], names + n_names);
+	for (size_t i = 0; i < n_names; i++)
+		owned[i] = names[i];
+
+	/* Wanted: whichever live phone holds each owned extension now (maybe not the one being applied). */
+	struct pbx_sections sections[MAX_OWNED_EXT];
+	struct ami_cfg_want want[MAX_OWNED_EXT * PBX_MAX_SECTIONS];
+	size_t n_want = 0;
+	for (size_t i = 0; i < n_ext; i++) {
+		struct phone holder;
+		enum phones_result pr = phones_get_live_by_extension(db, exts[i], &holder);
+		if (pr == PHONES_DB_ERROR) {
+			snprintf(msg, len, "database error");
+			return -1;
+		}
+		if (pr != PHONES_OK)
+			continue;
+		if (pbx_phone_sections(&a->s, &holder, &sections[i]) != 0) {
+			snprintf(msg, len, "phone %s: a value is too long for the PBX", exts[i]);
+			return -1;
+		}
+		for (size_t k = 0; k < sections[i].n; k++)
+			want[n_want++] = sections[i].want[k];
+	}
+
+	pthread_mutex_lock(&a->chan_lock);
+	struct ami_config cur = { 0 };
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n_names; i++)
+		rc = get_categories(a, file, names[i], &cur, msg, len);
+	struct ami_update u;
+	ami_update_init(&u, file);
+	if (rc == 0) {
+		char err[200];
+		if (ami_config_diff(&cur, owned, n_names, want, n_want, &u, err, sizeof err) != 0) {
+			snprintf(msg, len, "cannot compute the change for %s: %s", file, err);
+			rc = -1;
+		} else {
+			rc = send_update(a, &u, pbx_reload_module(a->s.driver), msg, len);
+		}
+	}
+	pthread_mutex_unlock(&a->chan_lock);
+	ami_update_free(&u);
+	ami_config_free(&cur);
+	return rc;
+}
+
+/* ---------- step 2: the dialplan ---------- */
+
+static bool holds(char lines[][128], size_t n, const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(lines[i], value) == 0)
+			return true;
+	return false;
+}
+
+static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EXT_MAX], size_t n_ext, char *msg,
+			  size_t len)
+{
+	/* Wanted exten lines of the owned extensions. */
+	char wanted[MAX_OWNED_EXT * PBX_DIALPLAN_LINES][128];
+	size_t n_wanted = 0;
+	for (size_t i = 0; i < n_ext; i++) {
+		struct phone holder;
+		enum phones_result pr = phones_get_live_by_extension(db, exts[i], &holder);
+		if (pr == PHONES_DB_ERROR) {
+			snprintf(msg, len, "database error");
+			return -1;
+		}
+		if (pr == PHONES_OK) {
+			pbx_dialplan_lines(&a->s, exts[i], wanted + n_wanted);
+			n_wanted += PBX_DIALPLAN_LINES;
+		}
+	}
+
+	pthread_mutex_lock(&a->dialplan_lock);
+	struct ami_config cur = { 0 };
+	int rc = get_categories(a, PBX_DIALPLAN_FILE, a->s.context, &cur, msg, len);
+	struct ami_update u;
+	ami_update_init(&u, PBX_DIALPLAN_FILE);
+	if (rc == 0) {
+		/* Only lines of owned extensions are compared; the rest of the context is the integrator's. */
+		char present[64][128];
+		size_t n_present = 0;
+		bool have_context = false;
+		for (size_t c = 0; c < cur.n_cats; c++) {
+			if (strcmp(cur.cats[c].name, a->s.context) != 0)
+				continue;
+			have_context = true;
+			for (size_t l = 0; l < cur.cats[c].n_lines; l++) {
+				const struct ami_cfg_line *line = &cur.cats[c].lines[l];
+				if (strcasecmp(line->name, "exten") != 0)
+					continue;
+				for (size_t i = 0; i < n_ext; i++) {
+					if (!pbx_dialplan_line_is(line->value, exts[i]))
+						continue;
+					if (n_present < 64 && !holds(present, n_present, line->value))
+						snprintf(present[n_present++], 128, "%s", line->value);
+					if (!holds(wanted, n_wanted, line->value))
+						ami_update_add(&u, AMI_UC_DELETE, a->s.context, "exten", NULL, line->value, -1,
+							       NULL, NULL);
+				}
+			}
+		}
+		if (!have_context && n_wanted > 0)
+			ami_update_add(&u, AMI_UC_NEWCAT, a->s.context, NULL, NULL, NULL, -1, NULL, NULL);
+		for (size_t i = 0; i < n_wanted; i++) {
+			if (holds(present, n_present, wanted[i]))
+				continue;
+			char value[130];
+			snprintf(value, sizeof value, ">%s", wanted[i]); /* written "exten => ...", as people write it */
+			ami_update_add(&u, AMI_UC_APPEND, a->s.context, "exten", value, NULL, -1, NULL, NULL);
+		}
+		if (*u.err) {
+			snprintf(msg, len, "cannot build the dialplan change: %s", u.err);
+			rc = -1;
+		} else {
+			rc = send_update(a, &u, PBX_DIALPLAN_MODULE, msg, len);
+		}
+	}
+	pthread_mutex_unlock(&a->dialplan_lock);
+	ami_update_free(&u);
+	ami_config_free(&cur);
+	return rc;
+}
+
+/* ---------- step 3: provisioning files ---------- */
+
+static int render_phone(struct applier *a, const struct phone *p, struct provision_output *out, char *msg,
+			size_t len)
+{
+	struct provision_phone pp = {
+		.mac = p->mac,
+		.model = p->model,
+		.extension = p->extension,
+		.display_name = p->name,
+		.secret = p->secret,
+		.server = a->s.prov_server,
+		.port = a->s.prov_port,
+		.transport = a->s.prov_transport,
+	};
+	char err[200];
+	if (provision_render(a->prov, &pp, out, err, sizeof err) != PROVISION_OK) {
+		snprintf(msg, len, "provisioning file: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* True if a live phone other than id uses mac: its files must not be removed on our behalf. */
+static bool mac_in_use(struct db *db, const char *mac, int64_t id)
+{
+	struct phone other;
+	return phones_get_live_by_mac(db, mac, &other) == PHONES_OK && other.id != id;
+}
+
+static int apply_files(struct applier *a, struct db *db, const struct phone *p, char *msg, size_t len)
+{
+	char err[200];
+	int rc = 0;
+	pthread_mutex_lock(&a->files_lock);
+	if (!p->deleted) {
+		struct provision_output out;
+		rc = render_phone(a, p, &out, msg, len);
+		if (rc == 0 && provision_write(a->s.prov_dir, &out, err, sizeof err) != PROVISION_OK) {
+			snprintf(msg, len, "writing the provisioning file: %s", err);
+			rc = -1;
+		}
+		provision_output_free(&out);
+		if (rc == 0 && *p->applied_mac && *p->applied_model && !mac_in_use(db, p->applied_mac, p->id) &&
+		    provision_remove_stale(a->s.prov_dir, p->applied_mac, p->applied_model, p->mac, p->model, err,
+					   sizeof err) != PROVISION_OK) {
+			snprintf(msg, len, "removing the old provisioning file: %s", err);
+			rc = -1;
+		}
+	} else {
+		if (*p->applied_mac && *p->applied_model && !mac_in_use(db, p->applied_mac, p->id) &&
+		    provision_remove(a->s.prov_dir, p->applied_mac, p->applied_model, err, sizeof err) != PROVISION_OK)
+			rc = -1;
+		if (rc == 0 && !mac_in_use(db, p->mac, p->id) &&
+		    provision_remove(a->s.prov_dir, p->mac, p->model, err, sizeof err) != PROVISION_OK)
+			rc = -1;
+		if (rc)
+			snprintf(msg, len, "removing the provisioning file: %s", err);
+	}
+	pthread_mutex_unlock(&a->files_lock);
+	return rc;
+}
+
+/* ---------- one phone ---------- */
+
+static int64_t retry_at(const struct applier *a, const struct phone *p, bool refused, int64_t now)
+{
+	if (!refused)
+		return now + a->s.retry_interval; /* PBX down or answer lost: try again as soon as it may be back */
+	/* Asterisk said no: retrying at full speed would only repeat the refusal. Double up to 5 minutes. */
+	int64_t delay = a->s.retry_interval;
+	for (int i = 0; i < p->attempts && delay < 300; i++)
+		delay *= 2;
+	return now + (delay > 300 ? 300 : delay);
+}
+
+void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
+{
+	memset(r, 0, sizeof *r);
+	struct phone p;
+	enum phones_result pr = phones_get(db, phone_id, &p);
+	if (pr == PHONES_NOT_FOUND) {
+		r->applied = true; /* purged by a concurrent apply: nothing left to do */
+		return;
+	}
+	if (pr != PHONES_OK) {
+		snprintf(r->message, sizeof r->message, "database error");
+		return;
+	}
+	char exts[MAX_OWNED_EXT][PHONE_EXT_MAX];
+	size_t n_ext = owned_extensions(&p, exts);
+	int rc = apply_channel(a, db, exts, n_ext, r->message, sizeof r->message);
+	if (rc == 0)
+		rc = apply_dialplan(a, db, exts, n_ext, r->message, sizeof r->message);
+	if (rc == 0)
+		rc = apply_files(a, db, &p, r->message, sizeof r->message);
+	if (rc == 0) {
+		int drc = p.deleted ? phones_purge(db, p.id, p.version)
+				    : phones_mark_applied(db, p.id, p.version, p.extension, p.mac, p.model);
+		if (drc != 0) {
+			snprintf(r->message, sizeof r->message, "database error");
+			return;
+		}
+		r->applied = true;
+		return;
+	}
+	bool refused = strncmp(r->message, "Asterisk refused", 16) == 0;
+	log_warn("phone %lld (%s): not applied: %s", (long long)p.id, p.extension, r->message);
+	phones_mark_failed(db, p.id, r->message, retry_at(a, &p, refused, now));
+}
+
+int applier_apply_due(struct applier *a, struct db *db, int64_t now)
+{
+	int64_t ids[DUE_BATCH];
+	int n = phones_due(db, now, ids, DUE_BATCH);
+	if (n < 0)
+		return -1;
+	int applied = 0;
+	for (int i = 0; i < n; i++) {
+		struct apply_result r;
+		applier_apply(a, db, ids[i], now, &r);
+		if (r.applied)
+			applied++;
+		else if (strstr(r.message, "cannot be reached"))
+			break; /* the rest would fail the same way; their turn comes next round */
+	}
+	return applied;
+}
+
+/* Rewrites one phone's files if they are missing or differ from a fresh rendering. Returns files written. */
+static int refresh_files(struct applier *a, const struct phone *p)
+{
+	struct provision_output out;
+	char msg[300];
+	int written = 0;
+	if (render_phone(a, p, &out, msg, sizeof msg) != 0) {
+		log_err("phone %s: %s", p->extension, msg);
+		provision_output_free(&out);
+		return 0;
+	}
+	for (size_t f = 0; f < out.count; f++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", a->s.prov_dir, out.files[f].name);
+		size_t len = 0;
+		char *disk = file_read_all(path, 1 << 20, &len);
+		bool same = disk && len == out.files[f].data.len && memcmp(disk, buf_cstr(&out.files[f].data), len) == 0;
+		free(disk);
+		if (same)
+			continue;
+		if (file_write_atomic(path, buf_cstr(&out.files[f].data), out.files[f].data.len, 0640) == 0)
+			written++;
+		else
+			log_err("provisioning %s: %s", path, strerror(errno));
+	}
+	provision_output_free(&out);
+	return written;
+}
+
+int applier_check_files(struct applier *a, struct db *db)
+{
+	int64_t ids[DUE_BATCH];
+	int64_t after = 0;
+	int written = 0, n;
+	while ((n = phones_ids_after(db, after, ids, DUE_BATCH)) > 0) {
+		for (int i = 0; i < n; i++) {
+			struct phone p;
+			/* Pending phones get their files from their own apply. */
+			if (phones_get(db, ids[i], &p) == PHONES_OK && !p.deleted && !phone_pending(&p)) {
+				pthread_mutex_lock(&a->files_lock);
+				written += refresh_files(a, &p);
+				pthread_mutex_unlock(&a->files_lock);
+			}
+		}
+		after = ids[n - 1];
+	}
+	return n < 0 ? -1 : written;
+}
+
+/* ---------- background thread ---------- */
+
+static void *applier_main(void *arg)
+{
+	struct applier *a = arg;
+	char err[512];
+	struct db *db = db_open(a->db_path, err, sizeof err);
+	if (!db) {
+		log_err("applier: %s", err);
+		return NULL;
+	}
+	int rewritten = applier_check_files(a, db);
+	if (rewritten > 0)
+		log_info("applier: rewrote %d missing or stale provisioning files", rewritten);
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop) {
+		pthread_mutex_unlock(&a->mu);
+		int n = applier_apply_due(a, db, (int64_t)time(NULL));
+		if (n > 0)
+			log_info("applier: applied %d pending phones", n);
+		pthread_mutex_lock(&a->mu);
+		if (a->stop)
+			break;
+		if (!a->wake) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += a->s.retry_interval;
+			pthread_cond_timedwait(&a->cv, &a->mu, &until);
+		}
+		a->wake = false;
+	}
+	pthread_mutex_unlock(&a->mu);
+	db_close(db);
+	return NULL;
+}
+
+int applier_start(struct applier *a)
+{
+	if (pthread_create(&a->thread, NULL, applier_main, a) != 0)
+		return -1;
+	a->started = true;
+	return 0;
+}
+
+void applier_wake(struct applier *a)
+{
+	pthread_mutex_lock(&a->mu);
+	a->wake = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+void applier_free(struct applier *a)
+{
+	if (!a)
+		return;
+	if (a->started) {
+		pthread_mutex_lock(&a->mu);
+		a->stop = true;
+		pthread_cond_signal(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->thread, NULL);
+	}
+	pthread_mutex_destroy(&a->chan_lock);
+	pthread_mutex_destroy(&a->dialplan_lock);
+	pthread_mutex_destroy(&a->files_lock);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a);
+}
