@@ -82,6 +82,7 @@ static void handle(struct worker *w, FCGX_Request *r)
 	req.cookie_header = param(r, "HTTP_COOKIE");
 	req.remote_addr = param(r, "REMOTE_ADDR") ? param(r, "REMOTE_ADDR") : "unknown";
 	req.accept_language = param(r, "HTTP_ACCEPT_LANGUAGE");
+	req.host = param(r, "HTTP_HOST");
 	const char *https = param(r, "HTTPS");
 	req.https = https && strcmp(https, "on") == 0;
 	const char *cl = param(r, "CONTENT_LENGTH");

@@ -3,6 +3,14 @@
 <h1><?cs var:Lang.home.welcome ?>, <?cs var:User.Name ?></h1>
 <section class="cards">
   <div class="card">
+    <h2><?cs var:Lang.home.phones ?></h2>
+    <dl>
+      <dt><?cs var:Lang.home.phones ?></dt><dd id="phone-count"><?cs var:Home.Phones ?></dd>
+      <dt><?cs var:Lang.home.pending ?></dt><dd id="pending-count"><?cs var:Home.Pending ?></dd>
+    </dl>
+    <p><a href="/phones"><?cs var:Lang.home.manage_phones ?></a></p>
+  </div>
+  <div class="card">
     <h2><?cs var:Lang.home.pbx ?></h2>
     <dl>
       <dt><?cs var:Lang.home.address ?></dt><dd><?cs var:Home.Pbx.Address ?></dd>

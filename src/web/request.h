@@ -18,6 +18,7 @@ struct request {
 	const char *cookie_header;
 	const char *remote_addr;
 	const char *accept_language;
+	const char *host;            /* Host header as nginx passed it (may be NULL) */
 	bool https;
 	long content_length;
 	struct buf body;

@@ -15,6 +15,7 @@
   <?cs if:User.Name ?>
   <nav>
     <a href="/"<?cs if:Page.Path == "/" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.home ?></a>
+    <a href="/phones"<?cs if:string.find(Page.Path, "/phones") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.phones ?></a>
     <?cs if:User.Role == "integrator" ?>
     <a href="/users"<?cs if:Page.Path == "/users" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.users ?></a>
     <?cs /if ?>

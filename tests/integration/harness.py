@@ -10,12 +10,31 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("CENTRALITA_BIN", os.path.join(ROOT, "build", "centralita"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "pbx"))
+import testpbx  # noqa: E402
+
+AMI_USER = "centralita"
+AMI_SECRET = "ami-secret-for-tests-0123456789"
+# The least-privilege manager.conf user the README documents.
+AMI_USERS = {AMI_USER: {"secret": AMI_SECRET, "read": "system,call,cdr,reporting", "write": "config,reporting"}}
+PJSIP_CONF = """[transport-udp]
+type = transport
+protocol = udp
+bind = 0.0.0.0
+"""
+EXTENSIONS_CONF = """[general]
+static = yes
+
+[internal]
+exten => 600,1,VoiceMailMain()
+"""
 
 
 def free_port():
@@ -101,9 +120,29 @@ class Client:
 class Stack:
     """Daemon + nginx. start() returns self; stop() checks the daemon exited cleanly."""
 
-    def __init__(self, threads=4, extra_conf=""):
+    def __init__(self, threads=4, extra_conf="", pbx=True, pbx_running=True):
         self.dir = tempfile.mkdtemp(prefix="centralita-test-")
         os.chmod(self.dir, 0o755)
+        self.prov_dir = os.path.join(self.dir, "provisioning")
+        self.pbx = None
+        ami_conf = "tls = no\nhost = 127.0.0.1\nport = 9\n"
+        if pbx:
+            # A test PBX over TLS, trusted by pinning its certificate's SHA-256 fingerprint.
+            self.pbx_dir = os.path.join(self.dir, "asterisk")
+            os.makedirs(self.pbx_dir)
+            with open(os.path.join(self.pbx_dir, "pjsip.conf"), "w") as f:
+                f.write(PJSIP_CONF)
+            with open(os.path.join(self.pbx_dir, "extensions.conf"), "w") as f:
+                f.write(EXTENSIONS_CONF)
+            cert, key = testpbx.make_cert(self.dir)
+            fp = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
+                                capture_output=True, text=True, check=True).stdout.strip().split("=", 1)[1]
+            self.pbx = testpbx.TestPBX(self.pbx_dir, users=AMI_USERS, tls_port=0, cert=cert, key=key)
+            self.pbx.start()
+            ami_conf = (f"host = 127.0.0.1\nport = {self.pbx.tls_port}\ntls = yes\nfingerprint = {fp}\n"
+                        f"username = {AMI_USER}\nsecret = {AMI_SECRET}\nauth = md5\ntimeout = 5000\n")
+            if not pbx_running:
+                self.pbx.control({"cmd": "stop_listening", "kill": True})
         self.port = free_port()
         self.tls_port = free_port()
         self.socket = os.path.join(self.dir, "run", "centralita.sock")
@@ -121,11 +160,15 @@ templates = {ROOT}/templates
 [database]
 path = {self.db}
 [ami]
-tls = no
-host = 127.0.0.1
-port = 5038
+{ami_conf}
+[asterisk]
+retry_interval = 1
 [provisioning]
-dir = {self.dir}/provisioning
+dir = {self.prov_dir}
+templates = {ROOT}/provisioning
+server = 192.0.2.10
+user = phone
+password = prov-password-123
 {extra_conf}
 """)
         self.daemon = None
@@ -200,7 +243,14 @@ dir = {self.dir}/provisioning
         return code
 
     def cleanup(self):
+        if self.pbx:
+            self.pbx.stop()
+            self.pbx = None
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def pbx_file(self, name):
+        with open(os.path.join(self.pbx_dir, name)) as f:
+            return f.read()
 
     def daemon_log_text(self):
         with open(self.log) as f:

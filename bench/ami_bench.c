@@ -1,0 +1,679 @@
+/* ami_bench: adding N phones to pjsip.conf over AMI/TLS, three ways, in one run (issue 3). Started by
+ * bench/bench_ami.py against the test PBX (tests/pbx/testpbx.py); see docs/BENCHMARKS.md.
+ *
+ * A phone is one category and five variables, as the seed's talk adds an account:
+ *   [2000]  type=friend  host=dynamic  secret=<16 random-looking chars>  context=phones  callerid="Phone 2000" <2000>
+ *
+ *   (a) library    struct ami_pool (size 4), ONE batched UpdateConfig per phone (NewCat + 5 Append, numbered
+ *                  Action-000000..000005) through ami_pool_update_config(), from one thread; then the same from
+ *                  --threads threads sharing the pool.
+ *   (b) seed       per phone: new TCP+TLS connection, banner, Login (plain, Events: off), one UpdateConfig for the
+ *                  NewCat and one per variable (1 + 5 = 6), Logoff, close. 8 AMI actions per phone.
+ *   (c) raw        one warm, logged-in TLS connection; per phone the same batched UpdateConfig as (a), written
+ *                  by hand with SSL_write, the answer read by scanning for the blank line. No library.
+ *
+ * Before each phase pjsip.conf is truncated to empty (the PBX re-reads it on every request), so the file grows
+ * the same way in all of them; after each phase the file must hold exactly N categories and be identical (save
+ * for the ";! Creation Date" line) to the other phases' result, and the PBX's own action counters (control
+ * channel) must match what the phase claims to have sent. Nothing about speed is asserted: figures are printed. */
+#include "ami/ami.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONF_FILE "pjsip.conf"
+#define N_VARS 5
+
+/* ---------- arguments ---------- */
+
+struct args {
+	const char *host;
+	int port;
+	const char *cafile;
+	const char *user;
+	const char *secret;
+	const char *confdir;
+	int control_port;
+	int phones;
+	int threads;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: ami_bench --port N --cafile F --user U --secret S --confdir DIR --control-port N\n"
+	        "                 [--host 127.0.0.1] [--phones 200] [--threads 4]\n"
+	        "Adds N phones to DIR/" CONF_FILE " through the AMI over TLS three ways; see bench/bench_ami.py.\n");
+	exit(2);
+}
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->host = "127.0.0.1";
+	a->phones = 200;
+	a->threads = 4;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		const char *k = argv[i], *v = argv[++i];
+		if (!strcmp(k, "--host"))
+			a->host = v;
+		else if (!strcmp(k, "--port"))
+			a->port = atoi(v);
+		else if (!strcmp(k, "--cafile"))
+			a->cafile = v;
+		else if (!strcmp(k, "--user"))
+			a->user = v;
+		else if (!strcmp(k, "--secret"))
+			a->secret = v;
+		else if (!strcmp(k, "--confdir"))
+			a->confdir = v;
+		else if (!strcmp(k, "--control-port"))
+			a->control_port = atoi(v);
+		else if (!strcmp(k, "--phones"))
+			a->phones = atoi(v);
+		else if (!strcmp(k, "--threads"))
+			a->threads = atoi(v);
+		else
+			usage();
+	}
+	if (a->port <= 0 || !a->cafile || !a->user || !a->secret || !a->confdir || a->control_port <= 0 ||
+	    a->phones <= 0 || a->threads < 0)
+		usage();
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ami_bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---------- the phones ---------- */
+
+struct phone {
+	char ext[16];
+	char secret[17];
+	char callerid[64];
+	const char *var[N_VARS];
+	const char *val[N_VARS];
+};
+
+static void phone_make(int i, struct phone *p)
+{
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	snprintf(p->ext, sizeof p->ext, "%d", 2000 + i);
+	unsigned long long x = 0x9E3779B97F4A7C15ULL * (unsigned long long)(i + 1);
+	for (int k = 0; k < 16; k++) {
+		x ^= x >> 29;
+		x *= 0xBF58476D1CE4E5B9ULL;
+		x ^= x >> 32;
+		p->secret[k] = alphabet[x % (sizeof alphabet - 1)];
+	}
+	p->secret[16] = '\0';
+	snprintf(p->callerid, sizeof p->callerid, "\"Phone %s\" <%s>", p->ext, p->ext);
+	static const char *const vars[N_VARS] = { "type", "host", "secret", "context", "callerid" };
+	for (int k = 0; k < N_VARS; k++)
+		p->var[k] = vars[k];
+	p->val[0] = "friend";
+	p->val[1] = "dynamic";
+	p->val[2] = p->secret;
+	p->val[3] = "phones";
+	p->val[4] = p->callerid;
+}
+
+/* ---------- the config file ---------- */
+
+static void conf_path(const struct args *a, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/%s", a->confdir, CONF_FILE);
+}
+
+static void conf_reset(const struct args *a)
+{
+	char path[4200];
+	conf_path(a, path, sizeof path);
+	FILE *f = fopen(path, "w");
+	if (!f || fclose(f) != 0)
+		die("cannot empty %s: %s", path, strerror(errno));
+}
+
+/* The file without its ";! Creation Date:" line (the time of the save). Caller frees. */
+static char *conf_read(const struct args *a, size_t *n_cats)
+{
+	char path[4200];
+	conf_path(a, path, sizeof path);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		die("cannot read %s: %s", path, strerror(errno));
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	char line[4096];
+	*n_cats = 0;
+	while (out && fgets(line, sizeof line, f)) {
+		if (!strncmp(line, ";! Creation Date:", 17))
+			continue;
+		if (line[0] == '[')
+			(*n_cats)++;
+		size_t l = strlen(line);
+		if (len + l + 1 > cap) {
+			char *bigger = realloc(out, cap * 2 + l);
+			if (!bigger) {
+				free(out);
+				out = NULL;
+				break;
+			}
+			out = bigger;
+			cap = cap * 2 + l;
+		}
+		memcpy(out + len, line, l);
+		len += l;
+	}
+	fclose(f);
+	if (!out)
+		die("out of memory");
+	out[len] = '\0';
+	return out;
+}
+
+/* ---------- the PBX's control channel (JSON lines on 127.0.0.1) ---------- */
+
+static int ctl_fd = -1;
+
+static int tcp_connect_blocking(const char *host, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		die("--host must be an IPv4 address, got %s", host);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		die("connect to %s:%d: %s", host, port, strerror(errno));
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	struct timeval tv = { .tv_sec = 30 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* Sends one command and returns the reply line (caller frees). */
+static char *ctl_call(const char *json)
+{
+	size_t l = strlen(json);
+	if (write(ctl_fd, json, l) != (ssize_t)l || write(ctl_fd, "\n", 1) != 1)
+		die("control channel: write failed");
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	for (;;) {
+		if (!out)
+			die("out of memory");
+		if (len + 1024 > cap) {
+			char *bigger = realloc(out, cap *= 2);
+			if (!bigger)
+				free(out);
+			out = bigger;
+			continue;
+		}
+		ssize_t n = read(ctl_fd, out + len, cap - len - 1);
+		if (n <= 0)
+			die("control channel: read failed");
+		len += (size_t)n;
+		out[len] = '\0';
+		if (memchr(out, '\n', len))
+			break;
+	}
+	if (!strstr(out, "\"ok\": true"))
+		die("control channel: %s -> %s", json, out);
+	return out;
+}
+
+/* The PBX's count of executed actions since the last reset: one name, or all of them when name is NULL. */
+static long ctl_action_count(const char *reply, const char *name)
+{
+	const char *p = strstr(reply, "\"actions\": {");
+	if (!p)
+		die("control channel: no actions in %s", reply);
+	p += strlen("\"actions\": {");
+	long total = 0;
+	while (*p && *p != '}') {
+		const char *q = strchr(p, '"');
+		if (!q)
+			break;
+		const char *e = strchr(q + 1, '"');
+		if (!e)
+			break;
+		char *end;
+		long n = strtol(e + 2 + strspn(e + 2, " :"), &end, 10);
+		if (!name || ((size_t)(e - q - 1) == strlen(name) && !strncmp(q + 1, name, (size_t)(e - q - 1))))
+			total += n;
+		p = end + strspn(end, ", ");
+	}
+	return total;
+}
+
+/* ---------- raw TLS client for (b) and (c) ---------- */
+
+struct raw {
+	int fd;
+	SSL *ssl;
+	char in[16384];
+	size_t len;                /* bytes in `in` not yet consumed */
+};
+
+static SSL_CTX *raw_ctx(const struct args *a)
+{
+	/* Verification as the library does it: the CA file, and the server's IP address against its certificate. */
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		die("SSL_CTX_new failed");
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_load_verify_locations(ctx, a->cafile, NULL) != 1)
+		die("cannot load CA file %s", a->cafile);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+}
+
+/* Reads until the buffer holds `end`; returns the length of the text up to and including it. */
+static size_t raw_read_until(struct raw *r, const char *end)
+{
+	for (;;) {
+		r->in[r->len] = '\0';
+		char *hit = strstr(r->in, end);
+		if (hit)
+			return (size_t)(hit - r->in) + strlen(end);
+		if (r->len + 1 >= sizeof r->in)
+			die("raw: answer larger than %zu bytes", sizeof r->in);
+		int n = SSL_read(r->ssl, r->in + r->len, (int)(sizeof r->in - 1 - r->len));
+		if (n <= 0)
+			die("raw: read failed (SSL error %d)", SSL_get_error(r->ssl, n));
+		r->len += (size_t)n;
+	}
+}
+
+/* Reads one answer (up to the blank line), checks its first line starts with `want`, consumes it. */
+static void raw_expect(struct raw *r, const char *want, const char *what)
+{
+	size_t n = raw_read_until(r, "\r\n\r\n");
+	if (strncmp(r->in, want, strlen(want)) != 0) {
+		r->in[n] = '\0';
+		die("raw: %s answered:\n%s", what, r->in);
+	}
+	memmove(r->in, r->in + n, r->len - n);
+	r->len -= n;
+}
+
+static void raw_write(struct raw *r, const char *data, size_t len)
+{
+	int n = SSL_write(r->ssl, data, (int)len);
+	if (n != (int)len)
+		die("raw: write failed (SSL error %d)", SSL_get_error(r->ssl, n));
+}
+
+/* TCP connect, TLS handshake (certificate verified), banner, plain Login with Events: off (as the seed). */
+static void raw_open(struct raw *r, SSL_CTX *ctx, const struct args *a)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = tcp_connect_blocking(a->host, a->port);
+	r->ssl = SSL_new(ctx);
+	if (!r->ssl)
+		die("SSL_new failed");
+	X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(r->ssl), a->host);
+	SSL_set_fd(r->ssl, r->fd);
+	if (SSL_connect(r->ssl) != 1) {
+		unsigned long e = ERR_get_error();
+		die("raw: TLS handshake failed: %s", e ? ERR_error_string(e, NULL) : "?");
+	}
+	size_t n = raw_read_until(r, "\r\n");
+	if (strncmp(r->in, "Asterisk Call Manager/", 22) != 0)
+		die("raw: unexpected banner");
+	memmove(r->in, r->in + n, r->len - n);
+	r->len -= n;
+	char login[1024];
+	int l = snprintf(login, sizeof login,
+	                 "Action: Login\r\nUsername: %s\r\nSecret: %s\r\nEvents: off\r\nActionID: login\r\n\r\n",
+	                 a->user, a->secret);
+	raw_write(r, login, (size_t)l);
+	raw_expect(r, "Response: Success", "Login");
+}
+
+static void raw_close(struct raw *r)
+{
+	SSL_free(r->ssl);   /* no close_notify, like the library: the server has closed after Goodbye */
+	close(r->fd);
+}
+
+/* Appends the UpdateConfig header lines (as ami_update_build + ami_msg_serialize write them). */
+static int uc_head(char *out, size_t cap)
+{
+	return snprintf(out, cap, "Action: UpdateConfig\r\nSrcFilename: %s\r\nDstFilename: %s\r\n", CONF_FILE,
+	                CONF_FILE);
+}
+
+/* The whole batched UpdateConfig of one phone, byte for byte what the library sends (ActionID aside). */
+static size_t uc_batched(char *out, size_t cap, const struct phone *p, unsigned long id)
+{
+	int l = uc_head(out, cap);
+	l += snprintf(out + l, cap - (size_t)l, "Action-000000: NewCat\r\nCat-000000: %s\r\n", p->ext);
+	for (int k = 0; k < N_VARS; k++)
+		l += snprintf(out + l, cap - (size_t)l,
+		              "Action-%06d: Append\r\nCat-%06d: %s\r\nVar-%06d: %s\r\nValue-%06d: %s\r\n", k + 1, k + 1,
+		              p->ext, k + 1, p->var[k], k + 1, p->val[k]);
+	l += snprintf(out + l, cap - (size_t)l, "ActionID: raw-%lu\r\n\r\n", id);
+	if ((size_t)l >= cap)
+		die("request too long");
+	return (size_t)l;
+}
+
+/* ---------- phases ---------- */
+
+struct figure {
+	const char *name;
+	double seconds;
+	long actions;              /* AMI actions written (Login, UpdateConfig, Logoff...) */
+	long updateconfigs;
+};
+
+static void print_figure(const struct figure *f, int phones)
+{
+	printf("%-44s %8.3f s %9.1f phones/s %9.1f actions/s  (%ld actions: %ld UpdateConfig)\n", f->name, f->seconds,
+	       phones / f->seconds, f->actions / f->seconds, f->actions, f->updateconfigs);
+	fflush(stdout);
+}
+
+/* After a phase: the PBX counted what we claim, and the file holds the N phones, identical in every phase. */
+static char *reference;
+
+static void check_phase(const struct args *a, const struct figure *f, long logins)
+{
+	char *c = ctl_call("{\"cmd\": \"counters\"}");
+	long total = ctl_action_count(c, NULL), uc = ctl_action_count(c, "UpdateConfig");
+	long login = ctl_action_count(c, "Login");
+	if (total != f->actions || uc != f->updateconfigs || login != logins)
+		die("%s: the PBX counted %ld actions (%ld UpdateConfig, %ld Login), expected %ld (%ld, %ld): %s", f->name,
+		    total, uc, login, f->actions, f->updateconfigs, logins, c);
+	free(c);
+	size_t cats;
+	char *text = conf_read(a, &cats);
+	if (cats != (size_t)a->phones)
+		die("%s: %s has %zu categories, expected %d", f->name, CONF_FILE, cats, a->phones);
+	if (!reference) {
+		reference = text;
+	} else {
+		if (strcmp(reference, text) != 0)
+			die("%s: %s differs from the first phase's", f->name, CONF_FILE);
+		free(text);
+	}
+}
+
+static void begin_phase(const struct args *a)
+{
+	conf_reset(a);
+	free(ctl_call("{\"cmd\": \"reset_counters\"}"));
+}
+
+static void phase_seed(const struct args *a, SSL_CTX *ctx, struct figure *f)
+{
+	begin_phase(a);
+	char req[4096];
+	double t0 = now_s();
+	for (int i = 0; i < a->phones; i++) {
+		struct phone p;
+		phone_make(i, &p);
+		struct raw r;
+		raw_open(&r, ctx, a);                                      /* connect, TLS, banner, Login */
+		int l = uc_head(req, sizeof req);                          /* UpdateConfig 1: the category */
+		l += snprintf(req + l, sizeof req - (size_t)l,
+		              "Action-000000: NewCat\r\nCat-000000: %s\r\nActionID: seed-%d-0\r\n\r\n", p.ext, i);
+		raw_write(&r, req, (size_t)l);
+		raw_expect(&r, "Response: Success", "UpdateConfig NewCat");
+		for (int k = 0; k < N_VARS; k++) {                         /* UpdateConfig 2..6: one per variable */
+			l = uc_head(req, sizeof req);
+			l += snprintf(req + l, sizeof req - (size_t)l,
+			              "Action-000000: Append\r\nCat-000000: %s\r\nVar-000000: %s\r\nValue-000000: %s\r\n"
+			              "ActionID: seed-%d-%d\r\n\r\n",
+			              p.ext, p.var[k], p.val[k], i, k + 1);
+			raw_write(&r, req, (size_t)l);
+			raw_expect(&r, "Response: Success", "UpdateConfig Append");
+		}
+		static const char logoff[] = "Action: Logoff\r\nActionID: bye\r\n\r\n";
+		raw_write(&r, logoff, sizeof logoff - 1);
+		raw_expect(&r, "Response: Goodbye", "Logoff");
+		raw_close(&r);
+	}
+	f->seconds = now_s() - t0;
+	f->updateconfigs = (long)a->phones * (1 + N_VARS);
+	f->actions = (long)a->phones * (1 + (1 + N_VARS) + 1);
+	check_phase(a, f, a->phones);
+}
+
+static void phase_raw(const struct args *a, SSL_CTX *ctx, struct figure *f)
+{
+	struct raw r;
+	raw_open(&r, ctx, a);
+	static const char ping[] = "Action: Ping\r\nActionID: warm\r\n\r\n";
+	raw_write(&r, ping, sizeof ping - 1);
+	raw_expect(&r, "Response: Success", "Ping");
+	begin_phase(a);                                                /* warm connection, counters from here */
+	char req[4096];
+	double t0 = now_s();
+	for (int i = 0; i < a->phones; i++) {
+		struct phone p;
+		phone_make(i, &p);
+		size_t l = uc_batched(req, sizeof req, &p, (unsigned long)i);
+		raw_write(&r, req, l);
+		raw_expect(&r, "Response: Success", "UpdateConfig");
+	}
+	f->seconds = now_s() - t0;
+	f->updateconfigs = f->actions = a->phones;
+	check_phase(a, f, 0);
+	raw_close(&r);
+}
+
+static void pool_options(const struct args *a, struct ami_options *o)
+{
+	ami_options_defaults(o);
+	snprintf(o->host, sizeof o->host, "%s", a->host);
+	o->port = a->port;
+	o->tls = true;
+	snprintf(o->cafile, sizeof o->cafile, "%s", a->cafile);
+	snprintf(o->username, sizeof o->username, "%s", a->user);
+	snprintf(o->secret, sizeof o->secret, "%s", a->secret);
+	o->pool_size = 4;
+}
+
+static void add_phone_lib(struct ami_pool *pool, int i)
+{
+	struct phone p;
+	phone_make(i, &p);
+	struct ami_update u;
+	ami_update_init(&u, CONF_FILE);
+	ami_update_add(&u, AMI_UC_NEWCAT, p.ext, NULL, NULL, NULL, -1, NULL, NULL);
+	for (int k = 0; k < N_VARS; k++)
+		ami_update_add(&u, AMI_UC_APPEND, p.ext, p.var[k], p.val[k], NULL, -1, NULL, NULL);
+	struct ami_result r;
+	ami_result_init(&r);
+	if (ami_pool_update_config(pool, &u, true, &r) != AMI_OK)
+		die("library: phone %s: %s: %s", p.ext, ami_status_name(r.status), r.message);
+	ami_result_free(&r);
+	ami_update_free(&u);
+}
+
+static void pool_ping(struct ami_pool *pool)
+{
+	struct ami_msg m;
+	struct ami_result r;
+	ami_msg_init(&m);
+	ami_result_init(&r);
+	ami_msg_add(&m, "Action", "Ping");
+	if (ami_pool_action(pool, &m, &r) != AMI_OK)
+		die("library: Ping: %s: %s", ami_status_name(r.status), r.message);
+	ami_msg_free(&m);
+	ami_result_free(&r);
+}
+
+static void phase_lib(const struct args *a, struct ami_pool *pool, struct figure *f)
+{
+	pool_ping(pool);                                               /* warm: one logged-in connection */
+	begin_phase(a);
+	double t0 = now_s();
+	for (int i = 0; i < a->phones; i++)
+		add_phone_lib(pool, i);
+	f->seconds = now_s() - t0;
+	f->updateconfigs = f->actions = a->phones;
+	check_phase(a, f, 0);
+}
+
+struct worker {
+	struct ami_pool *pool;
+	int *next;
+	int phones;
+	pthread_mutex_t *mu;
+	pthread_barrier_t *start;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	pthread_barrier_wait(w->start);
+	for (;;) {
+		pthread_mutex_lock(w->mu);
+		int i = (*w->next)++;
+		pthread_mutex_unlock(w->mu);
+		if (i >= w->phones)
+			break;
+		add_phone_lib(w->pool, i);
+	}
+	return NULL;
+}
+
+static void *warm_main(void *arg)
+{
+	struct worker *w = arg;
+	pthread_barrier_wait(w->start);   /* all at once, so the pool opens several connections */
+	pool_ping(w->pool);
+	return NULL;
+}
+
+static void run_threads(struct worker *ws, int n, void *(*fn)(void *), pthread_barrier_t *start)
+{
+	pthread_t *t = calloc((size_t)n, sizeof *t);
+	if (!t)
+		die("out of memory");
+	for (int k = 0; k < n; k++)
+		if (pthread_create(&t[k], NULL, fn, &ws[k]) != 0)
+			die("pthread_create failed");
+	pthread_barrier_wait(start);
+	for (int k = 0; k < n; k++)
+		pthread_join(t[k], NULL);
+	free(t);
+}
+
+static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struct figure *f)
+{
+	int n = a->threads, next = 0;
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_barrier_t start;
+	struct worker *ws = calloc((size_t)n, sizeof *ws);
+	if (!ws)
+		die("out of memory");
+	for (int k = 0; k < n; k++)
+		ws[k] = (struct worker){ pool, &next, a->phones, &mu, &start };
+	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+	run_threads(ws, n, warm_main, &start);
+	pthread_barrier_destroy(&start);
+	begin_phase(a);
+	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+	double t0 = now_s();
+	run_threads(ws, n, worker_main, &start);
+	f->seconds = now_s() - t0;
+	pthread_barrier_destroy(&start);
+	free(ws);
+	f->updateconfigs = f->actions = a->phones;
+	check_phase(a, f, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	parse_args(argc, argv, &a);
+	signal(SIGPIPE, SIG_IGN);
+	ctl_fd = tcp_connect_blocking("127.0.0.1", a.control_port);
+
+	SSL_CTX *ctx = raw_ctx(&a);
+	struct ami_options o;
+	pool_options(&a, &o);
+	char err[400];
+	struct ami_pool *pool = ami_pool_create(&o, err, sizeof err);
+	if (!pool)
+		die("ami_pool_create: %s", err);
+
+	printf("%d phones (1 category + %d variables each) into an empty %s, AMI over TLS to %s:%d\n", a.phones,
+	       N_VARS, CONF_FILE, a.host, a.port);
+	struct figure lib = { "(a) library: pool of 4, batched, 1 thread" };
+	struct figure lib_mt = { NULL };
+	struct figure seed = { "(b) seed: conn+Login+6 UpdateConfig+Logoff" };
+	struct figure raw = { "(c) raw: warm TLS conn, batched, by hand" };
+	char mt_name[64];
+	snprintf(mt_name, sizeof mt_name, "(a) library: pool of 4, batched, %d threads", a.threads);
+	lib_mt.name = mt_name;
+
+	/* (a) and (c) back to back, (b) in between would let the machine drift between the two closest figures. */
+	phase_seed(&a, ctx, &seed);
+	print_figure(&seed, a.phones);
+	phase_lib(&a, pool, &lib);
+	print_figure(&lib, a.phones);
+	phase_raw(&a, ctx, &raw);
+	print_figure(&raw, a.phones);
+	if (a.threads > 0) {
+		phase_lib_threads(&a, pool, &lib_mt);
+		print_figure(&lib_mt, a.phones);
+	}
+
+	double pa = a.phones / lib.seconds, pb = a.phones / seed.seconds, pc = a.phones / raw.seconds;
+	printf("ratio (a)/(b) phones/s                       %8.2f   (target >= 3.00)\n", pa / pb);
+	printf("ratio (c)/(a) phones/s                       %8.2f   (target <= 1.20)\n", pc / pa);
+	printf("library overhead over raw, per phone         %8.1f us  (%.1f us vs %.1f us)\n",
+	       1e6 * (lib.seconds - raw.seconds) / a.phones, 1e6 * lib.seconds / a.phones,
+	       1e6 * raw.seconds / a.phones);
+	struct ami_pool_stats st;
+	ami_pool_stats(pool, &st);
+	printf("pool: %lu logins, %lu dropped, %lu connect failures; %s identical after every phase\n", st.connects,
+	       st.dropped, st.connect_failures, CONF_FILE);
+
+	ami_pool_destroy(pool);
+	SSL_CTX_free(ctx);
+	free(reference);
+	close(ctl_fd);
+	return 0;
+}

@@ -1,0 +1,451 @@
+/* page_phones: the office phones: list (status, filter, pages), add and edit form, details with the
+ * provisioning address, removal with confirmation, and (integrator) the SIP secret and a new one.
+ * Every save is stored first, then applied to the PBX at once; if that fails the phone stays pending
+ * and the applier's thread retries it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/phones.h"
+#include "provision/provision.h"
+#include "routes.h"
+
+#define PAGE_SIZE 50
+
+static const char *v_mac(const struct form_field *f, const char *v, size_t len, char *out)
+{
+	(void)f;
+	char mac[PROVISION_MAC_LEN + 1];
+	switch (provision_mac_parse(v, len, mac)) {
+	case PROVISION_MAC_OK:
+		memcpy(out, mac, sizeof mac);
+		return NULL;
+	case PROVISION_MAC_EMPTY: return "required";
+	case PROVISION_MAC_BAD_CHAR: return "mac_chars";
+	case PROVISION_MAC_SEPARATOR: return "mac_separator";
+	case PROVISION_MAC_LENGTH: return "mac_length";
+	case PROVISION_MAC_ZERO: return "mac_zero";
+	case PROVISION_MAC_BROADCAST: return "mac_broadcast";
+	case PROVISION_MAC_MULTICAST: return "mac_multicast";
+	}
+	return "mac_chars";
+}
+
+static const char *v_model(const struct form_field *f, const char *v, size_t len, char *out)
+{
+	(void)f;
+	if (strlen(out) != len || !provision_model_find(out))
+		return "invalid_choice";
+	(void)v;
+	return NULL;
+}
+
+static const struct form_field phone_fields[] = {
+	{ "extension", form_v_digits, true, 1, 8, NULL },
+	{ "name", form_v_text, true, 1, 64, NULL },
+	{ "model", v_model, true, 0, 0, NULL },
+	{ "mac", v_mac, true, 0, 0, NULL },
+	{ "calling_class", form_v_choice, false, 0, 0, "internal|local|national|international" },
+	{ "version", form_v_int, false, 0, 0, NULL },
+};
+static const struct form_def phone_form = FORM_DEF("phone", phone_fields);
+
+static const struct form_field version_fields[] = {
+	{ "version", form_v_int, true, 1, 0, NULL },
+};
+static const struct form_def version_form = FORM_DEF("version", version_fields);
+
+static const struct form_field filter_fields[] = {
+	{ "q", form_v_text, false, 0, 64, NULL },
+	{ "page", form_v_int, false, 1, 100000, NULL },
+	{ "done", form_v_choice, false, 0, 0, "saved|saved_pending|removed|removed_pending|secret|secret_pending" },
+};
+static const struct form_def filter_form = FORM_DEF("filter", filter_fields);
+
+#define DEFAULT_CLASS "national"
+
+/* "000b82a1b2c3" → "00:0B:82:A1:B2:C3" */
+static void format_mac(const char *mac, char out[18])
+{
+	size_t n = 0;
+	for (size_t i = 0; mac[i] && i < 12; i++) {
+		if (i && i % 2 == 0)
+			out[n++] = ':';
+		char c = mac[i];
+		out[n++] = c >= 'a' && c <= 'f' ? (char)(c - 'a' + 'A') : c;
+	}
+	out[n] = '\0';
+}
+
+static void set_models(struct page *p)
+{
+	char key[64];
+	for (size_t v = 0; v < provision_vendor_count(); v++) {
+		const struct provision_vendor_info *vi = provision_vendor_at(v);
+		snprintf(key, sizeof key, "Vendors.%zu.Name", v);
+		response_set(p->res, key, vi->name);
+		int k = 0;
+		for (size_t m = 0; m < provision_model_count(); m++) {
+			const struct provision_model *pm = provision_model_at(m);
+			if (pm->vendor != vi->vendor)
+				continue;
+			snprintf(key, sizeof key, "Vendors.%zu.Models.%d.Id", v, k);
+			response_set(p->res, key, pm->id);
+			snprintf(key, sizeof key, "Vendors.%zu.Models.%d.Name", v, k);
+			response_set(p->res, key, pm->name);
+			k++;
+		}
+	}
+}
+
+static const char *model_name(const char *id)
+{
+	const struct provision_model *m = provision_model_find(id);
+	return m ? m->name : id;
+}
+
+/* Phone fields under prefix (e.g. "Phones.3" or "Phone"). */
+static void set_phone(struct page *p, const char *prefix, const struct phone *ph)
+{
+	char key[96], mac[18];
+	format_mac(ph->mac, mac);
+#define SET(field, value)                                            \
+	do {                                                         \
+		snprintf(key, sizeof key, "%s." field, prefix);      \
+		response_set(p->res, key, value);                    \
+	} while (0)
+	snprintf(key, sizeof key, "%s.Id", prefix);
+	response_set_int(p->res, key, ph->id);
+	snprintf(key, sizeof key, "%s.Version", prefix);
+	response_set_int(p->res, key, ph->version);
+	SET("Extension", ph->extension);
+	SET("Name", ph->name);
+	SET("Model", model_name(ph->model));
+	SET("ModelId", ph->model);
+	SET("Mac", mac);
+	SET("Class", ph->calling_class);
+	if (phone_pending(ph)) {
+		SET("Status", "pending");
+		SET("Error", ph->last_error);
+	} else if (*ph->reg_status) {
+		SET("Status", "registered");
+		SET("Address", ph->reg_address);
+	} else {
+		SET("Status", "unregistered");
+	}
+#undef SET
+}
+
+struct list_ctx {
+	struct page *p;
+	int n;
+};
+
+static int add_row(void *ctx, const struct phone *ph)
+{
+	struct list_ctx *l = ctx;
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "Phones.%d", l->n++);
+	set_phone(l->p, prefix, ph);
+	return 0;
+}
+
+void page_phones_list(struct page *p)
+{
+	struct form_result f;
+	if (!form_validate(&filter_form, &p->req->query_pairs, &f)) {
+		form_result_free(&f);
+		page_error(p, 400, "bad_query");
+		return;
+	}
+	const char *q = form_value(&f, "q");
+	int page = *form_value(&f, "page") ? atoi(form_value(&f, "page")) : 1;
+	int total = 0;
+	struct list_ctx l = { p, 0 };
+	if (phones_list(p->w->db, q, (page - 1) * PAGE_SIZE, PAGE_SIZE, &total, add_row, &l) != 0) {
+		form_result_free(&f);
+		page_error(p, 500, "internal");
+		return;
+	}
+	int pages = total ? (total + PAGE_SIZE - 1) / PAGE_SIZE : 1;
+	response_set(p->res, "Filter.Q", q);
+	response_set_int(p->res, "Filter.Page", page);
+	response_set_int(p->res, "Filter.Pages", pages);
+	response_set_int(p->res, "Filter.Total", total);
+	if (page > 1)
+		response_set_int(p->res, "Filter.Prev", page - 1);
+	if (page < pages)
+		response_set_int(p->res, "Filter.Next", page + 1);
+	response_set_int(p->res, "Pbx.Pending", phones_count_pending(p->w->db));
+	response_set(p->res, "Page.Done", form_value(&f, "done"));
+	form_result_free(&f);
+	p->res->template = "phones.cs";
+}
+
+static void show_form(struct page *p, const struct form_result *form, int status, const char *action)
+{
+	set_models(p);
+	if (form)
+		page_form_to_hdf(p, form);
+	response_set(p->res, "Form.Action", action);
+	p->res->status = status;
+	p->res->template = "phone_form.cs";
+}
+
+void page_phones_new(struct page *p)
+{
+	response_set(p->res, "Form.phone.calling_class.value", DEFAULT_CLASS);
+	show_form(p, NULL, 200, "/phones");
+}
+
+/* Loads the phone named in the URL (live only); 404 otherwise. */
+static bool load_phone(struct page *p, struct phone *ph)
+{
+	enum phones_result r = phones_get(p->w->db, p->req->path_id, ph);
+	if (r == PHONES_OK && !ph->deleted)
+		return true;
+	page_error(p, r == PHONES_DB_ERROR ? 500 : 404, r == PHONES_DB_ERROR ? "internal" : "no_such_phone");
+	return false;
+}
+
+void page_phones_edit(struct page *p)
+{
+	struct phone ph;
+	if (!load_phone(p, &ph))
+		return;
+	char mac[18], action[64];
+	format_mac(ph.mac, mac);
+	response_set(p->res, "Form.phone.extension.value", ph.extension);
+	response_set(p->res, "Form.phone.name.value", ph.name);
+	response_set(p->res, "Form.phone.model.value", ph.model);
+	response_set(p->res, "Form.phone.mac.value", mac);
+	response_set(p->res, "Form.phone.calling_class.value", ph.calling_class);
+	response_set_int(p->res, "Form.phone.version.value", ph.version);
+	response_set_int(p->res, "Form.Id", ph.id);
+	snprintf(action, sizeof action, "/phones/%lld", (long long)ph.id);
+	show_form(p, NULL, 200, action);
+}
+
+/* Applies phone id now and redirects to target + "?done=<what>" or "<what>_pending". */
+static void apply_and_redirect(struct page *p, int64_t id, const char *target, const char *what)
+{
+	struct apply_result r;
+	applier_apply(p->w->applier, p->w->db, id, p->now, &r);
+	if (!r.applied)
+		applier_wake(p->w->applier);
+	char location[160];
+	snprintf(location, sizeof location, "%s?done=%s%s", target, what, r.applied ? "" : "_pending");
+	response_redirect(p->res, location);
+}
+
+/* Validates the phone form; fills ph. False (and the form re-shown with 422) when something is wrong. */
+static bool read_phone_form(struct page *p, struct form_result *form, struct phone *ph, const char *action)
+{
+	bool ok = form_validate(&phone_form, &p->req->form, form);
+	const char *ext_problem = *form_value(form, "extension") && !form_error(form, "extension")
+					  ? pbx_check_extension(p->w->pbx, form_value(form, "extension"))
+					  : NULL;
+	if (ext_problem) {
+		form_set_error(form, "extension", ext_problem);
+		ok = false;
+	}
+	if (!ok) {
+		show_form(p, form, 422, action);
+		return false;
+	}
+	snprintf(ph->extension, sizeof ph->extension, "%s", form_value(form, "extension"));
+	snprintf(ph->name, sizeof ph->name, "%s", form_value(form, "name"));
+	snprintf(ph->model, sizeof ph->model, "%s", form_value(form, "model"));
+	snprintf(ph->mac, sizeof ph->mac, "%s", form_value(form, "mac"));
+	/* The calling class decides where a phone may call: only the integrator sets it. */
+	if (p->user.role == ROLE_INTEGRATOR && *form_value(form, "calling_class"))
+		snprintf(ph->calling_class, sizeof ph->calling_class, "%s", form_value(form, "calling_class"));
+	return true;
+}
+
+/* Maps a uniqueness/version refusal onto the form; true if it was one of those. */
+static bool refusal_to_form(struct page *p, struct form_result *form, enum phones_result r, const char *action)
+{
+	if (r == PHONES_DUP_EXTENSION)
+		form_set_error(form, "extension", "ext_taken");
+	else if (r == PHONES_DUP_MAC)
+		form_set_error(form, "mac", "mac_taken");
+	else if (r == PHONES_CONFLICT)
+		response_set(p->res, "Form.Conflict", "1");
+	else
+		return false;
+	show_form(p, form, r == PHONES_CONFLICT ? 409 : 422, action);
+	return true;
+}
+
+void page_phones_create(struct page *p)
+{
+	struct form_result form;
+	struct phone ph = { 0 };
+	snprintf(ph.calling_class, sizeof ph.calling_class, DEFAULT_CLASS);
+	if (!read_phone_form(p, &form, &ph, "/phones")) {
+		form_result_free(&form);
+		return;
+	}
+	if (provision_new_secret(ph.secret, sizeof ph.secret) != 0) {
+		form_result_free(&form);
+		page_error(p, 500, "internal");
+		return;
+	}
+	int64_t id = 0;
+	enum phones_result r = phones_create(p->w->db, &ph, p->now, &id);
+	if (!refusal_to_form(p, &form, r, "/phones")) {
+		if (r == PHONES_OK)
+			apply_and_redirect(p, id, "/phones", "saved");
+		else
+			page_error(p, 500, "internal");
+	}
+	form_result_free(&form);
+}
+
+void page_phones_update(struct page *p)
+{
+	struct phone old;
+	if (!load_phone(p, &old))
+		return;
+	char action[64];
+	snprintf(action, sizeof action, "/phones/%lld", (long long)old.id);
+	response_set_int(p->res, "Form.Id", old.id);
+	struct form_result form;
+	struct phone ph = old;
+	if (!read_phone_form(p, &form, &ph, action)) {
+		form_result_free(&form);
+		return;
+	}
+	const char *version = form_value(&form, "version");
+	enum phones_result r = phones_update(p->w->db, &ph, *version ? atoll(version) : -1, p->now);
+	if (!refusal_to_form(p, &form, r, action)) {
+		if (r == PHONES_OK)
+			apply_and_redirect(p, old.id, "/phones", "saved");
+		else
+			page_error(p, r == PHONES_NOT_FOUND ? 404 : 500, r == PHONES_NOT_FOUND ? "no_such_phone" : "internal");
+	}
+	form_result_free(&form);
+}
+
+/* The address phones are pointed at: [provisioning] url, else this site's /provisioning/. */
+static void provisioning_url(struct page *p, char *out, size_t size)
+{
+	const char *configured = p->w->cfg->prov_url;
+	const char *host = p->req->host;
+	if (*configured)
+		snprintf(out, size, "%s", configured);
+	else if (host && *host && strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+					   strlen(host))
+		snprintf(out, size, "%s://%s/provisioning/", p->req->https ? "https" : "http", host);
+	else
+		snprintf(out, size, "/provisioning/");
+}
+
+static void show_details(struct page *p, const struct phone *ph, bool reveal)
+{
+	set_phone(p, "Phone", ph);
+	char url[512], key[48];
+	provisioning_url(p, url, sizeof url);
+	response_set(p->res, "Prov.Url", url);
+	response_set(p->res, "Prov.User", p->w->cfg->prov_user);
+	char names[PROVISION_MAX_FILES][PROVISION_NAME_MAX];
+	size_t n = 0;
+	if (provision_file_names(ph->mac, ph->model, names, &n) == PROVISION_OK) {
+		for (size_t i = 0; i < n; i++) {
+			snprintf(key, sizeof key, "Prov.Files.%zu", i);
+			response_set(p->res, key, names[i]);
+		}
+	}
+	response_set(p->res, "Sip.Server", p->w->pbx->prov_server);
+	response_set_int(p->res, "Sip.Port", p->w->pbx->prov_port);
+	response_set(p->res, "Sip.User", ph->extension);
+	if (reveal && p->user.role == ROLE_INTEGRATOR)
+		response_set(p->res, "Phone.Secret", ph->secret);
+	p->res->template = "phone.cs";
+}
+
+void page_phones_show(struct page *p)
+{
+	struct phone ph;
+	if (!load_phone(p, &ph))
+		return;
+	const char *done = form_pairs_get(&p->req->query_pairs, "done");
+	if (done && (strcmp(done, "secret") == 0 || strcmp(done, "secret_pending") == 0))
+		response_set(p->res, "Page.Done", done);
+	show_details(p, &ph, false);
+}
+
+void page_phones_reveal(struct page *p)
+{
+	struct phone ph;
+	if (load_phone(p, &ph))
+		show_details(p, &ph, true);
+}
+
+void page_phones_delete_confirm(struct page *p)
+{
+	struct phone ph;
+	if (!load_phone(p, &ph))
+		return;
+	set_phone(p, "Phone", &ph);
+	p->res->template = "phone_delete.cs";
+}
+
+/* Reads the hidden version field of a small form; shows 422 if it is missing. */
+static bool read_version(struct page *p, int64_t *version)
+{
+	struct form_result form;
+	bool ok = form_validate(&version_form, &p->req->form, &form);
+	if (ok)
+		*version = atoll(form_value(&form, "version"));
+	form_result_free(&form);
+	if (!ok)
+		page_error(p, 422, "bad_form");
+	return ok;
+}
+
+static void version_refused(struct page *p, enum phones_result r)
+{
+	if (r == PHONES_CONFLICT)
+		page_error(p, 409, "phone_conflict");
+	else if (r == PHONES_NOT_FOUND)
+		page_error(p, 404, "no_such_phone");
+	else
+		page_error(p, 500, "internal");
+}
+
+void page_phones_delete(struct page *p)
+{
+	struct phone ph;
+	int64_t version;
+	if (!load_phone(p, &ph) || !read_version(p, &version))
+		return;
+	enum phones_result r = phones_remove(p->w->db, ph.id, version, p->now);
+	if (r != PHONES_OK) {
+		version_refused(p, r);
+		return;
+	}
+	apply_and_redirect(p, ph.id, "/phones", "removed");
+}
+
+void page_phones_new_secret(struct page *p)
+{
+	struct phone ph;
+	int64_t version;
+	if (!load_phone(p, &ph) || !read_version(p, &version))
+		return;
+	char secret[PHONE_SECRET_MAX];
+	if (provision_new_secret(secret, sizeof secret) != 0) {
+		page_error(p, 500, "internal");
+		return;
+	}
+	enum phones_result r = phones_set_secret(p->w->db, ph.id, version, secret, p->now);
+	if (r != PHONES_OK) {
+		version_refused(p, r);
+		return;
+	}
+	char target[64];
+	snprintf(target, sizeof target, "/phones/%lld", (long long)ph.id);
+	apply_and_redirect(p, ph.id, target, "secret");
+}
