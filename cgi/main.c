@@ -58,6 +58,22 @@ static int cmd_ami_with_config(const struct config *cfg, int argc, char **argv)
 	return cmd_ami(&o, argc, argv);
 }
 
+static int cmd_config_get(const struct config *cfg, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "--help") == 0) {
+		printf("usage: centralita [-c CONF] config-get SECTION KEY\n"
+		       "Prints one configuration value (defaults included), for scripts.\n");
+		return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 : 2;
+	}
+	char value[CONFIG_PATH_MAX];
+	if (config_get(cfg, argv[0], argv[1], value, sizeof value) != 0) {
+		fprintf(stderr, "centralita: no key '%s' in [%s]\n", argv[1], argv[0]);
+		return 1;
+	}
+	printf("%s\n", value);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int (*run)(const struct config *cfg, int argc, char **argv);
@@ -73,6 +89,7 @@ static const struct command commands[] = {
 	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user", true },
 	{ "ami", cmd_ami_with_config, "ACTION [Key=Value ...] | --events: talk to Asterisk's manager", true },
 	{ "routes", cmd_routes, "print the route table", false },
+	{ "config-get", cmd_config_get, "SECTION KEY: print one configuration value", true },
 	{ "check-config", cmd_checkconfig, "load the configuration and report errors", true },
 };
 

@@ -19,6 +19,7 @@
 #include "app/ami_options.h"
 #include "app/pbx_settings.h"
 #include "db/db.h"
+#include "pbx/registrations.h"
 #include "dispatch.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -165,8 +166,12 @@ int serve_main(const struct config *cfg)
 	struct ami_pool *pool = ami_pool_create(&ami, err, sizeof err);
 	struct provision_renderer *prov = pool ? provision_renderer_new(cfg->prov_templates, err, sizeof err) : NULL;
 	struct applier *applier = prov ? applier_new(&pbx, pool, prov, cfg->db_path, err, sizeof err) : NULL;
-	if (!applier || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0) {
-		log_err("start-up: %s", applier ? strerror(errno) : err);
+	struct reg_watcher *watcher = applier ? reg_watcher_new(&ami, pool, pbx.driver, cfg->db_path, err, sizeof err)
+					      : NULL;
+	if (!watcher || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0 ||
+	    reg_watcher_start(watcher) != 0) {
+		log_err("start-up: %s", watcher ? strerror(errno) : err);
+		reg_watcher_free(watcher);
 		applier_free(applier);
 		provision_renderer_free(prov);
 		ami_pool_destroy(pool);
@@ -239,6 +244,7 @@ int serve_main(const struct config *cfg)
 		db_close(threads[i].w.db);
 	}
 	free(threads);
+	reg_watcher_free(watcher);
 	applier_free(applier);
 	provision_renderer_free(prov);
 	ami_pool_destroy(pool);

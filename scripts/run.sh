@@ -12,23 +12,25 @@ chmod 755 "$var" "$var/run"
 if [ -z "$conf" ]; then
   conf=$var/centralita.conf
   if [ ! -f "$conf" ]; then
-    sed -e "s|@VAR@|$var|g" -e "s|@ROOT@|$root|g" etc/centralita.dev.conf.in > "$conf"
+    provpass=$(openssl rand -hex 12)
+    sed -e "s|@VAR@|$var|g" -e "s|@ROOT@|$root|g" -e "s|@PROVPASS@|$provpass|g" etc/centralita.dev.conf.in > "$conf"
+    chmod 0600 "$conf"
     echo "wrote $conf"
   fi
 fi
 
 bin=$root/build/centralita
 "$bin" -c "$conf" check-config >/dev/null
-# The socket path nginx must use: [web] socket from the configuration.
-socket=$(awk -F= '/^\[/{s=$0} s=="[web]" && $1~/^[ \t]*socket[ \t]*$/{v=$2; sub(/;.*/,"",v); gsub(/[ \t]/,"",v); print v}' "$conf" | tail -1)
-[ -n "$socket" ] || socket=/run/centralita/centralita.sock
-case $socket in /*) ;; *) socket=$root/$socket ;; esac
-mkdir -p "$(dirname "$socket")"
+socket=$("$bin" -c "$conf" config-get web socket)
+prov=$("$bin" -c "$conf" config-get provisioning dir)
+mkdir -p "$(dirname "$socket")" "$prov"
+# Provisioning files are written 0640; the directory's group (setgid) lets nginx's workers read them.
+chgrp nogroup "$prov" 2>/dev/null && chmod 2750 "$prov" || true
 
 "$bin" -c "$conf" migrate >/dev/null
 "$bin" -c "$conf" firstuser
 
-scripts/nginx-conf.sh "$port" "$socket" "$root/static" "$var/nginx" > "$var/nginx/nginx.conf"
+scripts/nginx-conf.sh "$port" "$conf" "$var/nginx" > "$var/nginx/nginx.conf"
 
 "$bin" -c "$conf" serve 2> >(tee -a "$var/log/centralita.log" >&2) &
 daemon=$!

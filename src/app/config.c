@@ -197,6 +197,25 @@ static int set_key(void *ctx, const char *section, const char *key, const char *
 	return -1;
 }
 
+int config_get(const struct config *cfg, const char *section, const char *key, char *out, size_t size)
+{
+	for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (strcmp(k->section, section) != 0 || strcmp(k->name, key) != 0)
+			continue;
+		const char *field = (const char *)cfg + k->offset;
+		switch (k->type) {
+		case KEY_STRING:
+		case KEY_CHOICE: snprintf(out, size, "%s", field); break;
+		case KEY_INT: snprintf(out, size, "%d", *(const int *)field); break;
+		case KEY_OCTAL: snprintf(out, size, "%04o", (unsigned)*(const int *)field); break;
+		case KEY_BOOL: snprintf(out, size, "%s", *(const bool *)field ? "yes" : "no"); break;
+		}
+		return 0;
+	}
+	return -1;
+}
+
 static int check_consistency(const struct config *cfg, const char *name, char *err, size_t errlen)
 {
 	if (cfg->asterisk_ext_min > cfg->asterisk_ext_max) {

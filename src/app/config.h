@@ -58,6 +58,8 @@ struct config {
 void config_defaults(struct config *cfg);
 /* Loads path over the defaults. Returns 0, or -1 with err = "file:line: message". */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* The value of [section] key as text (octal for modes, yes/no for booleans). -1 if there is no such key. */
+int config_get(const struct config *cfg, const char *section, const char *key, char *out, size_t size);
 int config_load_string(struct config *cfg, const char *name, const char *text, char *err, size_t errlen);
 
 #endif

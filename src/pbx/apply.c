@@ -479,6 +479,7 @@ static void *applier_main(void *arg)
 	pthread_mutex_lock(&a->mu);
 	while (!a->stop) {
 		pthread_mutex_unlock(&a->mu);
+		ami_pool_keepalive(a->pool); /* pings idle connections, drops dead ones */
 		int n = applier_apply_due(a, db, (int64_t)time(NULL));
 		if (n > 0)
 			log_info("applier: applied %d pending phones", n);

@@ -192,9 +192,11 @@ password = prov-password-123
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                         "/CN=localhost", "-keyout", key, "-out", cert], capture_output=True, check=True)
         env = dict(os.environ, TLS_PORT=str(self.tls_port), TLS_CERT=cert, TLS_KEY=key)
-        conf = subprocess.run([os.path.join(ROOT, "scripts", "nginx-conf.sh"), str(self.port), self.socket,
-                               os.path.join(ROOT, "static"), nginx_dir], capture_output=True, text=True, check=True,
-                              env=env)
+        os.makedirs(self.prov_dir, exist_ok=True)
+        subprocess.run(["chgrp", "nogroup", self.prov_dir], check=False)
+        os.chmod(self.prov_dir, 0o2750)
+        conf = subprocess.run([os.path.join(ROOT, "scripts", "nginx-conf.sh"), str(self.port), self.conf, nginx_dir],
+                              capture_output=True, text=True, check=True, env=env)
         with open(os.path.join(nginx_dir, "nginx.conf"), "w") as f:
             f.write(conf.stdout)
         self.nginx = subprocess.Popen(["nginx", "-p", nginx_dir, "-c", "nginx.conf", "-e",

@@ -860,6 +860,8 @@ def test_control_events_cancel_drop_reset(confdir, pbx, ctl):
     c.action("Action: Ping")
     assert c.message()[0] == "Response: Success"
     ctl.set_contacts(endpoint="201", contacts=["sip:201@127.0.0.1:5071"], state="In use")
+    ev = c.message()                                   # res_pjsip announces the new contact to listeners
+    assert ev[0] == "Event: ContactStatus" and "ContactStatus: Created" in ev and "AOR: 201" in ev
     ctl.delay(ms=1000)
     ctl.refuse(on=True)
     ctl.reset()

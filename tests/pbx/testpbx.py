@@ -2316,15 +2316,26 @@ class TestPBX:
             for c in req.get("contacts", []):
                 contacts.append({"uri": c} if isinstance(c, str) else dict(c))
             with self.lock:
+                before = {c["uri"] for c in self.contacts.get(req["endpoint"], [])}
                 if contacts:
                     self.contacts[req["endpoint"]] = contacts
                 else:
                     self.contacts.pop(req["endpoint"], None)
+                after = {c["uri"] for c in contacts}
                 if "state" in req:
                     if req["state"]:
                         self.device_states[req["endpoint"]] = req["state"]
                     else:
                         self.device_states.pop(req["endpoint"], None)
+            # res_pjsip's registrar publishes a ContactStatus event (class system) when a contact is added
+            # (Created) or goes away (Removed): ast_sip_persistent_endpoint_publish_contact_state /
+            # contact_status publishing in res_pjsip/pjsip_options.c.
+            for uri in sorted(after - before):
+                self.emit("ContactStatus", {"URI": uri, "ContactStatus": "Created", "AOR": req["endpoint"],
+                                            "EndpointName": req["endpoint"]}, "system")
+            for uri in sorted(before - after):
+                self.emit("ContactStatus", {"URI": uri, "ContactStatus": "Removed", "AOR": req["endpoint"],
+                                            "EndpointName": req["endpoint"]}, "system")
             return {"ok": True}
         if cmd == "set_command":
             with self.lock:

@@ -1,0 +1,63 @@
+"""AMI benchmark (issue 3): adding phones to pjsip.conf over TLS, in one run, three ways:
+(a) the library (pool of 4, one batched UpdateConfig per phone), (b) the seed's way (a new connection, Login,
+one UpdateConfig per change and Logoff per phone), (c) the limit (one raw batched UpdateConfig per phone on a warm
+connection, no library). Starts the test PBX with TLS (tests/pbx/testpbx.py), runs build/bench/ami_bench and
+prints its figures. BENCH_PHONES (default 200) phones; BENCH_ROUNDS (default 3) rounds, each running every way
+once from an empty pjsip.conf (the best round of each is compared); BENCH_AMI_THREADS (default 4, 0 = skip) for
+the second figure of (a). Never asserts speed."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "pbx"))
+import testpbx  # noqa: E402
+
+PHONES = os.environ.get("BENCH_PHONES", "200")
+THREADS = os.environ.get("BENCH_AMI_THREADS", "4")
+ROUNDS = os.environ.get("BENCH_ROUNDS", "3")
+USER, SECRET = "bench", "bench-secret-123"
+
+
+def main():
+    subprocess.run(["make", "-s", "build/bench/ami_bench"], cwd=ROOT, check=True)
+    tmp = tempfile.mkdtemp(prefix="bench-ami-")
+    pbx = None
+    try:
+        confdir = os.path.join(tmp, "asterisk")
+        os.makedirs(confdir)
+        open(os.path.join(confdir, "pjsip.conf"), "w").close()
+        cert, key = testpbx.make_cert(tmp)   # self-signed, SAN localhost + 127.0.0.1: also the CA file
+        users = os.path.join(tmp, "manager.conf")
+        with open(users, "w") as f:
+            f.write(testpbx.users_text({USER: {"secret": SECRET, "read": "system,config", "write": "system,config"}}))
+        pbx = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "pbx", "testpbx.py"), "--dir", confdir,
+                                "--users", users, "--tls-port", "0", "--cert", cert, "--key", key],
+                               stdout=subprocess.PIPE, text=True)
+        ready = pbx.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            raise SystemExit("testpbx did not start")
+        ports = dict(kv.split("=") for kv in ready[1:])
+        print(f"test PBX (python3 tests/pbx/testpbx.py, TLS) on 127.0.0.1:{ports['tls_port']}; "
+              f"client: build/bench/ami_bench; {os.cpu_count()} cores", flush=True)
+        rc = subprocess.run([os.path.join(ROOT, "build", "bench", "ami_bench"), "--port", ports["tls_port"],
+                             "--cafile", cert, "--user", USER, "--secret", SECRET, "--confdir", confdir,
+                             "--control-port", ports["control_port"], "--phones", PHONES,
+                             "--threads", THREADS, "--rounds", ROUNDS]).returncode
+        if rc != 0:
+            raise SystemExit(f"ami_bench failed (exit {rc})")
+    finally:
+        if pbx is not None:
+            pbx.terminate()
+            try:
+                pbx.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pbx.kill()
+                pbx.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

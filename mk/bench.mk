@@ -1,0 +1,15 @@
+# bench.mk: benchmark programs, auto-included by the Makefile.
+#   build/bench/ami_bench   AMI benchmark of issue 3 (adding phones three ways), run by bench/bench_ami.py,
+#                           which builds it with `make -s build/bench/ami_bench` (so `make bench` needs no
+#                           prerequisite here: its recipe installs the packages first, then runs bench/run.sh).
+# Compiled by the Makefile's pattern rule (same flags as the product: C11, -Werror, $(OPT) $(SAN)) and linked
+# like build/centralita.
+
+AMI_BENCH_BIN := $(BUILDDIR)/bench/ami_bench
+
+.PHONY: bench-bins
+bench-bins: $(AMI_BENCH_BIN)
+
+$(AMI_BENCH_BIN): $(BUILDDIR)/obj/bench/ami_bench.o $(BUILDDIR)/libcentralita.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
