@@ -23,7 +23,7 @@ import testpbx  # noqa: E402
 AMI_USER = "centralita"
 AMI_SECRET = "ami-secret-for-tests-0123456789"
 # The least-privilege manager.conf user the README documents.
-AMI_USERS = {AMI_USER: {"secret": AMI_SECRET, "read": "system,call,cdr,reporting", "write": "config,reporting"}}
+AMI_USERS = {AMI_USER: {"secret": AMI_SECRET, "read": "system,call,cdr,reporting", "write": "config,system"}}
 PJSIP_CONF = """[transport-udp]
 type = transport
 protocol = udp
