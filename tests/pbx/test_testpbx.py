@@ -28,8 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import testpbx  # noqa: E402
 
+# The repository's copy of shared/notes/ami-transcripts (tests must not depend on files outside the clone).
 TRANSCRIPTS = os.environ.get("AMI_TRANSCRIPTS") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "..", "shared", "notes", "ami-transcripts"))
+    os.path.join(HERE, "..", "unit", "support", "ami-transcripts"))
 
 USERS = {
     "admin": {"secret": "admin-secret-123", "read": "all", "write": "all"},

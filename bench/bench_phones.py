@@ -1,0 +1,99 @@
+"""Phones benchmarks (issue 4), in one run against the test PBX over TLS:
+  1. add-phone end to end through nginx (POST /phones → applied to the PBX → provisioning file written →
+     303), phones/s with p50/p99;
+  2. the seed's method and the raw limit for the same number of phones, from build/bench/ami_bench
+     (new TLS connection + Login + one UpdateConfig per variable + Logoff; one raw batched UpdateConfig on
+     a warm connection), so the ratios come from one run on one machine;
+  3. the phones list (page 1 of 1,000 phones, logged in) with wrk, next to a static file.
+Figures are printed, never asserted."""
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.path.insert(0, HERE)
+from harness import ROOT, Client, Stack  # noqa: E402
+from bench_web import wrk  # noqa: E402
+
+N = int(os.environ.get("BENCH_PHONES", "200"))
+LIST_PHONES = 1000
+
+
+def add_phones(stack, client, n, first_ext=200):
+    token = client.csrf()
+    times = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        ext = str(first_ext + i)
+        mac = "0015650%05x" % i
+        t = time.perf_counter()
+        r = client.post("/phones", {"_csrf": token, "extension": ext, "name": f"Bench {i}",
+                                    "model": "yealink-t46u", "mac": mac})
+        times.append(time.perf_counter() - t)
+        if r.status != 303 or "pending" in (r.header("Location") or ""):
+            raise RuntimeError(f"phone {ext} not applied: {r.status} {r.header('Location')}")
+    total = time.perf_counter() - t0
+    times.sort()
+    return n / total, times[len(times) // 2] * 1000, times[int(len(times) * 0.99) - 1] * 1000
+
+
+def seed_and_raw(n):
+    """The seed's method (b) and the raw limit (c) for n phones, from the AMI benchmark run right now
+    (bench/bench_ami.py: same test PBX over TLS, same machine). Returns phones/s of each (best round)."""
+    env = dict(os.environ, BENCH_PHONES=str(n), BENCH_AMI_THREADS="0", BENCH_ROUNDS="3")
+    out = subprocess.run([sys.executable, os.path.join(HERE, "bench_ami.py")], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    rates = dict(re.findall(r"^\(([bc])\)[^\n]*\n\s+best\s+[\d.]+ s\s+([\d.]+) phones/s", out, re.M))
+    return float(rates["b"]), float(rates["c"])
+
+
+def fill_phones(stack, n):
+    """1,000 applied phones straight into SQLite: the list benchmark measures rendering, not applying."""
+    now = int(time.time())
+    with sqlite3.connect(stack.db) as db:
+        db.executemany(
+            "INSERT INTO phones (extension, name, model, mac, secret, version, applied_version, "
+            "applied_extension, created_at, updated_at) VALUES (?, ?, 'yealink-t46u', ?, 'x', 1, 1, ?, ?, ?)",
+            [(str(1000 + i), f"Phone {i}", "0004f2%06x" % i, str(1000 + i), now, now) for i in range(n)])
+
+
+def main():
+    s = Stack(threads=4, extra_conf="[asterisk]\nextension_max = 99999\n").start()
+    try:
+        s.add_user("bench", "integrator", "bench-password-1")
+        c = Client(s.port)
+        assert c.login("bench", "bench-password-1").status == 303
+        e2e_rate, p50, p99 = add_phones(s, c, N)
+        try:
+            seed_rate, raw_rate = seed_and_raw(N)
+        except (subprocess.CalledProcessError, KeyError, FileNotFoundError) as e:
+            seed_rate = raw_rate = None
+            print(f"(seed/raw figures unavailable: {e})")
+        print(f"add-phone end to end through nginx, {N} phones, TLS test PBX:")
+        print(f"  Centralita (POST → applied → file → 303) : {e2e_rate:8.1f} phones/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+        if seed_rate:
+            print(f"  seed's method (conn+login+5 UpdateConfig): {seed_rate:8.1f} phones/s")
+            print(f"  raw batched UpdateConfig, warm (limit)    : {raw_rate:8.1f} phones/s")
+            print(f"  ratio Centralita / seed                   : {e2e_rate / seed_rate:8.2f}   (target >= 3)")
+            print(f"  ratio limit / Centralita                  : {raw_rate / e2e_rate:8.2f}   (target <= 1.5)")
+        fill_phones(s, LIST_PHONES)
+        cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+        base = f"http://127.0.0.1:{s.port}"
+        assert c.get("/phones").status == 200
+        static_rps, _, _ = wrk(base + "/static/style.css")
+        list_rps, list_p99, bad = wrk(base + "/phones", cookie)
+        print(f"phones list, {LIST_PHONES + N} phones (page of 50), logged in:")
+        print(f"  GET /phones : {list_rps:8.0f} req/s   p99 {list_p99:6.2f} ms   errors {bad}   (target >= 5000)")
+        print(f"  static file : {static_rps:8.0f} req/s   ratio list/static {list_rps / static_rps:.2f}")
+    finally:
+        s.stop()
+        s.cleanup()
+
+
+if __name__ == "__main__":
+    main()

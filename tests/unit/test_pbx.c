@@ -1,0 +1,279 @@
+/* Unit tests: how a phone maps onto Asterisk configuration (pbx/phone_config.c) and the address shown for
+ * a registration (pbx/registrations.c). Pure functions: no PBX, no database file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbx/pbx.h"
+#include "pbx/registrations.h"
+
+static struct pbx_settings settings(enum pbx_driver driver)
+{
+	struct pbx_settings s;
+	memset(&s, 0, sizeof s);
+	s.driver = driver;
+	snprintf(s.context, sizeof s.context, "internal");
+	snprintf(s.codecs[0], sizeof s.codecs[0], "ulaw");
+	snprintf(s.codecs[1], sizeof s.codecs[1], "alaw");
+	s.n_codecs = 2;
+	s.ext_min = 100;
+	s.ext_max = 899;
+	snprintf(s.reserved[0], sizeof s.reserved[0], "112");
+	snprintf(s.reserved[1], sizeof s.reserved[1], "555");
+	s.n_reserved = 2;
+	s.retry_interval = 1;
+	return s;
+}
+
+static struct phone phone(const char *ext, const char *name, const char *secret)
+{
+	struct phone p;
+	memset(&p, 0, sizeof p);
+	snprintf(p.extension, sizeof p.extension, "%s", ext);
+	snprintf(p.name, sizeof p.name, "%s", name);
+	snprintf(p.secret, sizeof p.secret, "%s", secret);
+	snprintf(p.model, sizeof p.model, "yealink-t46u");
+	snprintf(p.mac, sizeof p.mac, "001565aabb01");
+	snprintf(p.calling_class, sizeof p.calling_class, "national");
+	return p;
+}
+
+/* Asserts that section w holds exactly the lines expected[] ("name=value"), in order. */
+static void expect_lines(const struct ami_cfg_want *w, const char *const *expected, size_t n)
+{
+	ck_assert_msg(w->n_lines == n, "[%s] has %zu lines, expected %zu", w->name, w->n_lines, n);
+	for (size_t i = 0; i < n; i++) {
+		char got[512];
+		snprintf(got, sizeof got, "%s=%s", w->lines[i].name, w->lines[i].value);
+		ck_assert_msg(strcmp(got, expected[i]) == 0, "[%s] line %zu: got '%s', expected '%s'", w->name, i, got,
+			      expected[i]);
+	}
+}
+
+#define EXPECT_LINES(w, ...)                                                         \
+	do {                                                                         \
+		static const char *const e_[] = { __VA_ARGS__ };                     \
+		expect_lines((w), e_, sizeof e_ / sizeof *e_);                        \
+	} while (0)
+
+START_TEST(pjsip_sections_endpoint_auth_aor)
+{
+	struct pbx_settings s = settings(PBX_PJSIP);
+	struct phone p = phone("201", "Front desk", "S3cretS3cretS3cretS3cretS3cret12");
+	struct pbx_sections o;
+	ck_assert_int_eq(pbx_phone_sections(&s, &p, &o), 0);
+	ck_assert_uint_eq(o.n, 3);
+
+	ck_assert_str_eq(o.want[0].name, "201");
+	ck_assert_str_eq(o.want[0].type, "endpoint");
+	EXPECT_LINES(&o.want[0], "type=endpoint", "context=internal", "disallow=all", "allow=ulaw", "allow=alaw",
+		     "auth=201-auth", "aors=201", "callerid=\"Front desk\" <201>");
+
+	ck_assert_str_eq(o.want[1].name, "201-auth");
+	EXPECT_LINES(&o.want[1], "type=auth", "auth_type=userpass", "username=201",
+		     "password=S3cretS3cretS3cretS3cretS3cret12");
+
+	ck_assert_str_eq(o.want[2].name, "201");
+	ck_assert_str_eq(o.want[2].type, "aor");
+	EXPECT_LINES(&o.want[2], "type=aor", "max_contacts=1", "remove_existing=yes");
+
+	char names[4][32];
+	ck_assert_uint_eq(pbx_section_names(&s, "201", names), 2);
+	ck_assert_str_eq(names[0], "201");
+	ck_assert_str_eq(names[1], "201-auth");
+	ck_assert_str_eq(pbx_config_file(PBX_PJSIP), "pjsip.conf");
+	ck_assert_str_eq(pbx_reload_module(PBX_PJSIP), "res_pjsip.so");
+}
+END_TEST
+
+START_TEST(sip_sections_one_friend_peer)
+{
+	struct pbx_settings s = settings(PBX_SIP);
+	snprintf(s.context, sizeof s.context, "office");
+	s.n_codecs = 1;
+	struct phone p = phone("305", "Almacén", "abcDEF123");
+	struct pbx_sections o;
+	ck_assert_int_eq(pbx_phone_sections(&s, &p, &o), 0);
+	ck_assert_uint_eq(o.n, 1);
+	ck_assert_str_eq(o.want[0].name, "305");
+	EXPECT_LINES(&o.want[0], "type=friend", "host=dynamic", "secret=abcDEF123", "context=office",
+		     "callerid=\"Almacén\" <305>", "disallow=all", "allow=ulaw");
+
+	char names[4][32];
+	ck_assert_uint_eq(pbx_section_names(&s, "305", names), 1);
+	ck_assert_str_eq(names[0], "305");
+	ck_assert_str_eq(pbx_config_file(PBX_SIP), "sip.conf");
+	ck_assert_str_eq(pbx_reload_module(PBX_SIP), "chan_sip.so");
+}
+END_TEST
+
+START_TEST(sections_are_rebuilt_from_scratch)
+{
+	/* The output struct is reused by callers: a second call must not keep the first phone's lines. */
+	struct pbx_settings s = settings(PBX_PJSIP);
+	struct phone a = phone("201", "A", "secretA");
+	struct phone b = phone("202", "B", "secretB");
+	struct pbx_sections o;
+	ck_assert_int_eq(pbx_phone_sections(&s, &a, &o), 0);
+	ck_assert_int_eq(pbx_phone_sections(&s, &b, &o), 0);
+	ck_assert_uint_eq(o.n, 3);
+	ck_assert_str_eq(o.want[1].name, "202-auth");
+	ck_assert_str_eq(o.want[1].lines[3].value, "secretB");
+}
+END_TEST
+
+START_TEST(sections_refuse_what_does_not_fit)
+{
+	/* More codecs than lines fit in one section: refused, never silently truncated. */
+	struct pbx_settings s = settings(PBX_PJSIP);
+	for (int i = 0; i < PBX_MAX_CODECS; i++)
+		snprintf(s.codecs[i], sizeof s.codecs[i], "codec%d", i);
+	s.n_codecs = PBX_MAX_CODECS;
+	struct phone p = phone("201", "A", "x");
+	struct pbx_sections o;
+	/* 8 codecs + type, context, disallow, auth, aors, callerid = 14 lines: still fits in 16. */
+	ck_assert_int_eq(pbx_phone_sections(&s, &p, &o), 0);
+	ck_assert_uint_eq(o.want[0].n_lines, 14);
+}
+END_TEST
+
+START_TEST(callerid_strips_syntax_characters)
+{
+	char out[PHONE_NAME_MAX + 40];
+	pbx_callerid("Front desk", "201", out, sizeof out);
+	ck_assert_str_eq(out, "\"Front desk\" <201>");
+	pbx_callerid("Bob \"the boss\" <b@x>", "202", out, sizeof out);
+	ck_assert_str_eq(out, "\"Bob the boss b@x\" <202>");
+	pbx_callerid("back\\slash", "203", out, sizeof out);
+	ck_assert_str_eq(out, "\"backslash\" <203>");
+	pbx_callerid("", "204", out, sizeof out);
+	ck_assert_str_eq(out, "\"204\" <204>");
+	/* Only forbidden characters: nothing left, so the extension stands in. */
+	pbx_callerid("<\"\\>", "205", out, sizeof out);
+	ck_assert_str_eq(out, "\"205\" <205>");
+	pbx_callerid("Recepción ñ", "206", out, sizeof out);
+	ck_assert_str_eq(out, "\"Recepción ñ\" <206>");
+	/* A 64-character name of 4-byte characters still fits whole. */
+	char big[PHONE_NAME_MAX] = "";
+	for (int i = 0; i < 64; i++)
+		strcat(big, "\xF0\x9F\x93\x9E"); /* U+1F4DE */
+	pbx_callerid(big, "207", out, sizeof out);
+	ck_assert_uint_eq(strlen(out), 1 + 256 + 1 + 6); /* "name" <207> */
+	ck_assert(strncmp(out + 1, big, 256) == 0);
+	/* A small buffer truncates but stays terminated. */
+	char small[8];
+	pbx_callerid("Front desk", "201", small, sizeof small);
+	ck_assert_uint_eq(strlen(small), 7);
+}
+END_TEST
+
+START_TEST(check_extension_rules)
+{
+	struct pbx_settings s = settings(PBX_PJSIP);
+	static const struct {
+		const char *ext;
+		const char *want; /* NULL = accepted */
+	} cases[] = {
+		{ "100", NULL },          { "201", NULL },          { "899", NULL },
+		{ "99", "ext_range" },    { "900", "ext_range" },   { "1000", "ext_range" },
+		{ "0", "ext_range" },     { "0201", "ext_range" },  { "00", "ext_range" },
+		{ "112", "ext_reserved" }, { "555", "ext_reserved" }, { "911", "ext_range" },
+		{ "", "required" },       { "20a", "digits_only" }, { "-201", "digits_only" },
+		{ "+201", "digits_only" }, { " 201", "digits_only" }, { "201 ", "digits_only" },
+		{ "2\n01", "digits_only" }, { "20.1", "digits_only" }, { "123456789", "ext_range" },
+		{ "99999999999999999999", "ext_range" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *got = pbx_check_extension(&s, cases[i].ext);
+		if (!cases[i].want)
+			ck_assert_msg(got == NULL, "'%s' refused with %s", cases[i].ext, got);
+		else
+			ck_assert_msg(got && strcmp(got, cases[i].want) == 0, "'%s': got %s, expected %s", cases[i].ext,
+				      got ? got : "(accepted)", cases[i].want);
+	}
+	/* Another range: four digits, nothing reserved. */
+	s.ext_min = 1000;
+	s.ext_max = 1999;
+	s.n_reserved = 0;
+	ck_assert_ptr_null(pbx_check_extension(&s, "1000"));
+	ck_assert_ptr_null(pbx_check_extension(&s, "1112"));
+	ck_assert_str_eq(pbx_check_extension(&s, "112"), "ext_range");
+	ck_assert_str_eq(pbx_check_extension(&s, "2000"), "ext_range");
+	/* A single "0" is a number, not a leading zero: allowed when the range includes it. */
+	s.ext_min = 0;
+	ck_assert_ptr_null(pbx_check_extension(&s, "0"));
+}
+END_TEST
+
+START_TEST(dialplan_lines_and_ownership)
+{
+	struct pbx_settings s = settings(PBX_PJSIP);
+	char lines[PBX_DIALPLAN_LINES][128];
+	pbx_dialplan_lines(&s, "201", lines);
+	ck_assert_str_eq(lines[0], "201,hint,PJSIP/201");
+	ck_assert_str_eq(lines[1], "201,1,Dial(PJSIP/201,30)");
+	s.driver = PBX_SIP;
+	pbx_dialplan_lines(&s, "305", lines);
+	ck_assert_str_eq(lines[0], "305,hint,SIP/305");
+	ck_assert_str_eq(lines[1], "305,1,Dial(SIP/305,30)");
+
+	ck_assert(pbx_dialplan_line_is("201,1,Dial(PJSIP/201,30)", "201"));
+	ck_assert(pbx_dialplan_line_is("201,hint,PJSIP/201", "201"));
+	ck_assert(pbx_dialplan_line_is("201,n,Hangup()", "201"));
+	ck_assert(!pbx_dialplan_line_is("2010,1,Dial(PJSIP/2010,30)", "201"));
+	ck_assert(!pbx_dialplan_line_is("20,1,Dial(PJSIP/20,30)", "201"));
+	ck_assert(!pbx_dialplan_line_is("1201,1,Dial(PJSIP/1201,30)", "201"));
+	ck_assert(!pbx_dialplan_line_is("600,1,VoiceMailMain()", "201"));
+	ck_assert(!pbx_dialplan_line_is("_2XX,1,Dial(PJSIP/${EXTEN})", "201"));
+	ck_assert(!pbx_dialplan_line_is("201", "201"));
+	ck_assert(!pbx_dialplan_line_is("", "201"));
+}
+END_TEST
+
+START_TEST(address_from_uri)
+{
+	static const struct {
+		const char *uri, *want;
+	} cases[] = {
+		{ "sip:201@192.0.2.5:5062;transport=udp", "192.0.2.5:5062" },
+		{ "sip:201@192.0.2.5", "192.0.2.5" },
+		{ "sip:192.0.2.5:5060", "192.0.2.5:5060" },
+		{ "SIP:192.0.2.5:5060;ob", "192.0.2.5:5060" },
+		{ "<sip:201@192.0.2.7:5060>", "192.0.2.7:5060" },
+		{ "sips:201@[2001:db8::1]:5061;transport=tls", "[2001:db8::1]:5061" },
+		{ "192.0.2.9:5060", "192.0.2.9:5060" },
+		{ "", "" },
+	};
+	char out[64];
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		reg_address_from_uri(cases[i].uri, out, sizeof out);
+		ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s -> '%s', expected '%s'", cases[i].uri, out,
+			      cases[i].want);
+	}
+	/* Truncated to the buffer, always terminated. */
+	char small[6];
+	reg_address_from_uri("sip:201@192.0.2.5:5062", small, sizeof small);
+	ck_assert_str_eq(small, "192.0");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pbx");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, pjsip_sections_endpoint_auth_aor);
+	tcase_add_test(tc, sip_sections_one_friend_peer);
+	tcase_add_test(tc, sections_are_rebuilt_from_scratch);
+	tcase_add_test(tc, sections_refuse_what_does_not_fit);
+	tcase_add_test(tc, callerid_strips_syntax_characters);
+	tcase_add_test(tc, check_extension_rules);
+	tcase_add_test(tc, dialplan_lines_and_ownership);
+	tcase_add_test(tc, address_from_uri);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
