@@ -328,18 +328,25 @@ void page_phones_update(struct page *p)
 	form_result_free(&form);
 }
 
-/* The address phones are pointed at: [provisioning] url, else this site's /provisioning/. */
+/* The address phones are pointed at: [provisioning] url, else this site's /provisioning/ (Debian's
+ * fastcgi_params passes the host without its port, so a non-default port is added back). */
 static void provisioning_url(struct page *p, char *out, size_t size)
 {
 	const char *configured = p->w->cfg->prov_url;
 	const char *host = p->req->host;
-	if (*configured)
+	const char *port = p->req->server_port;
+	const char *scheme = p->req->https ? "https" : "http";
+	static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+	if (*configured) {
 		snprintf(out, size, "%s", configured);
-	else if (host && *host && strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-					   strlen(host))
-		snprintf(out, size, "%s://%s/provisioning/", p->req->https ? "https" : "http", host);
-	else
+	} else if (host && *host && strspn(host, host_chars) == strlen(host)) {
+		bool default_port = !port || strspn(port, "0123456789") != strlen(port) ||
+				    strcmp(port, p->req->https ? "443" : "80") == 0;
+		snprintf(out, size, "%s://%s%s%s/provisioning/", scheme, host, default_port ? "" : ":",
+			 default_port ? "" : port);
+	} else {
 		snprintf(out, size, "/provisioning/");
+	}
 }
 
 static void show_details(struct page *p, const struct phone *ph, bool reveal)

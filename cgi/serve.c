@@ -84,6 +84,7 @@ static void handle(struct worker *w, FCGX_Request *r)
 	req.remote_addr = param(r, "REMOTE_ADDR") ? param(r, "REMOTE_ADDR") : "unknown";
 	req.accept_language = param(r, "HTTP_ACCEPT_LANGUAGE");
 	req.host = param(r, "HTTP_HOST");
+	req.server_port = param(r, "SERVER_PORT");
 	const char *https = param(r, "HTTPS");
 	req.https = https && strcmp(https, "on") == 0;
 	const char *cl = param(r, "CONTENT_LENGTH");

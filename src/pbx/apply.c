@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "util/file.h"
@@ -149,8 +150,30 @@ static size_t owned_extensions(const struct phone *p, char out[MAX_OWNED_EXT][PH
 
 /* ---------- step 1: the channel driver's file ---------- */
 
-static int apply_channel(struct applier *a, struct db *db, char exts[][PHONE_EXT_MAX], size_t n_ext, char *msg,
-			 size_t len)
+/* True when every owned name is created by a NewCat that comes before any other action on it: then a
+ * category that already exists makes Asterisk refuse the whole request before anything is written. */
+static bool first_is_newcat(const struct ami_update *u, const char *const *owned, size_t n_owned)
+{
+	for (size_t k = 0; k < n_owned; k++) {
+		bool seen = false;
+		for (size_t i = 0; i < u->n && !seen; i++) {
+			if (strcasecmp(u->ops[i].cat, owned[k]) != 0 &&
+			    !(u->ops[i].action == AMI_UC_RENAMECAT && u->ops[i].value &&
+			      strcasecmp(u->ops[i].value, owned[k]) == 0))
+				continue;
+			if (u->ops[i].action != AMI_UC_NEWCAT)
+				return false;
+			seen = true;
+		}
+		if (!seen)
+			return false;
+	}
+	return true;
+}
+
+/* fresh: the database says nothing of these extensions was ever applied (first attempt of a new phone). */
+static int apply_channel(struct applier *a, struct db *db, char exts[][PHONE_EXT_MAX], size_t n_ext, bool fresh,
+			 char *msg, size_t len)
 {
 	const char *file = pbx_config_file(a->s.driver);
 	char names[MAX_OWNED_NAMES][32];
@@ -185,10 +208,33 @@ static int apply_channel(struct applier *a, struct db *db, char exts[][PHONE_EXT
 	pthread_mutex_lock(&a->chan_lock);
 	struct ami_config cur = { 0 };
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n_names; i++)
-		rc = get_categories(a, file, names[i], &cur, msg, len);
 	struct ami_update u;
 	ami_update_init(&u, file);
+	if (fresh && n_want > 0) {
+		/* Nothing of these extensions has ever been applied: try the creation straight away, without
+		 * reading first. Safe because it starts with NewCat of each owned name, which Asterisk refuses if
+		 * the category exists, and a refused UpdateConfig writes nothing; then fall back to the diff. */
+		char err[200];
+		if (ami_config_diff(&cur, owned, n_names, want, n_want, &u, err, sizeof err) == 0 &&
+		    first_is_newcat(&u, owned, n_names)) {
+			ami_update_set_reload(&u, pbx_reload_module(a->s.driver));
+			struct ami_result r;
+			ami_result_init(&r);
+			enum ami_status st = ami_pool_update_config(a->pool, &u, true, &r);
+			if (st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME)
+				describe("the change", st, r.message, msg, len);
+			ami_result_free(&r);
+			if (st == AMI_OK || st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME) {
+				pthread_mutex_unlock(&a->chan_lock);
+				ami_update_free(&u);
+				return st == AMI_OK ? 0 : -1;
+			}
+		}
+		ami_update_free(&u);
+		ami_update_init(&u, file);
+	}
+	for (size_t i = 0; rc == 0 && i < n_names; i++)
+		rc = get_categories(a, file, names[i], &cur, msg, len);
 	if (rc == 0) {
 		char err[200];
 		if (ami_config_diff(&cur, owned, n_names, want, n_want, &u, err, sizeof err) != 0) {
@@ -375,7 +421,9 @@ void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t n
 	}
 	char exts[MAX_OWNED_EXT][PHONE_EXT_MAX];
 	size_t n_ext = owned_extensions(&p, exts);
-	int rc = apply_channel(a, db, exts, n_ext, r->message, sizeof r->message);
+	/* A phone never applied, on its first attempt, with no earlier holder of its extension on record. */
+	bool fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
+	int rc = apply_channel(a, db, exts, n_ext, fresh, r->message, sizeof r->message);
 	if (rc == 0)
 		rc = apply_dialplan(a, db, exts, n_ext, r->message, sizeof r->message);
 	if (rc == 0)

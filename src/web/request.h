@@ -18,7 +18,8 @@ struct request {
 	const char *cookie_header;
 	const char *remote_addr;
 	const char *accept_language;
-	const char *host;            /* Host header as nginx passed it (may be NULL) */
+	const char *host;            /* Host header as nginx passed it, without port (may be NULL) */
+	const char *server_port;     /* port the request came in on (SERVER_PORT) */
 	bool https;
 	long content_length;
 	struct buf body;
