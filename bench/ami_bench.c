@@ -15,8 +15,14 @@
  * Before each phase pjsip.conf is truncated to empty (the PBX re-reads it on every request), so the file grows
  * the same way in all of them; after each phase the file must hold exactly N categories and be identical (save
  * for the ";! Creation Date" line) to the other phases' result, and the PBX's own action counters (control
- * channel) must match what the phase claims to have sent. Nothing about speed is asserted: figures are printed. */
+ * channel) must match what the phase claims to have sent. Nothing about speed is asserted: figures are printed.
+ *
+ * --content centralita (issue 4, for bench/bench_phones.py): the phone as Centralita writes it instead, ways (b)
+ * and (c) only; see "--content centralita" below. */
 #include "ami/ami.h"
+#include "pbx/pbx.h"
+#include "provision/provision.h"
+#include "util/buf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,14 +61,17 @@ struct args {
 	int phones;
 	int threads;
 	int rounds;
+	bool centralita;           /* --content centralita: Centralita's own phone, ways (b) and (c) only */
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: ami_bench --port N --cafile F --user U --secret S --confdir DIR --control-port N\n"
-	        "                 [--host 127.0.0.1] [--phones 200] [--threads 4] [--rounds 3]\n"
-	        "Adds N phones to DIR/" CONF_FILE " through the AMI over TLS three ways; see bench/bench_ami.py.\n");
+	        "                 [--host 127.0.0.1] [--phones 200] [--threads 4] [--rounds 3] [--content seed|centralita]\n"
+	        "Adds N phones to DIR/" CONF_FILE " through the AMI over TLS three ways; see bench/bench_ami.py.\n"
+	        "--content centralita: N phones as Centralita writes them (DIR/" CONF_FILE " and DIR/" PBX_DIALPLAN_FILE
+	        ",\n  which must hold their starting text), the seed's way and the raw limit only.\n");
 	exit(2);
 }
 
@@ -97,6 +106,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->threads = atoi(v);
 		else if (!strcmp(k, "--rounds"))
 			a->rounds = atoi(v);
+		else if (!strcmp(k, "--content") && (!strcmp(v, "seed") || !strcmp(v, "centralita")))
+			a->centralita = !strcmp(v, "centralita");
 		else
 			usage();
 	}
@@ -127,7 +138,7 @@ static double now_s(void)
 
 /* ---------- the phones ---------- */
 
-struct phone {
+struct seed_phone {
 	char ext[16];
 	char secret[17];
 	char callerid[64];
@@ -135,7 +146,7 @@ struct phone {
 	const char *val[N_VARS];
 };
 
-static void phone_make(int i, struct phone *p)
+static void phone_make(int i, struct seed_phone *p)
 {
 	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 	snprintf(p->ext, sizeof p->ext, "%d", 2000 + i);
@@ -174,11 +185,12 @@ static void conf_reset(const struct args *a)
 		die("cannot empty %s: %s", path, strerror(errno));
 }
 
-/* The file without its ";! Creation Date:" line (the time of the save). Caller frees. */
-static char *conf_read(const struct args *a, size_t *n_cats)
+/* DIR/file without its ";! Creation Date:" line (the time of the save), counting its categories and (when
+ * n_exten is not NULL) its "exten =" / "exten =>" lines. Caller frees. */
+static char *conf_read_file(const struct args *a, const char *file, size_t *n_cats, size_t *n_exten)
 {
 	char path[4200];
-	conf_path(a, path, sizeof path);
+	snprintf(path, sizeof path, "%s/%s", a->confdir, file);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		die("cannot read %s: %s", path, strerror(errno));
@@ -186,11 +198,15 @@ static char *conf_read(const struct args *a, size_t *n_cats)
 	char *out = malloc(cap);
 	char line[4096];
 	*n_cats = 0;
+	if (n_exten)
+		*n_exten = 0;
 	while (out && fgets(line, sizeof line, f)) {
 		if (!strncmp(line, ";! Creation Date:", 17))
 			continue;
 		if (line[0] == '[')
 			(*n_cats)++;
+		if (n_exten && !strncmp(line, "exten", 5) && line[5 + strspn(line + 5, " \t")] == '=')
+			(*n_exten)++;
 		size_t l = strlen(line);
 		if (len + l + 1 > cap) {
 			char *bigger = realloc(out, cap * 2 + l);
@@ -210,6 +226,11 @@ static char *conf_read(const struct args *a, size_t *n_cats)
 		die("out of memory");
 	out[len] = '\0';
 	return out;
+}
+
+static char *conf_read(const struct args *a, size_t *n_cats)
+{
+	return conf_read_file(a, CONF_FILE, n_cats, NULL);
 }
 
 /* ---------- the PBX's control channel (JSON lines on 127.0.0.1) ---------- */
@@ -388,7 +409,7 @@ static int uc_head(char *out, size_t cap)
 }
 
 /* The whole batched UpdateConfig of one phone, byte for byte what the library sends (ActionID aside). */
-static size_t uc_batched(char *out, size_t cap, const struct phone *p, unsigned long id)
+static size_t uc_batched(char *out, size_t cap, const struct seed_phone *p, unsigned long id)
 {
 	int l = uc_head(out, cap);
 	l += snprintf(out + l, cap - (size_t)l, "Action-000000: NewCat\r\nCat-000000: %s\r\n", p->ext);
@@ -557,7 +578,7 @@ static void phase_seed(const struct args *a, SSL_CTX *ctx, struct figure *f)
 	char req[4096];
 	struct stamp t0 = stamp_now();
 	for (int i = 0; i < a->phones; i++) {
-		struct phone p;
+		struct seed_phone p;
 		phone_make(i, &p);
 		struct raw r;
 		raw_open(&r, ctx, a);                                      /* connect, TLS, banner, Login */
@@ -597,7 +618,7 @@ static void phase_raw(const struct args *a, SSL_CTX *ctx, struct figure *f)
 	char req[4096];
 	struct stamp t0 = stamp_now();
 	for (int i = 0; i < a->phones; i++) {
-		struct phone p;
+		struct seed_phone p;
 		phone_make(i, &p);
 		size_t l = uc_batched(req, sizeof req, &p, (unsigned long)i);
 		raw_write(&r, req, l);
@@ -623,7 +644,7 @@ static void pool_options(const struct args *a, struct ami_options *o)
 
 static void add_phone_lib(struct ami_pool *pool, int i)
 {
-	struct phone p;
+	struct seed_phone p;
 	phone_make(i, &p);
 	struct ami_update u;
 	ami_update_init(&u, CONF_FILE);
@@ -732,6 +753,460 @@ static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struc
 	check_phase(a, f, 0, false);
 }
 
+/* ---------- --content centralita: the phone as Centralita writes it (issue 4) ----------
+ *
+ * bench/bench_phones.py compares Centralita's add-phone end to end with the seed's way and the raw limit; for that
+ * comparison to be fair both must write what Centralita writes. Each phone (extension 200+i, name "Bench i",
+ * model yealink-t46u, MAC 0015650xxxxx, a 32-character secret from provision_new_secret(), as bench_phones.py
+ * adds them) goes through the product's own code: pbx_phone_sections() with the default settings (pjsip, context
+ * internal, codecs ulaw,alaw), ami_config_diff() against an empty current config with owned = pbx_section_names()
+ * (→ NewCat [ext] + Appends, NewCat [ext-auth] + Appends, NewCat centralita-new-1 + Appends + RenameCat to [ext]
+ * for the same-named aor), Reload: res_pjsip.so; and pbx_dialplan_lines() as Append exten ">line" in [internal]
+ * of extensions.conf, Reload: pbx_config.so (as src/pbx/apply.c does for a new phone). Requests are built by
+ * ami_update_build() + ami_msg_serialize() BEFORE the clock starts (both ways send precomputed bytes).
+ *
+ *   (b) seed   per phone: new TCP+TLS connection, banner, Login (plain, Events: off), then every action of both
+ *              updates as its own UpdateConfig (Action-000000 only), in order; the last one to each file carries
+ *              that file's Reload header (so both ways leave the PBX with the same reloads); Logoff, close.
+ *   (c) raw    one warm logged-in TLS connection; per phone Centralita's two batched UpdateConfigs (pjsip.conf,
+ *              then extensions.conf), written with SSL_write, each answer read before the next. No GetConfig.
+ *
+ * Before each way both files get back their starting text (whatever DIR held when the program started:
+ * bench_ami.py writes tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF). After each way: the PBX's
+ * counters match (actions, UpdateConfigs, Logins, reloads per module); pjsip.conf holds its starting categories
+ * + 3N, extensions.conf its starting exten lines + 2N; both files are byte-identical (minus the Creation Date
+ * line) to the first way's. Once, after that first way, the library reads every phone back (GetConfig) and
+ * ami_config_diff() must find nothing to change, and [internal] must hold each phone's two lines. */
+
+struct cphone {
+	struct phone p;
+	struct buf raw[2];         /* (c): Centralita's UpdateConfig of pjsip.conf, then of extensions.conf */
+	struct buf *seed;          /* (b): one UpdateConfig per action, in order */
+	size_t n_seed;
+};
+
+struct ccontent {
+	struct pbx_settings s;
+	struct cphone *ph;
+	int n;
+	const char *chan_file;
+	char *start_chan, *start_dial;     /* starting text of the two files */
+	size_t start_cats, start_exten;
+	size_t chan_ops, dial_ops, vars;   /* per phone (the same for every phone) */
+	char summary[1024];
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die("cannot read %s: %s", path, strerror(errno));
+	struct buf b;
+	buf_init(&b);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	buf_puts(&b, "");
+	return buf_steal(&b);
+}
+
+static void put_file(const struct args *a, const char *file, const char *text)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", a->confdir, file);
+	FILE *f = fopen(path, "wb");
+	size_t l = strlen(text);
+	if (!f || fwrite(text, 1, l, f) != l || fclose(f) != 0)
+		die("cannot write %s: %s", path, strerror(errno));
+}
+
+static void serialize_update(const struct ami_update *u, const char *id, struct buf *out)
+{
+	struct ami_msg m;
+	char err[400];
+	ami_msg_init(&m);
+	if (ami_update_build(u, &m, err, sizeof err) != 0 || ami_msg_serialize(&m, id, out, err, sizeof err) != 0)
+		die("building UpdateConfig of %s: %s", u->dst, err);
+	ami_msg_free(&m);
+}
+
+/* Splits u into one UpdateConfig per action (the last one carrying u's Reload), appended to c->seed. */
+static void split_update(const struct ami_update *u, int phone, struct cphone *c)
+{
+	for (size_t k = 0; k < u->n; k++) {
+		const struct ami_uc_op *op = &u->ops[k];
+		struct ami_update one;
+		ami_update_init(&one, u->dst);
+		ami_update_add(&one, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
+		               op->filter);
+		if (k + 1 == u->n)
+			ami_update_set_reload(&one, u->reload);
+		char id[64];
+		snprintf(id, sizeof id, "seed-%d-%zu", phone, c->n_seed);
+		buf_init(&c->seed[c->n_seed]);
+		serialize_update(&one, id, &c->seed[c->n_seed++]);
+		ami_update_free(&one);
+	}
+}
+
+/* "NewCat [200] + 8 Append, ..." for the human-readable header. */
+static void describe_ops(const struct ami_update *u, char *out, size_t cap)
+{
+	size_t l = strlen(out);
+	for (size_t k = 0; k < u->n && l < cap; k++) {
+		const struct ami_uc_op *op = &u->ops[k];
+		const char *sep = k ? ", " : "";
+		if (op->action == AMI_UC_APPEND) {
+			size_t run = 1;
+			while (k + run < u->n && u->ops[k + run].action == AMI_UC_APPEND && !strcmp(u->ops[k + run].cat, op->cat))
+				run++;
+			if (k && u->ops[k - 1].action == AMI_UC_NEWCAT && !strcmp(u->ops[k - 1].cat, op->cat))
+				l += (size_t)snprintf(out + l, cap - l, " + %zu Append", run);
+			else
+				l += (size_t)snprintf(out + l, cap - l, "%s%zu Append to [%s]", sep, run, op->cat);
+			k += run - 1;
+		} else if (op->action == AMI_UC_RENAMECAT) {
+			l += (size_t)snprintf(out + l, cap - l, " + RenameCat to [%s]", op->value);
+		} else {
+			l += (size_t)snprintf(out + l, cap - l, "%s%s [%s]", sep, ami_uc_action_name(op->action), op->cat);
+		}
+	}
+	if (l < cap)
+		snprintf(out + l, cap - l, " (Reload: %s)", u->reload ? u->reload : "none");
+}
+
+static void ccontent_build(const struct args *a, struct ccontent *cc)
+{
+	memset(cc, 0, sizeof *cc);
+	/* The defaults of src/app/config.c as config_pbx_settings() turns them into settings. */
+	cc->s.driver = PBX_PJSIP;
+	snprintf(cc->s.context, sizeof cc->s.context, "internal");
+	snprintf(cc->s.codecs[0], sizeof cc->s.codecs[0], "ulaw");
+	snprintf(cc->s.codecs[1], sizeof cc->s.codecs[1], "alaw");
+	cc->s.n_codecs = 2;
+	cc->s.ext_min = 100;
+	cc->s.ext_max = 99999;
+	cc->chan_file = pbx_config_file(cc->s.driver);
+	if (strcmp(cc->chan_file, CONF_FILE) != 0)
+		die("expected %s", CONF_FILE);
+
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", a->confdir, cc->chan_file);
+	cc->start_chan = slurp(path);
+	snprintf(path, sizeof path, "%s/%s", a->confdir, PBX_DIALPLAN_FILE);
+	cc->start_dial = slurp(path);
+	size_t ignored;
+	free(conf_read_file(a, cc->chan_file, &cc->start_cats, NULL));
+	free(conf_read_file(a, PBX_DIALPLAN_FILE, &ignored, &cc->start_exten));
+
+	cc->n = a->phones;
+	cc->ph = calloc((size_t)cc->n, sizeof *cc->ph);
+	if (!cc->ph)
+		die("out of memory");
+	for (int i = 0; i < cc->n; i++) {
+		struct cphone *c = &cc->ph[i];
+		struct phone *p = &c->p;
+		snprintf(p->extension, sizeof p->extension, "%d", 200 + i);
+		snprintf(p->name, sizeof p->name, "Bench %d", i);
+		snprintf(p->model, sizeof p->model, "yealink-t46u");
+		snprintf(p->mac, sizeof p->mac, "0015650%05x", (unsigned)i & 0xfffffu);
+		if (provision_new_secret(p->secret, sizeof p->secret) != 0)
+			die("provision_new_secret failed");
+		if (pbx_check_extension(&cc->s, p->extension))
+			die("extension %s refused: %s", p->extension, pbx_check_extension(&cc->s, p->extension));
+
+		/* pjsip.conf: what apply_channel() sends for a phone the PBX does not have yet. */
+		struct pbx_sections sec;
+		if (pbx_phone_sections(&cc->s, p, &sec) != 0)
+			die("pbx_phone_sections failed for %s", p->extension);
+		char names[PBX_MAX_SECTIONS][32];
+		const char *owned[PBX_MAX_SECTIONS];
+		size_t n_names = pbx_section_names(&cc->s, p->extension, names);
+		for (size_t k = 0; k < n_names; k++)
+			owned[k] = names[k];
+		struct ami_config empty = { 0 };
+		struct ami_update chan;
+		ami_update_init(&chan, cc->chan_file);
+		char err[300];
+		if (ami_config_diff(&empty, owned, n_names, sec.want, sec.n, &chan, err, sizeof err) != 0)
+			die("ami_config_diff: %s", err);
+		ami_update_set_reload(&chan, pbx_reload_module(cc->s.driver));
+
+		/* extensions.conf: what apply_dialplan() sends when [internal] exists and holds none of its lines. */
+		char lines[PBX_DIALPLAN_LINES][128];
+		pbx_dialplan_lines(&cc->s, p->extension, lines);
+		struct ami_update dial;
+		ami_update_init(&dial, PBX_DIALPLAN_FILE);
+		for (int k = 0; k < PBX_DIALPLAN_LINES; k++) {
+			char value[2 + sizeof lines[k]];
+			snprintf(value, sizeof value, ">%.127s", lines[k]); /* "exten => ...", as apply_dialplan() */
+			ami_update_add(&dial, AMI_UC_APPEND, cc->s.context, "exten", value, NULL, -1, NULL, NULL);
+		}
+		ami_update_set_reload(&dial, PBX_DIALPLAN_MODULE);
+		if (*dial.err)
+			die("dialplan update: %s", dial.err);
+
+		char id[64];
+		for (int k = 0; k < 2; k++) {
+			buf_init(&c->raw[k]);
+			snprintf(id, sizeof id, "raw-%d-%d", i, k);
+			serialize_update(k ? &dial : &chan, id, &c->raw[k]);
+		}
+		c->seed = calloc(chan.n + dial.n, sizeof *c->seed);
+		if (!c->seed)
+			die("out of memory");
+		split_update(&chan, i, c);
+		split_update(&dial, i, c);
+
+		if (i == 0) {
+			cc->chan_ops = chan.n;
+			cc->dial_ops = dial.n;
+			for (size_t k = 0; k < sec.n; k++)
+				cc->vars += sec.want[k].n_lines;
+			snprintf(cc->summary, sizeof cc->summary, "  %s: ", cc->chan_file);
+			describe_ops(&chan, cc->summary, sizeof cc->summary);
+			size_t l = strlen(cc->summary);
+			snprintf(cc->summary + l, sizeof cc->summary - l, "\n  %s: ", PBX_DIALPLAN_FILE);
+			describe_ops(&dial, cc->summary, sizeof cc->summary);
+			size_t total = 0;
+			for (size_t k = 0; k < c->n_seed; k++)
+				total += c->seed[k].len;
+			l = strlen(cc->summary);
+			snprintf(cc->summary + l, sizeof cc->summary - l,
+			         "\n  (c) sends 2 requests of %zu + %zu bytes; (b) %zu requests, %zu bytes in all", c->raw[0].len,
+			         c->raw[1].len, c->n_seed, total);
+		} else if (chan.n != cc->chan_ops || dial.n != cc->dial_ops) {
+			die("phone %s: %zu + %zu actions, phone 200 had %zu + %zu", p->extension, chan.n, dial.n,
+			    cc->chan_ops, cc->dial_ops);
+		}
+		ami_update_free(&chan);
+		ami_update_free(&dial);
+	}
+}
+
+static void ccontent_free(struct ccontent *cc)
+{
+	for (int i = 0; i < cc->n; i++) {
+		buf_free(&cc->ph[i].raw[0]);
+		buf_free(&cc->ph[i].raw[1]);
+		for (size_t k = 0; k < cc->ph[i].n_seed; k++)
+			buf_free(&cc->ph[i].seed[k]);
+		free(cc->ph[i].seed);
+	}
+	free(cc->ph);
+	free(cc->start_chan);
+	free(cc->start_dial);
+}
+
+static void cbegin(const struct args *a, const struct ccontent *cc)
+{
+	put_file(a, cc->chan_file, cc->start_chan);
+	put_file(a, PBX_DIALPLAN_FILE, cc->start_dial);
+	free(ctl_call("{\"cmd\": \"reset_counters\"}"));
+}
+
+static long count_substr(const char *hay, const char *needle)
+{
+	long n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* Reads every phone back through the library and checks the PBX holds exactly what Centralita wants: the diff
+ * against what GetConfig returns is empty, and [internal] holds each phone's two lines. */
+static void cverify_content(const struct args *a, const struct ccontent *cc)
+{
+	struct ami_options o;
+	pool_options(a, &o);
+	o.pool_size = 1;
+	char err[400];
+	struct ami_pool *pool = ami_pool_create(&o, err, sizeof err);
+	if (!pool)
+		die("ami_pool_create: %s", err);
+	struct ami_config dialplan = { 0 };
+	for (int i = -1; i < cc->n; i++) {
+		const struct phone *p = i >= 0 ? &cc->ph[i].p : NULL;
+		char names[PBX_MAX_SECTIONS][32];
+		const char *owned[PBX_MAX_SECTIONS];
+		size_t n_names = i >= 0 ? pbx_section_names(&cc->s, p->extension, names) : 1;
+		if (i < 0)
+			snprintf(names[0], sizeof names[0], "%.31s", cc->s.context);
+		struct ami_config cur = { 0 };
+		for (size_t k = 0; k < n_names; k++) {
+			owned[k] = names[k];
+			struct ami_msg m;
+			struct ami_result r;
+			ami_msg_init(&m);
+			ami_result_init(&r);
+			ami_msg_add(&m, "Action", "GetConfig");
+			ami_msg_add(&m, "Filename", i >= 0 ? cc->chan_file : PBX_DIALPLAN_FILE);
+			ami_msg_add(&m, "Category", names[k]);
+			if (ami_pool_action(pool, &m, &r) != AMI_OK)
+				die("verify: GetConfig %s: %s", names[k], r.message);
+			struct ami_config one = { 0 };
+			if (ami_config_parse(r.response, &one, err, sizeof err) != 0)
+				die("verify: GetConfig %s: %s", names[k], err);
+			struct ami_cfg_cat *grown = realloc(cur.cats, (cur.n_cats + one.n_cats) * sizeof *grown);
+			if (!grown)
+				die("out of memory");
+			memcpy(grown + cur.n_cats, one.cats, one.n_cats * sizeof *grown);
+			cur.cats = grown;
+			cur.n_cats += one.n_cats;
+			one.n_cats = 0;
+			ami_config_free(&one);
+			ami_result_free(&r);
+			ami_msg_free(&m);
+		}
+		if (i < 0) {
+			dialplan = cur;
+			continue;
+		}
+		struct pbx_sections sec;
+		pbx_phone_sections(&cc->s, p, &sec);
+		struct ami_update u;
+		ami_update_init(&u, cc->chan_file);
+		if (ami_config_diff(&cur, owned, n_names, sec.want, sec.n, &u, err, sizeof err) != 0)
+			die("verify: ami_config_diff for %s: %s", p->extension, err);
+		if (u.n != 0)
+			die("verify: phone %s: Centralita would still send %zu actions to %s", p->extension, u.n,
+			    cc->chan_file);
+		ami_update_free(&u);
+		ami_config_free(&cur);
+		char lines[PBX_DIALPLAN_LINES][128];
+		pbx_dialplan_lines(&cc->s, p->extension, lines);
+		for (int k = 0; k < PBX_DIALPLAN_LINES; k++) {
+			int found = 0;
+			for (size_t c = 0; c < dialplan.n_cats; c++)
+				for (size_t l = 0; l < dialplan.cats[c].n_lines; l++)
+					found += !strcasecmp(dialplan.cats[c].lines[l].name, "exten") &&
+					         !strcmp(dialplan.cats[c].lines[l].value, lines[k]);
+			if (found != 1)
+				die("verify: [%s] holds \"exten => %s\" %d times", cc->s.context, lines[k], found);
+		}
+	}
+	ami_config_free(&dialplan);
+	ami_pool_destroy(pool);
+}
+
+static char *creference[2];
+
+static void ccheck(const struct args *a, const struct ccontent *cc, const struct figure *f, long logins)
+{
+	char *c = ctl_call("{\"cmd\": \"counters\"}");
+	long total = ctl_action_count(c, NULL), uc = ctl_action_count(c, "UpdateConfig");
+	long login = ctl_action_count(c, "Login");
+	long r_chan = count_substr(c, "\"module\": \"res_pjsip.so\""), r_dial = count_substr(c, "\"module\": \"pbx_config.so\"");
+	if (total != f->actions || uc != f->updateconfigs || login != logins || r_chan != cc->n || r_dial != cc->n)
+		die("%s: the PBX counted %ld actions (%ld UpdateConfig, %ld Login, reloads %ld res_pjsip.so + %ld "
+		    "pbx_config.so), expected %ld (%ld, %ld, %d + %d): %s",
+		    f->name, total, uc, login, r_chan, r_dial, f->actions, f->updateconfigs, logins, cc->n, cc->n, c);
+	free(c);
+	size_t cats, exten, ignored;
+	char *text[2];
+	text[0] = conf_read_file(a, cc->chan_file, &cats, NULL);
+	text[1] = conf_read_file(a, PBX_DIALPLAN_FILE, &ignored, &exten);
+	if (cats != cc->start_cats + 3 * (size_t)cc->n)
+		die("%s: %s has %zu categories, expected %zu + 3 x %d", f->name, cc->chan_file, cats, cc->start_cats, cc->n);
+	if (exten != cc->start_exten + 2 * (size_t)cc->n)
+		die("%s: %s has %zu exten lines, expected %zu + 2 x %d", f->name, PBX_DIALPLAN_FILE, exten,
+		    cc->start_exten, cc->n);
+	if (!creference[0]) {
+		creference[0] = text[0];
+		creference[1] = text[1];
+		cverify_content(a, cc);
+		return;
+	}
+	for (int k = 0; k < 2; k++) {
+		if (strcmp(creference[k], text[k]) != 0)
+			die("%s: %s differs from the first way's", f->name, k ? PBX_DIALPLAN_FILE : cc->chan_file);
+		free(text[k]);
+	}
+}
+
+static void cphase_seed(const struct args *a, SSL_CTX *ctx, const struct ccontent *cc, struct figure *f)
+{
+	cbegin(a, cc);
+	static const char logoff[] = "Action: Logoff\r\nActionID: bye\r\n\r\n";
+	struct stamp t0 = stamp_now();
+	for (int i = 0; i < cc->n; i++) {
+		const struct cphone *c = &cc->ph[i];
+		struct raw r;
+		raw_open(&r, ctx, a);                                      /* connect, TLS, banner, Login */
+		for (size_t k = 0; k < c->n_seed; k++) {                   /* one UpdateConfig per action */
+			raw_write(&r, c->seed[k].data, c->seed[k].len);
+			raw_expect(&r, "Response: Success", "UpdateConfig (one action)");
+		}
+		raw_write(&r, logoff, sizeof logoff - 1);
+		raw_expect(&r, "Response: Goodbye", "Logoff");
+		raw_close(&r);
+	}
+	record(f, &t0);
+	f->updateconfigs = (long)cc->n * (long)(cc->chan_ops + cc->dial_ops);
+	f->actions = f->updateconfigs + 2L * cc->n;
+	ccheck(a, cc, f, cc->n);
+}
+
+static void cphase_raw(const struct args *a, SSL_CTX *ctx, const struct ccontent *cc, struct figure *f)
+{
+	struct raw r;
+	raw_open(&r, ctx, a);
+	static const char ping[] = "Action: Ping\r\nActionID: warm\r\n\r\n";
+	raw_write(&r, ping, sizeof ping - 1);
+	raw_expect(&r, "Response: Success", "Ping");
+	cbegin(a, cc);                                                 /* warm connection, counters from here */
+	struct stamp t0 = stamp_now();
+	for (int i = 0; i < cc->n; i++) {
+		for (int k = 0; k < 2; k++) {
+			raw_write(&r, cc->ph[i].raw[k].data, cc->ph[i].raw[k].len);
+			raw_expect(&r, "Response: Success", k ? "UpdateConfig of the dialplan" : "UpdateConfig of pjsip.conf");
+		}
+	}
+	record(f, &t0);
+	f->updateconfigs = f->actions = 2L * cc->n;
+	ccheck(a, cc, f, 0);
+	raw_close(&r);
+}
+
+static int run_centralita(const struct args *a, SSL_CTX *ctx)
+{
+	struct ccontent cc;
+	ccontent_build(a, &cc);
+	printf("%d phones as Centralita writes them (%zu sections, %zu variables in %s; %d exten lines in [%s] of %s), "
+	       "AMI over TLS to %s:%d, %d rounds\n",
+	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, PBX_DIALPLAN_LINES, cc.s.context,
+	       PBX_DIALPLAN_FILE, a->host, a->port, a->rounds);
+	printf("per phone, built by pbx_phone_sections() + ami_config_diff() + ami_update_build():\n%s\n", cc.summary);
+	char seed_name[160], raw_name[160];
+	snprintf(seed_name, sizeof seed_name,
+	         "(b) seed: per phone conn+TLS+Login, %zu UpdateConfig (one per action), Logoff",
+	         cc.chan_ops + cc.dial_ops);
+	snprintf(raw_name, sizeof raw_name,
+	         "(c) raw: warm TLS connection, Centralita's 2 batched UpdateConfig per phone, by hand");
+	struct figure seed = { .name = seed_name }, raw = { .name = raw_name };
+	for (int round = 0; round < a->rounds; round++) {
+		cphase_seed(a, ctx, &cc, &seed);
+		cphase_raw(a, ctx, &cc, &raw);
+	}
+	print_figure(&seed, a->phones);
+	print_figure(&raw, a->phones);
+	double pb = a->phones / best(&seed), pc = a->phones / best(&raw);
+	printf("ratio (c)/(b) phones/s: %5.2f best, %5.2f median\n", pc / pb,
+	       median(seed.secs, seed.n) / median(raw.secs, raw.n));
+	printf("after every way: PBX counters as sent (reloads: %d res_pjsip.so + %d pbx_config.so), %s = %zu + 3N "
+	       "categories, %s = %zu + 2N exten lines, both files identical to the first way's; the first way's "
+	       "result read back with GetConfig: ami_config_diff() finds nothing to change\n",
+	       cc.n, cc.n, cc.chan_file, cc.start_cats, PBX_DIALPLAN_FILE, cc.start_exten);
+	printf("seed_phones_per_s=%.1f\n", pb);
+	printf("raw_phones_per_s=%.1f\n", pc);
+	free(creference[0]);
+	free(creference[1]);
+	ccontent_free(&cc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -740,6 +1215,12 @@ int main(int argc, char **argv)
 	ctl_fd = tcp_connect_blocking("127.0.0.1", a.control_port);
 
 	SSL_CTX *ctx = raw_ctx(&a);
+	if (a.centralita) {
+		int rc = run_centralita(&a, ctx);
+		SSL_CTX_free(ctx);
+		close(ctl_fd);
+		return rc;
+	}
 	struct ami_options o;
 	pool_options(&a, &o);
 	char err[400];

@@ -4,7 +4,13 @@ one UpdateConfig per change and Logoff per phone), (c) the limit (one raw batche
 connection, no library). Starts the test PBX with TLS (tests/pbx/testpbx.py), runs build/bench/ami_bench and
 prints its figures. BENCH_PHONES (default 200) phones; BENCH_ROUNDS (default 3) rounds, each running every way
 once from an empty pjsip.conf (the best round of each is compared); BENCH_AMI_THREADS (default 4, 0 = skip) for
-the second figure of (a). Never asserts speed."""
+the second figure of (a). Never asserts speed.
+
+--phone-content (or BENCH_CONTENT=centralita), with --phones N overriding BENCH_PHONES: the phone as Centralita
+writes it instead (pjsip.conf endpoint + auth + aor, two exten lines in [internal] of extensions.conf, starting
+from tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF), built by the product's own code, only ways
+(b) and (c); prints seed_phones_per_s=<float> and raw_phones_per_s=<float> (best round) for bench_phones.py."""
+import argparse
 import os
 import shutil
 import subprocess
@@ -13,6 +19,7 @@ import tempfile
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "pbx"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import testpbx  # noqa: E402
 
 PHONES = os.environ.get("BENCH_PHONES", "200")
@@ -22,13 +29,27 @@ USER, SECRET = "bench", "bench-secret-123"
 
 
 def main():
+    ap = argparse.ArgumentParser(description="AMI benchmark (see docs/BENCHMARKS.md)")
+    ap.add_argument("--phone-content", action="store_true",
+                    help="phones as Centralita writes them; seed's way and raw limit only")
+    ap.add_argument("--phones", help="number of phones (default: BENCH_PHONES or 200)")
+    opts = ap.parse_args()
+    phones = opts.phones or PHONES
+    centralita = opts.phone_content or os.environ.get("BENCH_CONTENT") == "centralita"
     subprocess.run(["make", "-s", "build/bench/ami_bench"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="bench-ami-")
     pbx = None
     try:
         confdir = os.path.join(tmp, "asterisk")
         os.makedirs(confdir)
-        open(os.path.join(confdir, "pjsip.conf"), "w").close()
+        if centralita:
+            from harness import EXTENSIONS_CONF, PJSIP_CONF
+            with open(os.path.join(confdir, "pjsip.conf"), "w") as f:
+                f.write(PJSIP_CONF)
+            with open(os.path.join(confdir, "extensions.conf"), "w") as f:
+                f.write(EXTENSIONS_CONF)
+        else:
+            open(os.path.join(confdir, "pjsip.conf"), "w").close()
         cert, key = testpbx.make_cert(tmp)   # self-signed, SAN localhost + 127.0.0.1: also the CA file
         users = os.path.join(tmp, "manager.conf")
         with open(users, "w") as f:
@@ -44,8 +65,9 @@ def main():
               f"client: build/bench/ami_bench; {os.cpu_count()} cores", flush=True)
         rc = subprocess.run([os.path.join(ROOT, "build", "bench", "ami_bench"), "--port", ports["tls_port"],
                              "--cafile", cert, "--user", USER, "--secret", SECRET, "--confdir", confdir,
-                             "--control-port", ports["control_port"], "--phones", PHONES,
-                             "--threads", THREADS, "--rounds", ROUNDS]).returncode
+                             "--control-port", ports["control_port"], "--phones", phones,
+                             "--threads", THREADS, "--rounds", ROUNDS,
+                             "--content", "centralita" if centralita else "seed"]).returncode
         if rc != 0:
             raise SystemExit(f"ami_bench failed (exit {rc})")
     finally:

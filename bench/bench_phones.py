@@ -43,13 +43,17 @@ def add_phones(stack, client, n, first_ext=200):
 
 
 def seed_and_raw(n):
-    """The seed's method (b) and the raw limit (c) for n phones, from the AMI benchmark run right now
-    (bench/bench_ami.py: same test PBX over TLS, same machine). Returns phones/s of each (best round)."""
-    env = dict(os.environ, BENCH_PHONES=str(n), BENCH_AMI_THREADS="0", BENCH_ROUNDS="3")
-    out = subprocess.run([sys.executable, os.path.join(HERE, "bench_ami.py")], capture_output=True, text=True,
-                         check=True, env=env).stdout
-    rates = dict(re.findall(r"^\(([bc])\)[^\n]*\n\s+best\s+[\d.]+ s\s+([\d.]+) phones/s", out, re.M))
-    return float(rates["b"]), float(rates["c"])
+    """The seed's method (b) and the raw limit (c) for n phones writing THE SAME content as Centralita (pjsip.conf
+    endpoint + auth + aor, two exten lines in extensions.conf, built by the product's own code), from the AMI
+    benchmark run right now (bench/bench_ami.py --phone-content: same test PBX over TLS, same machine, same
+    starting files as the harness). (b): per phone a new TLS connection + Login + one UpdateConfig per action of
+    Centralita's requests + Logoff; (c): Centralita's two batched UpdateConfigs, raw, on a warm connection.
+    Returns phones/s of each (best of BENCH_ROUNDS rounds, default 3)."""
+    env = dict(os.environ, BENCH_ROUNDS=os.environ.get("BENCH_ROUNDS", "3"))
+    out = subprocess.run([sys.executable, os.path.join(HERE, "bench_ami.py"), "--phone-content", "--phones", str(n)],
+                         capture_output=True, text=True, check=True, env=env).stdout
+    rates = dict(re.findall(r"^(seed|raw)_phones_per_s=([\d.]+)$", out, re.M))
+    return float(rates["seed"]), float(rates["raw"])
 
 
 def fill_phones(stack, n):

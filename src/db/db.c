@@ -59,6 +59,8 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX phones_extension ON phones(extension) WHERE deleted = 0;"
 	"CREATE UNIQUE INDEX phones_mac ON phones(mac) WHERE deleted = 0;"
 	"CREATE INDEX phones_pending ON phones(next_attempt_at) WHERE applied_version < version OR deleted = 1;"
+	/* The list's order (extensions are digit strings: shorter first, then by text = numeric order). */
+	"CREATE INDEX phones_list_order ON phones(length(extension), extension) WHERE deleted = 0;"
 	"CREATE TABLE registrations ("
 	"  endpoint TEXT PRIMARY KEY,"
 	"  address TEXT NOT NULL,"

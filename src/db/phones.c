@@ -11,10 +11,16 @@
 	"coalesce(r.address, ''), coalesce(r.status, '')"
 #define PHONE_FROM " FROM phones p LEFT JOIN registrations r ON r.endpoint = p.extension "
 
+/* Copies a text column, truncated to size (a plain copy: snprintf was a third of a list page's time). */
 static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
 }
 
 static void read_phone(sqlite3_stmt *st, struct phone *p)
@@ -235,26 +241,30 @@ static void like_pattern(const char *filter, char *out, size_t size)
 	out[n] = '\0';
 }
 
-#define LIST_WHERE                                                                                           \
-	" WHERE p.deleted = 0 AND (?1 = '%%' OR p.extension LIKE ?1 ESCAPE '\\' OR p.name LIKE ?1 ESCAPE '\\' " \
-	"OR p.mac LIKE ?1 ESCAPE '\\')"
+#define LIST_FILTER                                                                                          \
+	" AND (p.extension LIKE ?1 ESCAPE '\\' OR p.name LIKE ?1 ESCAPE '\\' OR p.mac LIKE ?1 ESCAPE '\\')"
+#define LIST_ORDER " ORDER BY length(p.extension), p.extension LIMIT ?2 OFFSET ?3"
 
 int phones_list(struct db *db, const char *filter, int offset, int limit, int *total,
 		int (*fn)(void *ctx, const struct phone *p), void *ctx)
 {
 	char pattern[600];
-	like_pattern(filter ? filter : "", pattern, sizeof pattern);
+	bool all = !filter || !*filter;
+	like_pattern(all ? "" : filter, pattern, sizeof pattern);
+	/* Two shapes, so the unfiltered list (the usual one) walks the ordering index and stops at the page. */
 	if (total) {
-		sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM phones p" LIST_WHERE);
+		sqlite3_stmt *st = db_prepare(db, all ? "SELECT count(*) FROM phones p WHERE p.deleted = 0"
+						      : "SELECT count(*) FROM phones p WHERE p.deleted = 0" LIST_FILTER);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+		if (!all)
+			sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
 		*total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 		db_done(st);
 	}
-	/* Extensions are digit strings of varying length: order numerically. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT " PHONE_COLUMNS PHONE_FROM LIST_WHERE
-					  " ORDER BY length(p.extension), p.extension LIMIT ?2 OFFSET ?3");
+	sqlite3_stmt *st = db_prepare(db, all ? "SELECT " PHONE_COLUMNS PHONE_FROM "WHERE p.deleted = 0"
+						    LIST_ORDER
+					      : "SELECT " PHONE_COLUMNS PHONE_FROM "WHERE p.deleted = 0" LIST_FILTER LIST_ORDER);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);

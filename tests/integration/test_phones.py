@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import INTEGRATOR, OWNER
+from conftest import INTEGRATOR
 from harness import Client
 
 PROV_USER, PROV_PASSWORD = "phone", "prov-password-123"
@@ -393,13 +393,22 @@ def test_bad_input_is_422_with_message_values_kept_and_nothing_changed(stack, ex
     assert snapshot(stack) == before
 
 
+def test_valid_mac_is_shown_back_as_typed_when_another_field_fails(stack, existing_300):
+    """The owner typed 00-15-65-31-00-09; a 12-digit blob coming back would look like a different address."""
+    c = existing_300
+    r = c.post("/phones", dict(BASE, _csrf=c.csrf(), extension="99", mac="00-15-65-31-00-09"))
+    assert r.status == 422
+    assert field_errors(r.body) == {"extension": html(MSG["ext_range"])}
+    assert input_value(r.body, "mac") in ("00-15-65-31-00-09", "00:15:65:31:00:09"), input_value(r.body, "mac")
+
+
 def test_script_in_name_is_accepted_and_shown_escaped(stack, integrator):
     name = "<script>alert(1)</script> & \"quotes\""
     r = add(integrator, "311", name=name, mac="00:15:65:31:01:01")
     assert r.status == 303
     wait_for(lambda: applied(stack, "311"), what="311 applied")
-    for page in (f"/phones?q=311", f"/phones/{phone_id(stack, '311')}", f"/phones/{phone_id(stack, '311')}/edit",
-                 f"/phones/{phone_id(stack, '311')}/delete"):
+    pid = phone_id(stack, "311")
+    for page in ("/phones?q=311", f"/phones/{pid}", f"/phones/{pid}/edit", f"/phones/{pid}/delete"):
         body = integrator.get(page).body
         assert "<script>alert(1)" not in body, page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, page
@@ -528,16 +537,15 @@ def test_edit_rename_extension_change_mac_and_model(stack, integrator):
         assert secret in f.read()
 
     # 4. Snom with a new MAC at once: upper-case <MAC>.xml; the Grandstream file goes.
-    r = edit(integrator, stack, "221", model="snom-d715", mac="00:04:13:22:00:03")
+    r = edit(integrator, stack, "221", model="snom-d715", mac="00:04:13:2a:bc:03")
     assert r.status == 303
     assert not os.path.exists(prov_path(stack, "cfg001565220002.xml"))
-    assert os.path.exists(prov_path(stack, "000413220003.xml".upper().replace(".XML", ".xml")))
-    assert prov_files_of(stack, "000413220003") == ["000413220003.xml"]
+    assert prov_files_of(stack, "0004132abc03") == ["0004132ABC03.xml"]
     # After all that, the PBX holds one copy of the phone, and the row is applied.
     assert_phone_on_pbx(stack, "221", "Rename me", secret)
     assert applied(stack, "221")
     p = phone_row(stack, "221")
-    assert (p["applied_extension"], p["applied_mac"], p["applied_model"]) == ("221", "000413220003", "snom-d715")
+    assert (p["applied_extension"], p["applied_mac"], p["applied_model"]) == ("221", "0004132abc03", "snom-d715")
 
 
 def test_remove_via_confirmation_page(stack, integrator):
@@ -613,7 +621,7 @@ def test_pbx_down_phones_stay_pending_then_converge(stack, integrator, clean_pbx
             assert time.monotonic() - t0 < 10, "a save must not hang while the PBX is down"
         body = integrator.get("/phones?done=saved_pending").body
         assert "Pending: the telephone exchange has not taken the change yet" in body
-        assert re.search(r'id="pending-summary">[^<]*\b3\b', body) or 'id="pending-summary"' in body
+        assert re.search(r'id="pending-summary">[^<]*:\s*3</p>', body), "the pending summary must count 3"
         for ext in exts:
             state, text = row_status(list_row(integrator, ext))
             assert state == "pending", text
@@ -686,7 +694,7 @@ def test_connection_lost_during_updateconfig_is_not_replayed_blindly(stack, inte
     after = counters(stack)
     # Executed UpdateConfigs: the pjsip one once (even though its answer was lost), the dialplan one once.
     executed = after["actions"].get("UpdateConfig", 0) - before["actions"].get("UpdateConfig", 0)
-    assert executed == (2 if mode == "after" else 2 + 0), executed
+    assert executed == 2, executed
 
 
 # ---------------------------------------------------------------- concurrency
@@ -716,7 +724,7 @@ def test_fifty_phones_from_eight_concurrent_clients(stack):
         t.join(120)
     assert not errors, errors
     assert len(results) == 50
-    assert all(s == 303 for s, _ in results.values()), results
+    assert all(r == (303, "/phones?done=saved") for r in results.values()), results
     wait_for(lambda: all(applied(stack, e) for e in exts), timeout=20, what="50 phones applied")
     sections = parse_conf(stack.pbx_file("pjsip.conf"))
     for ext in exts:
