@@ -30,8 +30,9 @@ void page_form_to_hdf(struct page *p, const struct form_result *form)
 	char key[160];
 	for (size_t i = 0; i < form->def->count; i++) {
 		const char *name = form->def->fields[i].name;
+		/* A form is shown again because something failed: show each field as the user typed it. */
 		snprintf(key, sizeof key, "Form.%s.%s.value", form->def->name, name);
-		response_set(p->res, key, form->values[i] ? form->values[i] : "");
+		response_set(p->res, key, form->typed[i] ? form->typed[i] : "");
 		if (form->errors[i]) {
 			snprintf(key, sizeof key, "Form.%s.%s.error", form->def->name, name);
 			response_set(p->res, key, form->errors[i]);

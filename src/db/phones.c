@@ -242,23 +242,41 @@ static void like_pattern(const char *filter, char *out, size_t size)
 }
 
 #define LIST_FILTER                                                                                          \
-	" AND (p.extension LIKE ?1 ESCAPE '\\' OR p.name LIKE ?1 ESCAPE '\\' OR p.mac LIKE ?1 ESCAPE '\\')"
+	" AND (p.extension LIKE ?1 ESCAPE '\\' OR p.name LIKE ?1 ESCAPE '\\' OR p.mac LIKE ?4)"
 #define LIST_ORDER " ORDER BY length(p.extension), p.extension LIMIT ?2 OFFSET ?3"
 
 int phones_list(struct db *db, const char *filter, int offset, int limit, int *total,
 		int (*fn)(void *ctx, const struct phone *p), void *ctx)
 {
-	char pattern[600];
+	char pattern[600], mac_pattern[40];
 	bool all = !filter || !*filter;
 	like_pattern(all ? "" : filter, pattern, sizeof pattern);
+	/* MACs are stored as 12 lowercase hex digits but shown as 00:0B:82:...: match what people type. */
+	size_t n = 0;
+	bool hex_only = true;
+	for (const char *c = filter ? filter : ""; *c && hex_only; c++) {
+		if (*c == ':' || *c == '-' || *c == '.')
+			continue;
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F')) || n > 12)
+			hex_only = false;
+		else
+			mac_pattern[1 + n++] = (char)(*c >= 'A' && *c <= 'F' ? *c - 'A' + 'a' : *c);
+	}
+	mac_pattern[0] = '%';
+	mac_pattern[1 + n] = '%';
+	mac_pattern[2 + n] = '\0';
+	if (!hex_only || n == 0)
+		snprintf(mac_pattern, sizeof mac_pattern, "-"); /* matches no MAC */
 	/* Two shapes, so the unfiltered list (the usual one) walks the ordering index and stops at the page. */
 	if (total) {
 		sqlite3_stmt *st = db_prepare(db, all ? "SELECT count(*) FROM phones p WHERE p.deleted = 0"
 						      : "SELECT count(*) FROM phones p WHERE p.deleted = 0" LIST_FILTER);
 		if (!st)
 			return -1;
-		if (!all)
+		if (!all) {
 			sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, mac_pattern, -1, SQLITE_STATIC);
+		}
 		*total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 		db_done(st);
 	}
@@ -267,7 +285,10 @@ int phones_list(struct db *db, const char *filter, int offset, int limit, int *t
 					      : "SELECT " PHONE_COLUMNS PHONE_FROM "WHERE p.deleted = 0" LIST_FILTER LIST_ORDER);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	if (!all) {
+		sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, mac_pattern, -1, SQLITE_STATIC);
+	}
 	sqlite3_bind_int(st, 2, limit);
 	sqlite3_bind_int(st, 3, offset);
 	int rc;

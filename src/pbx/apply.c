@@ -353,11 +353,17 @@ static int render_phone(struct applier *a, const struct phone *p, struct provisi
 	return 0;
 }
 
-/* True if a live phone other than id uses mac: its files must not be removed on our behalf. */
-static bool mac_in_use(struct db *db, const char *mac, int64_t id)
+/* Removes the files of (mac, model) that phone id no longer needs. When another live phone now has that
+ * MAC (a removal or change still pending while the MAC was reused), only the names that phone does not
+ * produce go: same-name vendors keep its file, others lose the stale one with the old password. */
+static int remove_files_of(struct db *db, const char *dir, int64_t id, const char *mac, const char *model, char *err,
+			   size_t errlen)
 {
 	struct phone other;
-	return phones_get_live_by_mac(db, mac, &other) == PHONES_OK && other.id != id;
+	if (phones_get_live_by_mac(db, mac, &other) == PHONES_OK && other.id != id)
+		return provision_remove_stale(dir, mac, model, other.mac, other.model, err, errlen) == PROVISION_OK ? 0
+														    : -1;
+	return provision_remove(dir, mac, model, err, errlen) == PROVISION_OK ? 0 : -1;
 }
 
 static int apply_files(struct applier *a, struct db *db, const struct phone *p, char *msg, size_t len)
@@ -373,19 +379,23 @@ static int apply_files(struct applier *a, struct db *db, const struct phone *p, 
 			rc = -1;
 		}
 		provision_output_free(&out);
-		if (rc == 0 && *p->applied_mac && *p->applied_model && !mac_in_use(db, p->applied_mac, p->id) &&
-		    provision_remove_stale(a->s.prov_dir, p->applied_mac, p->applied_model, p->mac, p->model, err,
-					   sizeof err) != PROVISION_OK) {
-			snprintf(msg, len, "removing the old provisioning file: %s", err);
-			rc = -1;
+		/* The files of the phone's previous MAC/model, minus the names it still uses. */
+		if (rc == 0 && *p->applied_mac && *p->applied_model &&
+		    (strcmp(p->applied_mac, p->mac) != 0 || strcmp(p->applied_model, p->model) != 0)) {
+			struct phone other;
+			bool reused = phones_get_live_by_mac(db, p->applied_mac, &other) == PHONES_OK && other.id != p->id;
+			if (provision_remove_stale(a->s.prov_dir, p->applied_mac, p->applied_model,
+						   reused ? other.mac : p->mac, reused ? other.model : p->model, err,
+						   sizeof err) != PROVISION_OK) {
+				snprintf(msg, len, "removing the old provisioning file: %s", err);
+				rc = -1;
+			}
 		}
 	} else {
-		if (*p->applied_mac && *p->applied_model && !mac_in_use(db, p->applied_mac, p->id) &&
-		    provision_remove(a->s.prov_dir, p->applied_mac, p->applied_model, err, sizeof err) != PROVISION_OK)
-			rc = -1;
-		if (rc == 0 && !mac_in_use(db, p->mac, p->id) &&
-		    provision_remove(a->s.prov_dir, p->mac, p->model, err, sizeof err) != PROVISION_OK)
-			rc = -1;
+		if (*p->applied_mac && *p->applied_model)
+			rc = remove_files_of(db, a->s.prov_dir, p->id, p->applied_mac, p->applied_model, err, sizeof err);
+		if (rc == 0)
+			rc = remove_files_of(db, a->s.prov_dir, p->id, p->mac, p->model, err, sizeof err);
 		if (rc)
 			snprintf(msg, len, "removing the provisioning file: %s", err);
 	}

@@ -191,6 +191,7 @@ bool form_validate(const struct form_def *def, const struct form_pairs *pairs, s
 		}
 		const char *v = idx >= 0 ? pairs->items[idx].value : "";
 		size_t len = idx >= 0 ? pairs->items[idx].value_len : 0;
+		res->typed[i] = dup_bytes(v, strnlen(v, len));
 		if (len == 0) {
 			res->values[i] = dup_bytes("", 0);
 			if (f->required) {
@@ -217,8 +218,10 @@ bool form_validate(const struct form_def *def, const struct form_pairs *pairs, s
 
 void form_result_free(struct form_result *res)
 {
-	for (size_t i = 0; i < FORM_MAX_FIELDS; i++)
+	for (size_t i = 0; i < FORM_MAX_FIELDS; i++) {
 		free(res->values[i]);
+		free(res->typed[i]);
+	}
 	memset(res, 0, sizeof *res);
 }
 
@@ -236,6 +239,12 @@ const char *form_value(const struct form_result *res, const char *name)
 {
 	int i = field_index(res, name);
 	return i >= 0 && res->values[i] ? res->values[i] : "";
+}
+
+const char *form_typed(const struct form_result *res, const char *name)
+{
+	int i = field_index(res, name);
+	return i >= 0 && res->typed[i] ? res->typed[i] : "";
 }
 
 const char *form_error(const struct form_result *res, const char *name)

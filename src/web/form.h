@@ -65,6 +65,7 @@ struct form_def {
 struct form_result {
 	const struct form_def *def;
 	char *values[FORM_MAX_FIELDS];     /* normalised value, or the raw one when it failed ("" if absent) */
+	char *typed[FORM_MAX_FIELDS];      /* exactly what the user sent, minus NULs: what a re-shown form shows */
 	const char *errors[FORM_MAX_FIELDS];
 	size_t error_count;
 };
@@ -74,6 +75,7 @@ bool form_validate(const struct form_def *def, const struct form_pairs *pairs, s
 void form_result_free(struct form_result *res);
 const char *form_value(const struct form_result *res, const char *name);   /* "" if unknown */
 const char *form_error(const struct form_result *res, const char *name);   /* NULL if none */
+const char *form_typed(const struct form_result *res, const char *name);   /* "" if unknown */
 /* Marks a field failed after validation (e.g. "name already taken" from the database). */
 void form_set_error(struct form_result *res, const char *name, const char *message_key);
 
