@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -1015,8 +1016,38 @@ static long count_substr(const char *hay, const char *needle)
 	return n;
 }
 
+/* Appends to cur the categories named category in file, read with GetConfig through the library. */
+static void get_config(struct ami_pool *pool, const char *file, const char *category, struct ami_config *cur)
+{
+	struct ami_msg m;
+	struct ami_result r;
+	char err[400];
+	ami_msg_init(&m);
+	ami_result_init(&r);
+	ami_msg_add(&m, "Action", "GetConfig");
+	ami_msg_add(&m, "Filename", file);
+	ami_msg_add(&m, "Category", category);
+	if (ami_pool_action(pool, &m, &r) != AMI_OK)
+		die("verify: GetConfig %s [%s]: %s", file, category, r.message);
+	struct ami_config one = { 0 };
+	if (ami_config_parse(r.response, &one, err, sizeof err) != 0)
+		die("verify: GetConfig %s [%s]: %s", file, category, err);
+	struct ami_cfg_cat *grown = realloc(cur->cats, (cur->n_cats + one.n_cats) * sizeof *grown);
+	if (!grown && one.n_cats)
+		die("out of memory");
+	if (one.n_cats) {
+		memcpy(grown + cur->n_cats, one.cats, one.n_cats * sizeof *grown);
+		cur->cats = grown;
+		cur->n_cats += one.n_cats;
+		one.n_cats = 0;
+	}
+	ami_config_free(&one);
+	ami_result_free(&r);
+	ami_msg_free(&m);
+}
+
 /* Reads every phone back through the library and checks the PBX holds exactly what Centralita wants: the diff
- * against what GetConfig returns is empty, and [internal] holds each phone's two lines. */
+ * against what GetConfig returns is empty, and [internal] holds each phone's two lines once. */
 static void cverify_content(const struct args *a, const struct ccontent *cc)
 {
 	struct ami_options o;
@@ -1027,42 +1058,16 @@ static void cverify_content(const struct args *a, const struct ccontent *cc)
 	if (!pool)
 		die("ami_pool_create: %s", err);
 	struct ami_config dialplan = { 0 };
-	for (int i = -1; i < cc->n; i++) {
-		const struct phone *p = i >= 0 ? &cc->ph[i].p : NULL;
+	get_config(pool, PBX_DIALPLAN_FILE, cc->s.context, &dialplan);
+	for (int i = 0; i < cc->n; i++) {
+		const struct phone *p = &cc->ph[i].p;
 		char names[PBX_MAX_SECTIONS][32];
 		const char *owned[PBX_MAX_SECTIONS];
-		size_t n_names = i >= 0 ? pbx_section_names(&cc->s, p->extension, names) : 1;
-		if (i < 0)
-			snprintf(names[0], sizeof names[0], "%.31s", cc->s.context);
+		size_t n_names = pbx_section_names(&cc->s, p->extension, names);
 		struct ami_config cur = { 0 };
 		for (size_t k = 0; k < n_names; k++) {
 			owned[k] = names[k];
-			struct ami_msg m;
-			struct ami_result r;
-			ami_msg_init(&m);
-			ami_result_init(&r);
-			ami_msg_add(&m, "Action", "GetConfig");
-			ami_msg_add(&m, "Filename", i >= 0 ? cc->chan_file : PBX_DIALPLAN_FILE);
-			ami_msg_add(&m, "Category", names[k]);
-			if (ami_pool_action(pool, &m, &r) != AMI_OK)
-				die("verify: GetConfig %s: %s", names[k], r.message);
-			struct ami_config one = { 0 };
-			if (ami_config_parse(r.response, &one, err, sizeof err) != 0)
-				die("verify: GetConfig %s: %s", names[k], err);
-			struct ami_cfg_cat *grown = realloc(cur.cats, (cur.n_cats + one.n_cats) * sizeof *grown);
-			if (!grown)
-				die("out of memory");
-			memcpy(grown + cur.n_cats, one.cats, one.n_cats * sizeof *grown);
-			cur.cats = grown;
-			cur.n_cats += one.n_cats;
-			one.n_cats = 0;
-			ami_config_free(&one);
-			ami_result_free(&r);
-			ami_msg_free(&m);
-		}
-		if (i < 0) {
-			dialplan = cur;
-			continue;
+			get_config(pool, cc->chan_file, names[k], &cur);
 		}
 		struct pbx_sections sec;
 		pbx_phone_sections(&cc->s, p, &sec);

@@ -148,6 +148,17 @@ static size_t owned_extensions(const struct phone *p, char out[MAX_OWNED_EXT][PH
 	return n;
 }
 
+/* The live phone holding extension now: 1 found, 0 none, -1 database error (msg set). */
+static int live_holder(struct db *db, const char *extension, struct phone *holder, char *msg, size_t len)
+{
+	enum phones_result pr = phones_get_live_by_extension(db, extension, holder);
+	if (pr == PHONES_DB_ERROR) {
+		snprintf(msg, len, "database error");
+		return -1;
+	}
+	return pr == PHONES_OK ? 1 : 0;
+}
+
 /* ---------- step 1: the channel driver's file ---------- */
 
 /* True when every owned name is created by a NewCat that comes before any other action on it: then a
@@ -190,12 +201,10 @@ static int apply_channel(struct applier *a, struct db *db, char exts[][PHONE_EXT
 	size_t n_want = 0;
 	for (size_t i = 0; i < n_ext; i++) {
 		struct phone holder;
-		enum phones_result pr = phones_get_live_by_extension(db, exts[i], &holder);
-		if (pr == PHONES_DB_ERROR) {
-			snprintf(msg, len, "database error");
+		int found = live_holder(db, exts[i], &holder, msg, len);
+		if (found < 0)
 			return -1;
-		}
-		if (pr != PHONES_OK)
+		if (!found)
 			continue;
 		if (pbx_phone_sections(&a->s, &holder, &sections[i]) != 0) {
 			snprintf(msg, len, "phone %s: a value is too long for the PBX", exts[i]);
@@ -268,12 +277,10 @@ static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EX
 	size_t n_wanted = 0;
 	for (size_t i = 0; i < n_ext; i++) {
 		struct phone holder;
-		enum phones_result pr = phones_get_live_by_extension(db, exts[i], &holder);
-		if (pr == PHONES_DB_ERROR) {
-			snprintf(msg, len, "database error");
+		int found = live_holder(db, exts[i], &holder, msg, len);
+		if (found < 0)
 			return -1;
-		}
-		if (pr == PHONES_OK) {
+		if (found) {
 			pbx_dialplan_lines(&a->s, exts[i], wanted + n_wanted);
 			n_wanted += PBX_DIALPLAN_LINES;
 		}

@@ -4,16 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/text.h"
+
 
 /* Accepted layouts: 12 hex digits; 6 groups of 2 joined by ':' or '-'; 3 groups of 4 joined by '.'. */
 enum provision_mac_err provision_mac_parse(const char *in, size_t len, char out[PROVISION_MAC_LEN + 1])
@@ -28,7 +20,7 @@ enum provision_mac_err provision_mac_parse(const char *in, size_t len, char out[
 		return PROVISION_MAC_EMPTY;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
-		if (hexval(c) >= 0) {
+		if (hex_digit_value(c) >= 0) {
 			digits++;
 		} else if (c == ':' || c == '-' || c == '.') {
 			if (sep && sep != (char)c)
@@ -50,7 +42,7 @@ enum provision_mac_err provision_mac_parse(const char *in, size_t len, char out[
 		if (g > 0 && in[pos++] != sep)
 			return PROVISION_MAC_SEPARATOR;
 		for (size_t k = 0; k < group; k++) {
-			int v = hexval((unsigned char)in[pos++]);
+			int v = hex_digit_value((unsigned char)in[pos++]);
 			if (v < 0)
 				return PROVISION_MAC_SEPARATOR;
 			if (d % 2 == 0)

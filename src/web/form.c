@@ -1,22 +1,13 @@
 /* form: urlencoded parsing (bounded, allocation-light) and table-driven validation. */
 #include "web/form.h"
 
+#include "util/text.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes src[0..len) into dst (which has room for len + 1). Returns decoded length or -1. */
 static long decode(const char *src, size_t len, char *dst)
@@ -29,8 +20,8 @@ static long decode(const char *src, size_t len, char *dst)
 			int hi, lo;
 			if (i + 2 >= len)
 				return -1;
-			hi = hexval(src[i + 1]);
-			lo = hexval(src[i + 2]);
+			hi = hex_digit_value((unsigned char)src[i + 1]);
+			lo = hex_digit_value((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			dst[o++] = (char)(hi * 16 + lo);

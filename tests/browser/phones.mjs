@@ -3,31 +3,14 @@
 // SIP password (the confirmation script is exercised with "new password", dismissed), and a bad MAC gets an
 // inline error with the values kept. Screenshots go to tests/out/phones-*.png.
 // Usage: node phones.mjs BASE_URL INTEGRATOR_NAME INTEGRATOR_PASSWORD
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { launch, out, watchedPage } from "./browser.mjs";
 
 const [base, adminName, adminPassword] = process.argv.slice(2);
-const out = new URL("../out/", import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const errors = [];
 try {
-  const context = await browser.newContext({ locale: "en-US" });
-  const page = await context.newPage();
-  // Any CSP violation or script error fails the test (as in platform.mjs); document statuses are asserted.
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
-  });
-  page.on("response", (r) => {
-    if (r.request().resourceType() !== "document" && r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const page = await watchedPage(browser, errors);
 
   await page.goto(base + "/login");
   await page.fill("input[name=username]", adminName);

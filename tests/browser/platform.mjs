@@ -1,32 +1,14 @@
 // Browser flow for the platform: log in, switch language to Spanish and back, create an owner user,
 // log in as that owner and find no users page. Screenshots go to tests/out/.
 // Usage: node platform.mjs BASE_URL INTEGRATOR_NAME INTEGRATOR_PASSWORD
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { launch, out, watchedPage } from "./browser.mjs";
 
 const [base, adminName, adminPassword] = process.argv.slice(2);
-const out = new URL("../out/", import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const errors = [];
 try {
-  const context = await browser.newContext({ locale: "en-US" });
-  const page = await context.newPage();
-  // Any CSP violation or script error fails the test: the pages must work under the strict policy.
-  // Document statuses (422, 403) are asserted where expected; a failing style, script or icon is an error.
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
-  });
-  page.on("response", (r) => {
-    if (r.request().resourceType() !== "document" && r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const page = await watchedPage(browser, errors);
 
   const login = async (name, password) => {
     await page.goto(base + "/login");

@@ -2,31 +2,21 @@
 what the browser did reached the PBX and the provisioning directory, and that the screenshots exist."""
 import os
 import sqlite3
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from harness import Stack  # noqa: E402
+from flow import OUT, clear_shots, run_flow  # noqa: E402
 
-OUT = os.path.join(HERE, "..", "out")
 SHOTS = ("01-empty-list", "02-add-form", "03-list", "04-details", "05-secret", "06-bad-mac")
-
-
-def run_flow(script, *args):
-    r = subprocess.run(["node", os.path.join(HERE, script), *args], capture_output=True, text=True, timeout=180,
-                       cwd=HERE)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return r.stdout
 
 
 def test_phones_flow_in_chromium():
     s = Stack().start()
     try:
         s.add_user("admin", "integrator", "admin-password-1")
-        for f in os.listdir(OUT) if os.path.isdir(OUT) else []:
-            if f.startswith("phones-"):
-                os.unlink(os.path.join(OUT, f))
+        clear_shots("phones-")
         out = run_flow("phones.mjs", f"http://127.0.0.1:{s.port}", "admin", "admin-password-1")
         assert "browser phones flow: ok" in out
         for n in SHOTS:

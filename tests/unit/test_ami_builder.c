@@ -2,6 +2,8 @@
  * value), enforces Asterisk's line and message limits, validates category/file/variable names, and the
  * UpdateConfig builder numbers actions contiguously and refuses what does not fit one request. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,9 +344,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

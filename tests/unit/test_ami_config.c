@@ -2,6 +2,8 @@
  * diff, checked by applying its actions to an in-memory model of Asterisk's UpdateConfig semantics (ami.md):
  * the result must equal the wanted state and a second diff must be empty. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -650,9 +652,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -2,6 +2,8 @@
  * (plain, MD5, failure), answer matching with interleaved events and stale answers, lists, both Command
  * formats, AMI_UNKNOWN_OUTCOME without replay, reconnect, back-off, keep-alive, events across a reconnect. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -576,9 +578,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -1,6 +1,8 @@
 /* Unit tests: the incremental AMI parser, fed the real Asterisk 22 transcripts whole and one byte at a time,
  * plus the awkward cases: interleaved events, EventList, both Command formats, bare LF, oversized lines. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,9 +234,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

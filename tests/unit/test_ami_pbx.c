@@ -3,6 +3,8 @@
  * every UpdateConfig action and error; the diff applied for real; 8 threads x 100 Appends through a pool of 4;
  * a server dying mid-request (AMI_UNKNOWN_OUTCOME, never replayed) and restarting; events across a reconnect. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,9 +669,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

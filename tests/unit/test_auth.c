@@ -1,5 +1,7 @@
 /* Unit tests: scrypt against RFC 7914, password hashes, tokens, constant-time comparison. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,9 +75,5 @@ int main(void)
 	tcase_add_test(tc, tokens_are_random_hex);
 	tcase_add_test(tc, equal_compares_whole_strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

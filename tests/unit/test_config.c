@@ -1,5 +1,7 @@
 /* Unit tests: the INI reader and the configuration table: values, defaults, and errors with line numbers. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,9 +104,5 @@ int main(void)
 	tcase_add_test(tc, missing_file_is_reported);
 	tcase_add_test(tc, sample_config_loads);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

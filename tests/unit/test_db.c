@@ -1,6 +1,8 @@
 /* Unit tests: migrations (from empty and from every earlier version), users, session expiry, throttling
  * counts, and that a database survives a killed writer. Real SQLite files in a temporary directory. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,9 +241,5 @@ int main(void)
 	tcase_add_test(tc, login_failures_count_by_user_or_address);
 	tcase_add_test(tc, killed_writer_leaves_consistent_database);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

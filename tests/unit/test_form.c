@@ -1,5 +1,7 @@
 /* Unit tests: urlencoded parser (decoding, limits, malformed input, duplicates) and every validator. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,9 +208,5 @@ int main(void)
 	tcase_add_test(tc, failed_field_keeps_user_value);
 	tcase_add_test(tc, utf8_length_counts_characters);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

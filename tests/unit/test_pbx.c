@@ -1,6 +1,8 @@
 /* Unit tests: how a phone maps onto Asterisk configuration (pbx/phone_config.c) and the address shown for
  * a registration (pbx/registrations.c). Pure functions: no PBX, no database file. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,9 +276,5 @@ int main(void)
 	tcase_add_test(tc, dialplan_lines_and_ownership);
 	tcase_add_test(tc, address_from_uri);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -1,5 +1,7 @@
 /* Unit tests: route matching (":id", 404 vs 405) and invariants of the route table itself. */
 #include <check.h>
+
+#include "support/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,9 +71,5 @@ int main(void)
 	tcase_add_test(tc, wrong_method_lists_allowed);
 	tcase_add_test(tc, table_invariants);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
