@@ -81,8 +81,10 @@ def main():
         print(f"add-phone end to end through nginx, {N} phones, TLS test PBX:")
         print(f"  Centralita (POST → applied → file → 303) : {e2e_rate:8.1f} phones/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
         if seed_rate:
-            print(f"  seed's method (conn+login+5 UpdateConfig): {seed_rate:8.1f} phones/s")
-            print(f"  raw batched UpdateConfig, warm (limit)    : {raw_rate:8.1f} phones/s")
+            print(f"  seed's method, same content (one TLS connection, Login, one UpdateConfig per action,")
+            print(f"    21 a phone, Logoff)                     : {seed_rate:8.1f} phones/s")
+            print(f"  raw: Centralita's 2 batched UpdateConfigs on a warm connection, no reads (limit)")
+            print(f"                                            : {raw_rate:8.1f} phones/s")
             print(f"  ratio Centralita / seed                   : {e2e_rate / seed_rate:8.2f}   (target >= 3)")
             print(f"  ratio limit / Centralita                  : {raw_rate / e2e_rate:8.2f}   (target <= 1.5)")
         fill_phones(s, LIST_PHONES)

@@ -292,8 +292,11 @@ static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EX
 	struct ami_update u;
 	ami_update_init(&u, PBX_DIALPLAN_FILE);
 	if (rc == 0) {
-		/* Only lines of owned extensions are compared; the rest of the context is the integrator's. */
+		/* Only lines of owned extensions are compared; the rest of the context is the integrator's.
+		 * A line that should go, or that stands twice (Delete by Match removes every copy), is deleted;
+		 * then every wanted line not present exactly once is appended. */
 		char present[64][128];
+		int copies[64] = { 0 };
 		size_t n_present = 0;
 		bool have_context = false;
 		for (size_t c = 0; c < cur.n_cats; c++) {
@@ -307,18 +310,26 @@ static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EX
 				for (size_t i = 0; i < n_ext; i++) {
 					if (!pbx_dialplan_line_is(line->value, exts[i]))
 						continue;
-					if (n_present < 64 && !holds(present, n_present, line->value))
+					size_t k = 0;
+					while (k < n_present && strcmp(present[k], line->value) != 0)
+						k++;
+					if (k == n_present && n_present < 64)
 						snprintf(present[n_present++], 128, "%s", line->value);
-					if (!holds(wanted, n_wanted, line->value))
-						ami_update_add(&u, AMI_UC_DELETE, a->s.context, "exten", NULL, line->value, -1,
-							       NULL, NULL);
+					if (k < 64)
+						copies[k]++;
 				}
 			}
 		}
+		for (size_t k = 0; k < n_present; k++)
+			if (!holds(wanted, n_wanted, present[k]) || copies[k] > 1)
+				ami_update_add(&u, AMI_UC_DELETE, a->s.context, "exten", NULL, present[k], -1, NULL, NULL);
 		if (!have_context && n_wanted > 0)
 			ami_update_add(&u, AMI_UC_NEWCAT, a->s.context, NULL, NULL, NULL, -1, NULL, NULL);
 		for (size_t i = 0; i < n_wanted; i++) {
-			if (holds(present, n_present, wanted[i]))
+			size_t k = 0;
+			while (k < n_present && strcmp(present[k], wanted[i]) != 0)
+				k++;
+			if (k < n_present && copies[k] == 1)
 				continue;
 			char value[130];
 			snprintf(value, sizeof value, ">%s", wanted[i]); /* written "exten => ...", as people write it */

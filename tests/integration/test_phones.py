@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import INTEGRATOR
-from harness import Client
+from harness import Client, Stack
 
 PROV_USER, PROV_PASSWORD = "phone", "prov-password-123"
 CODECS = ["ulaw", "alaw"]          # [asterisk] codecs default
@@ -956,3 +956,46 @@ def test_rename_while_pbx_down_and_old_extension_taken(stack, integrator, clean_
     wait_for(lambda: applied(stack, "335") and applied(stack, "336"), timeout=15, what="both applied")
     assert_phone_on_pbx(stack, "336", "Mover", phone_row(stack, "336")["secret"])
     assert_phone_on_pbx(stack, "335", "Newcomer", phone_row(stack, "335")["secret"])
+
+
+def test_legacy_sip_driver_writes_one_friend_peer():
+    """[asterisk] driver = sip (chan_sip, as in the seed): one type=friend peer in sip.conf, created if the
+    file does not exist yet, and SIP/ in the dialplan; the reload names chan_sip.so."""
+    s = Stack(extra_conf="[asterisk]\ndriver = sip\n").start()
+    try:
+        s.add_user("boss", "integrator", "password-123")
+        c = Client(s.port)
+        assert c.login("boss", "password-123").status == 303
+        r = c.post("/phones", {"_csrf": c.csrf(), "extension": "250", "name": "Caja", "model": "snom-d715",
+                               "mac": "00:04:13:25:00:01"})
+        assert r.status == 303 and r.header("Location") == "/phones?done=saved", r.header("Location")
+        sip = s.pbx_file("sip.conf")
+        assert "[250]\ntype = friend\nhost = dynamic\nsecret = " in sip
+        assert 'context = internal\ncallerid = "Caja" <250>\ndisallow = all\nallow = ulaw\nallow = alaw\n' in sip
+        assert "[250-auth]" not in sip and "type = endpoint" not in sip
+        assert "PJSIP" not in s.pbx_file("extensions.conf")
+        assert "exten => 250,hint,SIP/250\nexten => 250,1,Dial(SIP/250,30)\n" in s.pbx_file("extensions.conf")
+        reloads = {r["module"] for r in s.pbx.control({"cmd": "counters"})["reloads"]}
+        assert reloads == {"chan_sip.so", "pbx_config.so"}, reloads
+    finally:
+        s.stop()
+        s.cleanup()
+
+
+def test_duplicated_dialplan_lines_are_healed(stack, integrator):
+    """Someone (or a lost answer) left the phone's exten lines twice: the next apply leaves exactly one copy."""
+    r = integrator.post("/phones", {"_csrf": integrator.csrf(), "extension": "271", "name": "Dup",
+                                    "model": "yealink-t46u", "mac": "00:15:65:27:10:01"})
+    assert r.status == 303 and r.header("Location") == "/phones?done=saved"
+    path = os.path.join(stack.pbx_dir, "extensions.conf")
+    text = open(path).read()
+    with open(path, "w") as f:
+        f.write(text + "exten => 271,hint,PJSIP/271\n")
+    with sqlite3.connect(stack.db) as db:
+        pid, version = db.execute("SELECT id, version FROM phones WHERE extension = '271'").fetchone()
+    r = integrator.post(f"/phones/{pid}", {"_csrf": integrator.csrf(), "version": version, "extension": "271",
+                                           "name": "Dup", "model": "yealink-t46u", "mac": "00:15:65:27:10:01"})
+    assert r.header("Location") == "/phones?done=saved"
+    healed = open(path).read()
+    assert healed.count("exten => 271,hint,PJSIP/271") == 1, healed
+    assert healed.count("exten => 271,1,Dial(PJSIP/271,30)") == 1, healed
