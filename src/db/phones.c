@@ -269,7 +269,7 @@ int phones_list(struct db *db, const char *filter, int offset, int limit, int *t
 		snprintf(mac_pattern, sizeof mac_pattern, "-"); /* matches no MAC */
 	/* Two shapes, so the unfiltered list (the usual one) walks the ordering index and stops at the page. */
 	if (total) {
-		sqlite3_stmt *st = db_prepare(db, all ? "SELECT count(*) FROM phones p WHERE p.deleted = 0"
+		sqlite3_stmt *st = db_prepare(db, all ? "SELECT live FROM phone_counts"
 						      : "SELECT count(*) FROM phones p WHERE p.deleted = 0" LIST_FILTER);
 		if (!st)
 			return -1;
@@ -312,12 +312,9 @@ static int count(struct db *db, const char *sql)
 	return n;
 }
 
-int phones_count_live(struct db *db) { return count(db, "SELECT count(*) FROM phones WHERE deleted = 0"); }
+int phones_count_live(struct db *db) { return count(db, "SELECT live FROM phone_counts"); }
 
-int phones_count_pending(struct db *db)
-{
-	return count(db, "SELECT count(*) FROM phones WHERE applied_version < version OR deleted = 1");
-}
+int phones_count_pending(struct db *db) { return count(db, "SELECT pending FROM phone_counts"); }
 
 static int collect_ids(sqlite3_stmt *st, int64_t *ids, int max)
 {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "db/phones.h"
 #include "db/users.h"
 
 static char dir[64];
@@ -197,6 +198,61 @@ START_TEST(login_failures_count_by_user_or_address)
 }
 END_TEST
 
+static int scalar(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The trigger-kept counts equal what counting the rows says, through every kind of change. */
+static void expect_counts(struct db *db, int live, int pending)
+{
+	ck_assert_int_eq(phones_count_live(db), live);
+	ck_assert_int_eq(phones_count_pending(db), pending);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM phones WHERE deleted = 0"), live);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM phones WHERE applied_version < version OR deleted = 1"),
+			 pending);
+}
+
+START_TEST(phone_counts_follow_changes)
+{
+	struct db *db = open_migrated();
+	struct phone p = { 0 };
+	int64_t a, b;
+	snprintf(p.extension, sizeof p.extension, "201");
+	snprintf(p.name, sizeof p.name, "A");
+	snprintf(p.model, sizeof p.model, "yealink-t46u");
+	snprintf(p.mac, sizeof p.mac, "001565000001");
+	snprintf(p.calling_class, sizeof p.calling_class, "national");
+	snprintf(p.secret, sizeof p.secret, "s");
+	expect_counts(db, 0, 0);
+	ck_assert_int_eq(phones_create(db, &p, 1, &a), PHONES_OK);
+	expect_counts(db, 1, 1);
+	snprintf(p.extension, sizeof p.extension, "202");
+	snprintf(p.mac, sizeof p.mac, "001565000002");
+	ck_assert_int_eq(phones_create(db, &p, 1, &b), PHONES_OK);
+	ck_assert_int_eq(phones_create(db, &p, 1, NULL), PHONES_DUP_EXTENSION);
+	expect_counts(db, 2, 2);
+	ck_assert_int_eq(phones_mark_applied(db, a, 1, "201", "001565000001", "yealink-t46u"), 0);
+	expect_counts(db, 2, 1);
+	p.id = a;
+	snprintf(p.extension, sizeof p.extension, "203");
+	snprintf(p.mac, sizeof p.mac, "001565000003");
+	ck_assert_int_eq(phones_update(db, &p, 1, 2), PHONES_OK);     /* edited: pending again */
+	ck_assert_int_eq(phones_update(db, &p, 1, 2), PHONES_CONFLICT);
+	expect_counts(db, 2, 2);
+	ck_assert_int_eq(phones_remove(db, b, 1, 3), PHONES_OK);       /* tombstone: not live, pending */
+	expect_counts(db, 1, 2);
+	ck_assert_int_eq(phones_purge(db, b, 2), 0);
+	expect_counts(db, 1, 1);
+	db_close(db);
+}
+END_TEST
+
 /* A writer killed with SIGKILL in the middle of transactions leaves a database that opens and checks fine. */
 START_TEST(killed_writer_leaves_consistent_database)
 {
@@ -240,6 +296,7 @@ int main(void)
 	tcase_add_test(tc, deleting_a_user_deletes_sessions);
 	tcase_add_test(tc, login_failures_count_by_user_or_address);
 	tcase_add_test(tc, killed_writer_leaves_consistent_database);
+	tcase_add_test(tc, phone_counts_follow_changes);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
