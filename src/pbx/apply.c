@@ -21,8 +21,10 @@ struct applier {
 	struct ami_pool *pool;
 	struct provision_renderer *prov;
 	char db_path[512];
-	/* GetConfig → diff → UpdateConfig must not interleave with another apply on the same file. */
-	pthread_mutex_t chan_lock, dialplan_lock, files_lock;
+	/* One apply at a time: each reads the database and then makes the PBX match what it read, so two
+	 * interleaved applies could leave an older state behind a newer "applied" mark. */
+	pthread_mutex_t apply_lock;
+	pthread_mutex_t files_lock;   /* provisioning files: the start-up check runs beside applies */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t mu;
@@ -44,8 +46,7 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 	a->pool = pool;
 	a->prov = prov;
 	snprintf(a->db_path, sizeof a->db_path, "%s", db_path);
-	pthread_mutex_init(&a->chan_lock, NULL);
-	pthread_mutex_init(&a->dialplan_lock, NULL);
+	pthread_mutex_init(&a->apply_lock, NULL);
 	pthread_mutex_init(&a->files_lock, NULL);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
@@ -161,6 +162,51 @@ static int live_holder(struct db *db, const char *extension, struct phone *holde
 
 /* ---------- step 1: the channel driver's file ---------- */
 
+/* What one apply will do, read from the database before any AMI traffic. */
+struct apply_plan {
+	struct applier *a;
+	char exts[MAX_OWNED_EXT][PHONE_EXT_MAX];
+	size_t n_ext;
+	bool fresh;               /* nothing of these extensions was ever applied: try creating first */
+	/* channel driver's file */
+	char names[MAX_OWNED_NAMES][32];
+	const char *owned[MAX_OWNED_NAMES];
+	size_t n_names;
+	struct pbx_sections sections[MAX_OWNED_EXT];
+	struct ami_cfg_want want[MAX_OWNED_EXT * PBX_MAX_SECTIONS];
+	size_t n_want;
+	/* dialplan */
+	char lines[MAX_OWNED_EXT * PBX_DIALPLAN_LINES][128];
+	size_t n_lines;
+};
+
+/* Reads the wanted state of every owned extension: whichever live phone holds it now (maybe not the
+ * phone being applied). Returns 0, or -1 with msg. */
+static int prepare_plan(struct applier *a, struct db *db, struct apply_plan *plan, char *msg, size_t len)
+{
+	for (size_t i = 0; i < plan->n_ext; i++)
+		plan->n_names += pbx_section_names(&a->s, plan->exts[i], plan->names + plan->n_names);
+	for (size_t i = 0; i < plan->n_names; i++)
+		plan->owned[i] = plan->names[i];
+	for (size_t i = 0; i < plan->n_ext; i++) {
+		struct phone holder;
+		int found = live_holder(db, plan->exts[i], &holder, msg, len);
+		if (found < 0)
+			return -1;
+		if (!found)
+			continue;
+		if (pbx_phone_sections(&a->s, &holder, &plan->sections[i]) != 0) {
+			snprintf(msg, len, "phone %s: a value is too long for the PBX", plan->exts[i]);
+			return -1;
+		}
+		for (size_t k = 0; k < plan->sections[i].n; k++)
+			plan->want[plan->n_want++] = plan->sections[i].want[k];
+		pbx_dialplan_lines(&a->s, plan->exts[i], plan->lines + plan->n_lines);
+		plan->n_lines += PBX_DIALPLAN_LINES;
+	}
+	return 0;
+}
+
 /* True when every owned name is created by a NewCat that comes before any other action on it: then a
  * category that already exists makes Asterisk refuse the whole request before anything is written. */
 static bool first_is_newcat(const struct ami_update *u, const char *const *owned, size_t n_owned)
@@ -182,80 +228,61 @@ static bool first_is_newcat(const struct ami_update *u, const char *const *owned
 	return true;
 }
 
-/* fresh: the database says nothing of these extensions was ever applied (first attempt of a new phone). */
-static int apply_channel(struct applier *a, struct db *db, char exts[][PHONE_EXT_MAX], size_t n_ext, bool fresh,
-			 char *msg, size_t len)
+/* ---------- step 1: the channel driver's file ---------- */
+
+/* Creation without reading first, for a fresh phone. Returns 0 done, -1 failed for good (msg set), or 1
+ * when Asterisk refused it (something exists after all): nothing was written, so diff instead. */
+static int create_directly(struct apply_plan *plan, const char *file, char *msg, size_t len)
 {
-	const char *file = pbx_config_file(a->s.driver);
-	char names[MAX_OWNED_NAMES][32];
-	const char *owned[MAX_OWNED_NAMES];
-	size_t n_names = 0;
-	for (size_t i = 0; i < n_ext; i++)
-		n_names += pbx_section_names(&a->s, exts[i], names + n_names);
-	for (size_t i = 0; i < n_names; i++)
-		owned[i] = names[i];
-
-	/* Wanted: whichever live phone holds each owned extension now (maybe not the one being applied). */
-	struct pbx_sections sections[MAX_OWNED_EXT];
-	struct ami_cfg_want want[MAX_OWNED_EXT * PBX_MAX_SECTIONS];
-	size_t n_want = 0;
-	for (size_t i = 0; i < n_ext; i++) {
-		struct phone holder;
-		int found = live_holder(db, exts[i], &holder, msg, len);
-		if (found < 0)
-			return -1;
-		if (!found)
-			continue;
-		if (pbx_phone_sections(&a->s, &holder, &sections[i]) != 0) {
-			snprintf(msg, len, "phone %s: a value is too long for the PBX", exts[i]);
-			return -1;
-		}
-		for (size_t k = 0; k < sections[i].n; k++)
-			want[n_want++] = sections[i].want[k];
-	}
-
-	pthread_mutex_lock(&a->chan_lock);
-	struct ami_config cur = { 0 };
-	int rc = 0;
+	struct applier *a = plan->a;
+	struct ami_config none = { 0 };
 	struct ami_update u;
 	ami_update_init(&u, file);
-	if (fresh && n_want > 0) {
-		/* Nothing of these extensions has ever been applied: try the creation straight away, without
-		 * reading first. Safe because it starts with NewCat of each owned name, which Asterisk refuses if
-		 * the category exists, and a refused UpdateConfig writes nothing; then fall back to the diff. */
-		char err[200];
-		if (ami_config_diff(&cur, owned, n_names, want, n_want, &u, err, sizeof err) == 0 &&
-		    first_is_newcat(&u, owned, n_names)) {
-			ami_update_set_reload(&u, pbx_reload_module(a->s.driver));
-			struct ami_result r;
-			ami_result_init(&r);
-			enum ami_status st = ami_pool_update_config(a->pool, &u, true, &r);
-			if (st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME)
-				describe("the change", st, r.message, msg, len);
-			ami_result_free(&r);
-			if (st == AMI_OK || st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME) {
-				pthread_mutex_unlock(&a->chan_lock);
-				ami_update_free(&u);
-				return st == AMI_OK ? 0 : -1;
+	char err[200];
+	int rc = 1;
+	if (ami_config_diff(&none, plan->owned, plan->n_names, plan->want, plan->n_want, &u, err, sizeof err) == 0 &&
+	    first_is_newcat(&u, plan->owned, plan->n_names)) {
+		ami_update_set_reload(&u, pbx_reload_module(a->s.driver));
+		struct ami_result r;
+		ami_result_init(&r);
+		enum ami_status st = ami_pool_update_config(a->pool, &u, true, &r);
+		if (st == AMI_OK) {
+			rc = 0;
+		} else if (st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME) {
+			describe("the change", st, r.message, msg, len);
+			rc = -1;
+		}
+		ami_result_free(&r);
+	}
+	ami_update_free(&u);
+	return rc;
+}
+
+static int channel_step(struct apply_plan *plan, char *msg, size_t len)
+{
+	struct applier *a = plan->a;
+	const char *file = pbx_config_file(a->s.driver);
+	int rc = plan->fresh && plan->n_want > 0 ? create_directly(plan, file, msg, len) : 1;
+	if (rc == 1) {
+		struct ami_config cur = { 0 };
+		struct ami_update u;
+		ami_update_init(&u, file);
+		rc = 0;
+		for (size_t i = 0; rc == 0 && i < plan->n_names; i++)
+			rc = get_categories(a, file, plan->names[i], &cur, msg, len);
+		if (rc == 0) {
+			char err[200];
+			if (ami_config_diff(&cur, plan->owned, plan->n_names, plan->want, plan->n_want, &u, err,
+					    sizeof err) != 0) {
+				snprintf(msg, len, "cannot compute the change for %s: %s", file, err);
+				rc = -1;
+			} else {
+				rc = send_update(a, &u, pbx_reload_module(a->s.driver), msg, len);
 			}
 		}
 		ami_update_free(&u);
-		ami_update_init(&u, file);
+		ami_config_free(&cur);
 	}
-	for (size_t i = 0; rc == 0 && i < n_names; i++)
-		rc = get_categories(a, file, names[i], &cur, msg, len);
-	if (rc == 0) {
-		char err[200];
-		if (ami_config_diff(&cur, owned, n_names, want, n_want, &u, err, sizeof err) != 0) {
-			snprintf(msg, len, "cannot compute the change for %s: %s", file, err);
-			rc = -1;
-		} else {
-			rc = send_update(a, &u, pbx_reload_module(a->s.driver), msg, len);
-		}
-	}
-	pthread_mutex_unlock(&a->chan_lock);
-	ami_update_free(&u);
-	ami_config_free(&cur);
 	return rc;
 }
 
@@ -269,24 +296,9 @@ static bool holds(char lines[][128], size_t n, const char *value)
 	return false;
 }
 
-static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EXT_MAX], size_t n_ext, char *msg,
-			  size_t len)
+static int dialplan_step(struct apply_plan *plan, char *msg, size_t len)
 {
-	/* Wanted exten lines of the owned extensions. */
-	char wanted[MAX_OWNED_EXT * PBX_DIALPLAN_LINES][128];
-	size_t n_wanted = 0;
-	for (size_t i = 0; i < n_ext; i++) {
-		struct phone holder;
-		int found = live_holder(db, exts[i], &holder, msg, len);
-		if (found < 0)
-			return -1;
-		if (found) {
-			pbx_dialplan_lines(&a->s, exts[i], wanted + n_wanted);
-			n_wanted += PBX_DIALPLAN_LINES;
-		}
-	}
-
-	pthread_mutex_lock(&a->dialplan_lock);
+	struct applier *a = plan->a;
 	struct ami_config cur = { 0 };
 	int rc = get_categories(a, PBX_DIALPLAN_FILE, a->s.context, &cur, msg, len);
 	struct ami_update u;
@@ -307,8 +319,8 @@ static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EX
 				const struct ami_cfg_line *line = &cur.cats[c].lines[l];
 				if (strcasecmp(line->name, "exten") != 0)
 					continue;
-				for (size_t i = 0; i < n_ext; i++) {
-					if (!pbx_dialplan_line_is(line->value, exts[i]))
+				for (size_t i = 0; i < plan->n_ext; i++) {
+					if (!pbx_dialplan_line_is(line->value, plan->exts[i]))
 						continue;
 					size_t k = 0;
 					while (k < n_present && strcmp(present[k], line->value) != 0)
@@ -321,18 +333,18 @@ static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EX
 			}
 		}
 		for (size_t k = 0; k < n_present; k++)
-			if (!holds(wanted, n_wanted, present[k]) || copies[k] > 1)
+			if (!holds(plan->lines, plan->n_lines, present[k]) || copies[k] > 1)
 				ami_update_add(&u, AMI_UC_DELETE, a->s.context, "exten", NULL, present[k], -1, NULL, NULL);
-		if (!have_context && n_wanted > 0)
+		if (!have_context && plan->n_lines > 0)
 			ami_update_add(&u, AMI_UC_NEWCAT, a->s.context, NULL, NULL, NULL, -1, NULL, NULL);
-		for (size_t i = 0; i < n_wanted; i++) {
+		for (size_t i = 0; i < plan->n_lines; i++) {
 			size_t k = 0;
-			while (k < n_present && strcmp(present[k], wanted[i]) != 0)
+			while (k < n_present && strcmp(present[k], plan->lines[i]) != 0)
 				k++;
 			if (k < n_present && copies[k] == 1)
 				continue;
 			char value[130];
-			snprintf(value, sizeof value, ">%s", wanted[i]); /* written "exten => ...", as people write it */
+			snprintf(value, sizeof value, ">%s", plan->lines[i]); /* written "exten => ...", as people write it */
 			ami_update_add(&u, AMI_UC_APPEND, a->s.context, "exten", value, NULL, -1, NULL, NULL);
 		}
 		if (*u.err) {
@@ -342,7 +354,6 @@ static int apply_dialplan(struct applier *a, struct db *db, char exts[][PHONE_EX
 			rc = send_update(a, &u, PBX_DIALPLAN_MODULE, msg, len);
 		}
 	}
-	pthread_mutex_unlock(&a->dialplan_lock);
 	ami_update_free(&u);
 	ami_config_free(&cur);
 	return rc;
@@ -434,9 +445,8 @@ static int64_t retry_at(const struct applier *a, const struct phone *p, bool ref
 	return now + (delay > 300 ? 300 : delay);
 }
 
-void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
+static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
 {
-	memset(r, 0, sizeof *r);
 	struct phone p;
 	enum phones_result pr = phones_get(db, phone_id, &p);
 	if (pr == PHONES_NOT_FOUND) {
@@ -447,13 +457,15 @@ void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t n
 		snprintf(r->message, sizeof r->message, "database error");
 		return;
 	}
-	char exts[MAX_OWNED_EXT][PHONE_EXT_MAX];
-	size_t n_ext = owned_extensions(&p, exts);
-	/* A phone never applied, on its first attempt, with no earlier holder of its extension on record. */
-	bool fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
-	int rc = apply_channel(a, db, exts, n_ext, fresh, r->message, sizeof r->message);
+	struct apply_plan plan = { .a = a };
+	plan.n_ext = owned_extensions(&p, plan.exts);
+	/* A phone never applied, on its first attempt: create without reading (safe, see create_directly). */
+	plan.fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
+	int rc = prepare_plan(a, db, &plan, r->message, sizeof r->message);
 	if (rc == 0)
-		rc = apply_dialplan(a, db, exts, n_ext, r->message, sizeof r->message);
+		rc = channel_step(&plan, r->message, sizeof r->message);
+	if (rc == 0)
+		rc = dialplan_step(&plan, r->message, sizeof r->message);
 	if (rc == 0)
 		rc = apply_files(a, db, &p, r->message, sizeof r->message);
 	if (rc == 0) {
@@ -469,6 +481,14 @@ void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t n
 	bool refused = strncmp(r->message, "Asterisk refused", 16) == 0;
 	log_warn("phone %lld (%s): not applied: %s", (long long)p.id, p.extension, r->message);
 	phones_mark_failed(db, p.id, r->message, retry_at(a, &p, refused, now));
+}
+
+void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
+{
+	memset(r, 0, sizeof *r);
+	pthread_mutex_lock(&a->apply_lock);
+	apply_locked(a, db, phone_id, now, r);
+	pthread_mutex_unlock(&a->apply_lock);
 }
 
 int applier_apply_due(struct applier *a, struct db *db, int64_t now)
@@ -602,8 +622,7 @@ void applier_free(struct applier *a)
 		pthread_mutex_unlock(&a->mu);
 		pthread_join(a->thread, NULL);
 	}
-	pthread_mutex_destroy(&a->chan_lock);
-	pthread_mutex_destroy(&a->dialplan_lock);
+	pthread_mutex_destroy(&a->apply_lock);
 	pthread_mutex_destroy(&a->files_lock);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
