@@ -762,8 +762,8 @@ static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struc
  * adds them) goes through the product's own code: pbx_phone_sections() with the default settings (pjsip, context
  * internal, codecs ulaw,alaw), ami_config_diff() against an empty current config with owned = pbx_section_names()
  * (→ NewCat [ext] + Appends, NewCat [ext-auth] + Appends, NewCat centralita-new-1 + Appends + RenameCat to [ext]
- * for the same-named aor), Reload: res_pjsip.so; and pbx_dialplan_lines() as Append exten ">line" in [internal]
- * of extensions.conf, Reload: pbx_config.so (as src/pbx/apply.c does for a new phone). Requests are built by
+ * for the same-named aor), Reload: res_pjsip.so; and its dialplan context + include in [internal] of
+ * extensions.conf, Reload: pbx_config.so: pbx_creation_updates(), exactly what src/pbx/apply.c sends for a new phone. Requests are built by
  * ami_update_build() + ami_msg_serialize() BEFORE the clock starts (both ways send precomputed bytes).
  *
  *   (b) seed   per phone: new TCP+TLS connection, banner, Login (plain, Events: off), then every action of both
@@ -775,7 +775,7 @@ static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struc
  * Before each way both files get back their starting text (whatever DIR held when the program started:
  * bench_ami.py writes tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF). After each way: the PBX's
  * counters match (actions, UpdateConfigs, Logins, reloads per module); pjsip.conf holds its starting categories
- * + 3N, extensions.conf its starting exten lines + 2N; both files are byte-identical (minus the Creation Date
+ * + 3N, extensions.conf its starting exten lines + 2N (each phone's own context, included from [internal]); both files are byte-identical (minus the Creation Date
  * line) to the first way's. Once, after that first way, the library reads every phone back (GetConfig) and
  * ami_config_diff() must find nothing to change, and [internal] must hold each phone's two lines. */
 
@@ -918,36 +918,14 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 		if (pbx_check_extension(&cc->s, p->extension))
 			die("extension %s refused: %s", p->extension, pbx_check_extension(&cc->s, p->extension));
 
-		/* pjsip.conf: what apply_channel() sends for a phone the PBX does not have yet. */
+		/* What Centralita sends for a phone the PBX does not have yet (src/pbx/apply.c create_fresh). */
 		struct pbx_sections sec;
 		if (pbx_phone_sections(&cc->s, p, &sec) != 0)
 			die("pbx_phone_sections failed for %s", p->extension);
-		char names[PBX_MAX_SECTIONS][32];
-		const char *owned[PBX_MAX_SECTIONS];
-		size_t n_names = pbx_section_names(&cc->s, p->extension, names);
-		for (size_t k = 0; k < n_names; k++)
-			owned[k] = names[k];
-		struct ami_config empty = { 0 };
-		struct ami_update chan;
-		ami_update_init(&chan, cc->chan_file);
+		struct ami_update chan, dial;
 		char err[300];
-		if (ami_config_diff(&empty, owned, n_names, sec.want, sec.n, &chan, err, sizeof err) != 0)
-			die("ami_config_diff: %s", err);
-		ami_update_set_reload(&chan, pbx_reload_module(cc->s.driver));
-
-		/* extensions.conf: what apply_dialplan() sends when [internal] exists and holds none of its lines. */
-		char lines[PBX_DIALPLAN_LINES][128];
-		pbx_dialplan_lines(&cc->s, p->extension, lines);
-		struct ami_update dial;
-		ami_update_init(&dial, PBX_DIALPLAN_FILE);
-		for (int k = 0; k < PBX_DIALPLAN_LINES; k++) {
-			char value[2 + sizeof lines[k]];
-			snprintf(value, sizeof value, ">%.127s", lines[k]); /* "exten => ...", as apply_dialplan() */
-			ami_update_add(&dial, AMI_UC_APPEND, cc->s.context, "exten", value, NULL, -1, NULL, NULL);
-		}
-		ami_update_set_reload(&dial, PBX_DIALPLAN_MODULE);
-		if (*dial.err)
-			die("dialplan update: %s", dial.err);
+		if (pbx_creation_updates(&cc->s, p, &chan, &dial, err, sizeof err) != 0)
+			die("pbx_creation_updates: %s", err);
 
 		char id[64];
 		for (int k = 0; k < 2; k++) {
@@ -1080,17 +1058,27 @@ static void cverify_content(const struct args *a, const struct ccontent *cc)
 			    cc->chan_file);
 		ami_update_free(&u);
 		ami_config_free(&cur);
-		char lines[PBX_DIALPLAN_LINES][128];
-		pbx_dialplan_lines(&cc->s, p->extension, lines);
-		for (int k = 0; k < PBX_DIALPLAN_LINES; k++) {
-			int found = 0;
-			for (size_t c = 0; c < dialplan.n_cats; c++)
-				for (size_t l = 0; l < dialplan.cats[c].n_lines; l++)
-					found += !strcasecmp(dialplan.cats[c].lines[l].name, "exten") &&
-					         !strcmp(dialplan.cats[c].lines[l].value, lines[k]);
-			if (found != 1)
-				die("verify: [%s] holds \"exten => %s\" %d times", cc->s.context, lines[k], found);
-		}
+		/* The phone's own dialplan context is exactly as wanted, and [internal] includes it once. */
+		char context[32];
+		pbx_dialplan_context(p->extension, context);
+		const char *owned_context[1] = { context };
+		struct pbx_sections ctx;
+		memset(&ctx, 0, sizeof ctx);
+		pbx_dialplan_section(&cc->s, p->extension, &ctx);
+		struct ami_config have = { 0 };
+		get_config(pool, PBX_DIALPLAN_FILE, context, &have);
+		ami_update_init(&u, PBX_DIALPLAN_FILE);
+		if (ami_config_diff(&have, owned_context, 1, ctx.want, ctx.n, &u, err, sizeof err) != 0 || u.n != 0)
+			die("verify: phone %s: its dialplan context is not as wanted", p->extension);
+		ami_update_free(&u);
+		ami_config_free(&have);
+		int found = 0;
+		for (size_t c = 0; c < dialplan.n_cats; c++)
+			for (size_t l = 0; l < dialplan.cats[c].n_lines; l++)
+				found += !strcasecmp(dialplan.cats[c].lines[l].name, "include") &&
+				         !strcmp(dialplan.cats[c].lines[l].value, context);
+		if (found != 1)
+			die("verify: [%s] includes %s %d times", cc->s.context, context, found);
 	}
 	ami_config_free(&dialplan);
 	ami_pool_destroy(pool);
@@ -1179,10 +1167,10 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 {
 	struct ccontent cc;
 	ccontent_build(a, &cc);
-	printf("%d phones as Centralita writes them (%zu sections, %zu variables in %s; %d exten lines in [%s] of %s), "
-	       "AMI over TLS to %s:%d, %d rounds\n",
-	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, PBX_DIALPLAN_LINES, cc.s.context,
-	       PBX_DIALPLAN_FILE, a->host, a->port, a->rounds);
+	printf("%d phones as Centralita writes them (%zu sections, %zu variables in %s; a context with 2 exten lines "
+	       "and an include in [%s] of %s), AMI over TLS to %s:%d, %d rounds\n",
+	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, cc.s.context, PBX_DIALPLAN_FILE, a->host, a->port,
+	       a->rounds);
 	printf("per phone, built by pbx_phone_sections() + ami_config_diff() + ami_update_build():\n%s\n", cc.summary);
 	char seed_name[160], raw_name[160];
 	snprintf(seed_name, sizeof seed_name,

@@ -67,7 +67,8 @@ def fill_phones(stack, n):
 
 
 def main():
-    s = Stack(threads=4, extra_conf="[asterisk]\nextension_max = 99999\n").start()
+    # The PBX runs in its own process, as the seed/raw comparison's does.
+    s = Stack(threads=4, extra_conf="[asterisk]\nextension_max = 99999\n", pbx_process=True).start()
     try:
         s.add_user("bench", "integrator", "bench-password-1")
         c = Client(s.port)

@@ -160,7 +160,7 @@ static int live_holder(struct db *db, const char *extension, struct phone *holde
 	return pr == PHONES_OK ? 1 : 0;
 }
 
-/* ---------- step 1: the channel driver's file ---------- */
+/* ---------- the plan ---------- */
 
 /* What one apply will do, read from the database before any AMI traffic. */
 struct apply_plan {
@@ -168,6 +168,7 @@ struct apply_plan {
 	char exts[MAX_OWNED_EXT][PHONE_EXT_MAX];
 	size_t n_ext;
 	bool fresh;               /* nothing of these extensions was ever applied: try creating first */
+	bool created_channel, created_dialplan;   /* done by the creation requests */
 	/* channel driver's file */
 	char names[MAX_OWNED_NAMES][32];
 	const char *owned[MAX_OWNED_NAMES];
@@ -175,9 +176,11 @@ struct apply_plan {
 	struct pbx_sections sections[MAX_OWNED_EXT];
 	struct ami_cfg_want want[MAX_OWNED_EXT * PBX_MAX_SECTIONS];
 	size_t n_want;
-	/* dialplan */
-	char lines[MAX_OWNED_EXT * PBX_DIALPLAN_LINES][128];
-	size_t n_lines;
+	/* dialplan: each extension's own context, and the include lines in the internal context */
+	char contexts[MAX_OWNED_EXT][32];
+	const char *owned_contexts[MAX_OWNED_EXT];
+	struct pbx_sections dialplan;
+	bool included[MAX_OWNED_EXT];   /* contexts[i] should be included (a live phone holds exts[i]) */
 };
 
 /* Reads the wanted state of every owned extension: whichever live phone holds it now (maybe not the
@@ -188,6 +191,10 @@ static int prepare_plan(struct applier *a, struct db *db, struct apply_plan *pla
 		plan->n_names += pbx_section_names(&a->s, plan->exts[i], plan->names + plan->n_names);
 	for (size_t i = 0; i < plan->n_names; i++)
 		plan->owned[i] = plan->names[i];
+	for (size_t i = 0; i < plan->n_ext; i++) {
+		pbx_dialplan_context(plan->exts[i], plan->contexts[i]);
+		plan->owned_contexts[i] = plan->contexts[i];
+	}
 	for (size_t i = 0; i < plan->n_ext; i++) {
 		struct phone holder;
 		int found = live_holder(db, plan->exts[i], &holder, msg, len);
@@ -201,157 +208,140 @@ static int prepare_plan(struct applier *a, struct db *db, struct apply_plan *pla
 		}
 		for (size_t k = 0; k < plan->sections[i].n; k++)
 			plan->want[plan->n_want++] = plan->sections[i].want[k];
-		pbx_dialplan_lines(&a->s, plan->exts[i], plan->lines + plan->n_lines);
-		plan->n_lines += PBX_DIALPLAN_LINES;
+		if (pbx_dialplan_section(&a->s, plan->exts[i], &plan->dialplan) != 0) {
+			snprintf(msg, len, "phone %s: dialplan values too long", plan->exts[i]);
+			return -1;
+		}
+		plan->included[i] = true;
 	}
 	return 0;
 }
 
-/* True when every owned name is created by a NewCat that comes before any other action on it: then a
- * category that already exists makes Asterisk refuse the whole request before anything is written. */
-static bool first_is_newcat(const struct ami_update *u, const char *const *owned, size_t n_owned)
-{
-	for (size_t k = 0; k < n_owned; k++) {
-		bool seen = false;
-		for (size_t i = 0; i < u->n && !seen; i++) {
-			if (strcasecmp(u->ops[i].cat, owned[k]) != 0 &&
-			    !(u->ops[i].action == AMI_UC_RENAMECAT && u->ops[i].value &&
-			      strcasecmp(u->ops[i].value, owned[k]) == 0))
-				continue;
-			if (u->ops[i].action != AMI_UC_NEWCAT)
-				return false;
-			seen = true;
-		}
-		if (!seen)
-			return false;
-	}
-	return true;
-}
-
 /* ---------- step 1: the channel driver's file ---------- */
 
-/* Creation without reading first, for a fresh phone. Returns 0 done, -1 failed for good (msg set), or 1
- * when Asterisk refused it (something exists after all): nothing was written, so diff instead. */
-static int create_directly(struct apply_plan *plan, const char *file, char *msg, size_t len)
+/* Sends u, built as a creation (every owned category starts with a NewCat), without reading first.
+ * Returns 0 done, -1 failed for good (msg set), or 1 when Asterisk refused it because something exists
+ * after all: a refused UpdateConfig writes nothing, so the caller reads and diffs instead. */
+static int try_create(struct applier *a, struct ami_update *u, char *msg, size_t len)
 {
-	struct applier *a = plan->a;
-	struct ami_config none = { 0 };
-	struct ami_update u;
-	ami_update_init(&u, file);
-	char err[200];
-	int rc = 1;
-	if (ami_config_diff(&none, plan->owned, plan->n_names, plan->want, plan->n_want, &u, err, sizeof err) == 0 &&
-	    first_is_newcat(&u, plan->owned, plan->n_names)) {
-		ami_update_set_reload(&u, pbx_reload_module(a->s.driver));
-		struct ami_result r;
-		ami_result_init(&r);
-		enum ami_status st = ami_pool_update_config(a->pool, &u, true, &r);
-		if (st == AMI_OK) {
-			rc = 0;
-		} else if (st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME) {
-			describe("the change", st, r.message, msg, len);
-			rc = -1;
-		}
-		ami_result_free(&r);
+	struct ami_result r;
+	ami_result_init(&r);
+	enum ami_status st = ami_pool_update_config(a->pool, u, true, &r);
+	int rc = st == AMI_OK ? 0 : 1;
+	if (st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME) {
+		describe("the change", st, r.message, msg, len);
+		rc = -1;
 	}
-	ami_update_free(&u);
+	ami_result_free(&r);
 	return rc;
+}
+
+/* A phone never applied: send the creation requests without reading first (see pbx_creation_updates).
+ * Each one Asterisk refuses is left to the read-and-diff step. Returns -1 only if the PBX is unreachable
+ * or an answer was lost. */
+static int create_fresh(struct applier *a, const struct phone *p, struct apply_plan *plan, char *msg, size_t len)
+{
+	struct ami_update chan, dial;
+	char err[200];
+	int rc = 0;
+	if (pbx_creation_updates(&a->s, p, &chan, &dial, err, sizeof err) == 0) {
+		rc = try_create(a, &chan, msg, len);
+		plan->created_channel = rc == 0;
+		if (rc != -1) {
+			int d = try_create(a, &dial, msg, len);
+			plan->created_dialplan = d == 0;
+			rc = d == -1 ? -1 : 0;
+		}
+	}
+	ami_update_free(&chan);
+	ami_update_free(&dial);
+	return rc == -1 ? -1 : 0;
 }
 
 static int channel_step(struct apply_plan *plan, char *msg, size_t len)
 {
 	struct applier *a = plan->a;
 	const char *file = pbx_config_file(a->s.driver);
-	int rc = plan->fresh && plan->n_want > 0 ? create_directly(plan, file, msg, len) : 1;
-	if (rc == 1) {
-		struct ami_config cur = { 0 };
-		struct ami_update u;
-		ami_update_init(&u, file);
-		rc = 0;
-		for (size_t i = 0; rc == 0 && i < plan->n_names; i++)
-			rc = get_categories(a, file, plan->names[i], &cur, msg, len);
-		if (rc == 0) {
-			char err[200];
-			if (ami_config_diff(&cur, plan->owned, plan->n_names, plan->want, plan->n_want, &u, err,
-					    sizeof err) != 0) {
-				snprintf(msg, len, "cannot compute the change for %s: %s", file, err);
-				rc = -1;
-			} else {
-				rc = send_update(a, &u, pbx_reload_module(a->s.driver), msg, len);
-			}
+	if (plan->created_channel)
+		return 0;
+	struct ami_config cur = { 0 };
+	struct ami_update u;
+	ami_update_init(&u, file);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < plan->n_names; i++)
+		rc = get_categories(a, file, plan->names[i], &cur, msg, len);
+	if (rc == 0) {
+		char err[200];
+		if (ami_config_diff(&cur, plan->owned, plan->n_names, plan->want, plan->n_want, &u, err, sizeof err) != 0) {
+			snprintf(msg, len, "cannot compute the change for %s: %s", file, err);
+			rc = -1;
+		} else {
+			rc = send_update(a, &u, pbx_reload_module(a->s.driver), msg, len);
 		}
-		ami_update_free(&u);
-		ami_config_free(&cur);
 	}
+	ami_update_free(&u);
+	ami_config_free(&cur);
 	return rc;
 }
 
 /* ---------- step 2: the dialplan ---------- */
 
-static bool holds(char lines[][128], size_t n, const char *value)
+/* Adds the include lines of the owned contexts to u: every copy that should not be there goes (Delete by
+ * Match removes all copies), then each wanted include not present exactly once is appended. Other lines
+ * of the internal context belong to the integrator and are never touched. */
+static void diff_includes(const struct apply_plan *plan, const struct ami_config *cur, struct ami_update *u)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(lines[i], value) == 0)
-			return true;
-	return false;
+	const char *context = plan->a->s.context;
+	int copies[MAX_OWNED_EXT] = { 0 };
+	bool have_context = false;
+	for (size_t c = 0; c < cur->n_cats; c++) {
+		if (strcmp(cur->cats[c].name, context) != 0)
+			continue;
+		have_context = true;
+		for (size_t l = 0; l < cur->cats[c].n_lines; l++)
+			for (size_t i = 0; i < plan->n_ext; i++)
+				if (strcasecmp(cur->cats[c].lines[l].name, "include") == 0 &&
+				    strcmp(cur->cats[c].lines[l].value, plan->contexts[i]) == 0)
+					copies[i]++;
+	}
+	for (size_t i = 0; i < plan->n_ext; i++)
+		if (copies[i] > 1 || (copies[i] == 1 && !plan->included[i]))
+			ami_update_add(u, AMI_UC_DELETE, context, "include", NULL, plan->contexts[i], -1, NULL, NULL);
+	bool any = false;
+	for (size_t i = 0; i < plan->n_ext; i++)
+		any |= plan->included[i] && copies[i] != 1;
+	if (any && !have_context)
+		ami_update_add(u, AMI_UC_NEWCAT, context, NULL, NULL, NULL, -1, NULL, NULL);
+	for (size_t i = 0; i < plan->n_ext; i++)
+		if (plan->included[i] && copies[i] != 1)
+			ami_update_add(u, AMI_UC_APPEND, context, "include", plan->contexts[i], NULL, -1, NULL, NULL);
 }
 
 static int dialplan_step(struct apply_plan *plan, char *msg, size_t len)
 {
 	struct applier *a = plan->a;
+	char err[200];
+	if (plan->created_dialplan)
+		return 0;
 	struct ami_config cur = { 0 };
 	int rc = get_categories(a, PBX_DIALPLAN_FILE, a->s.context, &cur, msg, len);
+	for (size_t i = 0; rc == 0 && i < plan->n_ext; i++)
+		rc = get_categories(a, PBX_DIALPLAN_FILE, plan->contexts[i], &cur, msg, len);
 	struct ami_update u;
 	ami_update_init(&u, PBX_DIALPLAN_FILE);
 	if (rc == 0) {
-		/* Only lines of owned extensions are compared; the rest of the context is the integrator's.
-		 * A line that should go, or that stands twice (Delete by Match removes every copy), is deleted;
-		 * then every wanted line not present exactly once is appended. */
-		char present[64][128];
-		int copies[64] = { 0 };
-		size_t n_present = 0;
-		bool have_context = false;
-		for (size_t c = 0; c < cur.n_cats; c++) {
-			if (strcmp(cur.cats[c].name, a->s.context) != 0)
-				continue;
-			have_context = true;
-			for (size_t l = 0; l < cur.cats[c].n_lines; l++) {
-				const struct ami_cfg_line *line = &cur.cats[c].lines[l];
-				if (strcasecmp(line->name, "exten") != 0)
-					continue;
-				for (size_t i = 0; i < plan->n_ext; i++) {
-					if (!pbx_dialplan_line_is(line->value, plan->exts[i]))
-						continue;
-					size_t k = 0;
-					while (k < n_present && strcmp(present[k], line->value) != 0)
-						k++;
-					if (k == n_present && n_present < 64)
-						snprintf(present[n_present++], 128, "%s", line->value);
-					if (k < 64)
-						copies[k]++;
-				}
-			}
-		}
-		for (size_t k = 0; k < n_present; k++)
-			if (!holds(plan->lines, plan->n_lines, present[k]) || copies[k] > 1)
-				ami_update_add(&u, AMI_UC_DELETE, a->s.context, "exten", NULL, present[k], -1, NULL, NULL);
-		if (!have_context && plan->n_lines > 0)
-			ami_update_add(&u, AMI_UC_NEWCAT, a->s.context, NULL, NULL, NULL, -1, NULL, NULL);
-		for (size_t i = 0; i < plan->n_lines; i++) {
-			size_t k = 0;
-			while (k < n_present && strcmp(present[k], plan->lines[i]) != 0)
-				k++;
-			if (k < n_present && copies[k] == 1)
-				continue;
-			char value[130];
-			snprintf(value, sizeof value, ">%s", plan->lines[i]); /* written "exten => ...", as people write it */
-			ami_update_add(&u, AMI_UC_APPEND, a->s.context, "exten", value, NULL, -1, NULL, NULL);
-		}
-		if (*u.err) {
-			snprintf(msg, len, "cannot build the dialplan change: %s", u.err);
+		if (ami_config_diff(&cur, plan->owned_contexts, plan->n_ext, plan->dialplan.want, plan->dialplan.n, &u, err,
+				    sizeof err) != 0) {
+			snprintf(msg, len, "cannot compute the dialplan change: %s", err);
 			rc = -1;
 		} else {
-			rc = send_update(a, &u, PBX_DIALPLAN_MODULE, msg, len);
+			diff_includes(plan, &cur, &u);
+			if (*u.err) {
+				snprintf(msg, len, "cannot build the dialplan change: %s", u.err);
+				rc = -1;
+			} else {
+				rc = send_update(a, &u, PBX_DIALPLAN_MODULE, msg, len);
+			}
 		}
 	}
 	ami_update_free(&u);
@@ -462,6 +452,8 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	/* A phone never applied, on its first attempt: create without reading (safe, see create_directly). */
 	plan.fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
 	int rc = prepare_plan(a, db, &plan, r->message, sizeof r->message);
+	if (rc == 0 && plan.fresh)
+		rc = create_fresh(a, &p, &plan, r->message, sizeof r->message);
 	if (rc == 0)
 		rc = channel_step(&plan, r->message, sizeof r->message);
 	if (rc == 0)

@@ -3,8 +3,10 @@
  * Settings   struct pbx_settings: driver, dialplan context, codecs, extension rules, provisioning.
  * Mapping    pbx_phone_sections(): the categories one phone needs in pjsip.conf (endpoint + aor named
  *            after the extension, auth named "<ext>-auth", told apart by type=) or sip.conf (one
- *            type=friend peer); pbx_dialplan_lines(): its lines in the internal context of
- *            extensions.conf (a hint, so status works, and a Dial).
+ *            type=friend peer); pbx_dialplan_section(): its own context in extensions.conf,
+ *            "[centralita-<ext>]" with a hint (so status works) and a Dial, which the internal context
+ *            includes ("include = centralita-<ext>"). Owning whole categories lets every change start
+ *            with a NewCat that Asterisk refuses if the category exists: creation needs no read first.
  * Validation pbx_check_extension() applies the configured range and reserved numbers.
  * Knows ami (for the category types), db (struct phone) and provision; nothing of HTTP or templates. */
 #ifndef PBX_PBX_H
@@ -60,11 +62,18 @@ size_t pbx_section_names(const struct pbx_settings *s, const char *extension, ch
 /* Fills out with the categories phone p needs. Returns 0, or -1 if a value does not fit. */
 int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, struct pbx_sections *out);
 
-/* The exten lines (values of "exten =>") extension e needs in the dialplan context, in order. */
-#define PBX_DIALPLAN_LINES 2
-void pbx_dialplan_lines(const struct pbx_settings *s, const char *extension, char out[PBX_DIALPLAN_LINES][128]);
-/* True if an exten value ("201,1,Dial(...)") belongs to extension e. */
-bool pbx_dialplan_line_is(const char *value, const char *extension);
+/* The name of extension e's own dialplan context: "centralita-201". */
+void pbx_dialplan_context(const char *extension, char out[32]);
+/* Adds to out the context extension e needs in extensions.conf (hint + Dial). Returns 0 or -1. */
+int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, struct pbx_sections *out);
+
+/* The two UpdateConfigs (initialised here; free them) that create phone p where nothing of it exists:
+ * its sections in the channel driver's file, and its dialplan context plus the include in the internal
+ * context, each with its module's reload. Every category they create starts with a NewCat, which
+ * Asterisk refuses when the category exists, and a refused UpdateConfig writes nothing: so they are safe
+ * to send without reading first. Returns 0, or -1 with err. */
+int pbx_creation_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
+			 struct ami_update *dial, char *err, size_t errlen);
 
 /* The caller id Asterisk shows: "Name" <ext>, with characters that would break its syntax removed. */
 void pbx_callerid(const char *name, const char *extension, char *out, size_t size);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *pbx_config_file(enum pbx_driver d) { return d == PBX_SIP ? "sip.conf" : "pjsip.conf"; }
 
@@ -131,15 +132,81 @@ int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, stru
 	return rc ? -1 : 0;
 }
 
-void pbx_dialplan_lines(const struct pbx_settings *s, const char *extension, char out[PBX_DIALPLAN_LINES][128])
+void pbx_dialplan_context(const char *extension, char out[32])
 {
-	const char *tech = s->driver == PBX_SIP ? "SIP" : "PJSIP";
-	snprintf(out[0], 128, "%s,hint,%s/%s", extension, tech, extension);
-	snprintf(out[1], 128, "%s,1,Dial(%s/%s,30)", extension, tech, extension);
+	snprintf(out, 32, "centralita-%s", extension);
 }
 
-bool pbx_dialplan_line_is(const char *value, const char *extension)
+int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, struct pbx_sections *o)
 {
-	size_t n = strlen(extension);
-	return strncmp(value, extension, n) == 0 && value[n] == ',';
+	const char *tech = s->driver == PBX_SIP ? "SIP" : "PJSIP";
+	char name[32], hint[128], dial[128];
+	pbx_dialplan_context(extension, name);
+	snprintf(hint, sizeof hint, "%s,hint,%s/%s", extension, tech, extension);
+	snprintf(dial, sizeof dial, "%s,1,Dial(%s/%s,30)", extension, tech, extension);
+	if (o->n == PBX_MAX_SECTIONS)
+		return -1;
+	/* "exten = ..." rather than "exten => ...": the same to Asterisk, and a value GetConfig reads back
+	 * unchanged, so comparing wanted and current lines converges. */
+	struct ami_cfg_want *ctx = begin_section(o, name, NULL);
+	int rc = add_line(o, ctx, "exten", hint);
+	rc |= add_line(o, ctx, "exten", dial);
+	return rc ? -1 : 0;
+}
+
+/* True when every owned name is created by a NewCat that comes before any other action on it (as the
+ * name acted on, or as a RenameCat's new name). */
+static bool creates_each(const struct ami_update *u, char names[][32], size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		bool seen = false;
+		for (size_t i = 0; i < u->n && !seen; i++) {
+			const struct ami_uc_op *op = &u->ops[i];
+			bool touches = strcasecmp(op->cat, names[k]) == 0 ||
+				       (op->action == AMI_UC_RENAMECAT && op->value && strcasecmp(op->value, names[k]) == 0);
+			if (!touches)
+				continue;
+			if (op->action != AMI_UC_NEWCAT)
+				return false;
+			seen = true;
+		}
+		if (!seen)
+			return false;
+	}
+	return true;
+}
+
+int pbx_creation_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
+			 struct ami_update *dial, char *err, size_t errlen)
+{
+	struct pbx_sections sections, context;
+	char names[PBX_MAX_SECTIONS][32], context_name[32];
+	const char *owned[PBX_MAX_SECTIONS];
+	const char *owned_context[1] = { context_name };
+	struct ami_config none = { 0 };
+	ami_update_init(chan, pbx_config_file(s->driver));
+	ami_update_init(dial, PBX_DIALPLAN_FILE);
+	memset(&context, 0, sizeof context);
+	size_t n = pbx_section_names(s, p->extension, names);
+	for (size_t i = 0; i < n; i++)
+		owned[i] = names[i];
+	pbx_dialplan_context(p->extension, context_name);
+	if (pbx_phone_sections(s, p, &sections) != 0 || pbx_dialplan_section(s, p->extension, &context) != 0) {
+		snprintf(err, errlen, "phone %s: a value is too long for the PBX", p->extension);
+		return -1;
+	}
+	if (ami_config_diff(&none, owned, n, sections.want, sections.n, chan, err, errlen) != 0 ||
+	    ami_config_diff(&none, owned_context, 1, context.want, context.n, dial, err, errlen) != 0)
+		return -1;
+	ami_update_add(dial, AMI_UC_APPEND, s->context, "include", context_name, NULL, -1, NULL, NULL);
+	ami_update_set_reload(chan, pbx_reload_module(s->driver));
+	ami_update_set_reload(dial, PBX_DIALPLAN_MODULE);
+	char context_names[1][32];
+	memcpy(context_names[0], context_name, sizeof context_name);
+	if (*chan->err || *dial->err || !creates_each(chan, names, n) || !creates_each(dial, context_names, 1)) {
+		snprintf(err, errlen, "phone %s: %s", p->extension,
+			 *chan->err ? chan->err : *dial->err ? dial->err : "creation does not start with NewCat");
+		return -1;
+	}
+	return 0;
 }

@@ -43,6 +43,34 @@ def free_port():
         return s.getsockname()[1]
 
 
+class PBXProcess:
+    """The test PBX in its own process (for benchmarks: in-process it would share this interpreter's lock
+    with the HTTP client). Same .tls_port / .control() / .stop() as testpbx.TestPBX."""
+
+    def __init__(self, confdir, users, cert, key, workdir):
+        users_file = os.path.join(workdir, "manager.conf")
+        with open(users_file, "w") as f:
+            f.write(testpbx.users_text(users))
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "pbx", "testpbx.py"), "--dir",
+                                      confdir, "--users", users_file, "--tls-port", "0", "--cert", cert, "--key",
+                                      key], stdout=subprocess.PIPE, text=True)
+        ready = self.proc.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            raise RuntimeError("testpbx did not start")
+        ports = dict(kv.split("=") for kv in ready[1:])
+        self.port, self.tls_port = int(ports["port"]), int(ports["tls_port"])
+        self.ctl = testpbx.Control(int(ports["control_port"]))
+
+    def control(self, req):
+        req = dict(req)
+        return self.ctl.call(req.pop("cmd"), **req)
+
+    def stop(self):
+        self.ctl.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -120,7 +148,7 @@ class Client:
 class Stack:
     """Daemon + nginx. start() returns self; stop() checks the daemon exited cleanly."""
 
-    def __init__(self, threads=4, extra_conf="", pbx=True, pbx_running=True):
+    def __init__(self, threads=4, extra_conf="", pbx=True, pbx_running=True, pbx_process=False):
         self.dir = tempfile.mkdtemp(prefix="centralita-test-")
         os.chmod(self.dir, 0o755)
         self.prov_dir = os.path.join(self.dir, "provisioning")
@@ -137,8 +165,11 @@ class Stack:
             cert, key = testpbx.make_cert(self.dir)
             fp = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
                                 capture_output=True, text=True, check=True).stdout.strip().split("=", 1)[1]
-            self.pbx = testpbx.TestPBX(self.pbx_dir, users=AMI_USERS, tls_port=0, cert=cert, key=key)
-            self.pbx.start()
+            if pbx_process:
+                self.pbx = PBXProcess(self.pbx_dir, AMI_USERS, cert, key, self.dir)
+            else:
+                self.pbx = testpbx.TestPBX(self.pbx_dir, users=AMI_USERS, tls_port=0, cert=cert, key=key)
+                self.pbx.start()
             ami_conf = (f"host = 127.0.0.1\nport = {self.pbx.tls_port}\ntls = yes\nfingerprint = {fp}\n"
                         f"username = {AMI_USER}\nsecret = {AMI_SECRET}\nauth = md5\ntimeout = 5000\n")
             if not pbx_running:

@@ -162,7 +162,8 @@ def expected_pjsip(ext, name, secret):
 
 
 def expected_dialplan(ext):
-    return [f"exten => {ext},hint,PJSIP/{ext}", f"exten => {ext},1,Dial(PJSIP/{ext},30)"]
+    """The phone's own context, which the internal context includes."""
+    return [f"exten = {ext},hint,PJSIP/{ext}", f"exten = {ext},1,Dial(PJSIP/{ext},30)"]
 
 
 def assert_phone_on_pbx(stack, ext, name, secret):
@@ -174,16 +175,16 @@ def assert_phone_on_pbx(stack, ext, name, secret):
     assert by_type.get("endpoint") == endpoint, by_type
     assert by_type.get("aor") == aor, by_type
     assert conf_sections(stack, f"{ext}-auth") == [auth]
-    lines = context_lines(stack)
-    for want in expected_dialplan(ext):
-        assert lines.count(want) == 1, (want, lines)
-    assert len([x for x in lines if re.match(rf"exten\s*=>\s*{ext},", x)]) == 2, lines
+    assert context_lines(stack, f"centralita-{ext}") == expected_dialplan(ext)
+    assert context_lines(stack).count(f"include = centralita-{ext}") == 1, context_lines(stack)
+    assert len(conf_sections(stack, f"centralita-{ext}", "extensions.conf")) == 1
 
 
 def assert_phone_not_on_pbx(stack, ext):
     assert conf_sections(stack, ext) == []
     assert conf_sections(stack, f"{ext}-auth") == []
-    assert not [x for x in context_lines(stack) if re.match(rf"exten\s*=>\s*{ext},", x)]
+    assert conf_sections(stack, f"centralita-{ext}", "extensions.conf") == []
+    assert f"include = centralita-{ext}" not in context_lines(stack)
 
 
 def prov_path(stack, name):
@@ -600,7 +601,7 @@ def test_applying_an_unchanged_phone_changes_nothing(stack, integrator):
     r = integrator.post(f"/phones/{pid}/secret", {"_csrf": integrator.csrf(), "version": str(ver)})
     assert r.status == 303 and r.header("Location") == f"/phones/{pid}?done=secret"
     assert section_text(stack, "240") + section_text(stack, "240-auth") == sections_240
-    assert context_lines(stack).count(expected_dialplan("240")[0]) == 1
+    assert context_lines(stack, "centralita-240") == expected_dialplan("240")
     final = counters(stack)
     # The secret lives in pjsip.conf only: one UpdateConfig, no dialplan change.
     assert final["actions"].get("UpdateConfig", 0) - after["actions"].get("UpdateConfig", 0) == 1
@@ -737,8 +738,10 @@ def test_fifty_phones_from_eight_concurrent_clients(stack):
     auths = [n for n, lines in sections if ("type", "auth") in lines and n[:-5] in exts]
     assert (len(endpoints), len(aors), len(auths)) == (50, 50, 50)
     lines = context_lines(stack)
-    mine = [x for x in lines if re.match(r"exten => 4\d\d,", x)]
-    assert len(mine) == 100 and len(set(mine)) == 100
+    mine = [x for x in lines if re.match(r"include = centralita-4\d\d$", x)]
+    assert len(mine) == 50 and len(set(mine)) == 50
+    for ext in exts:
+        assert context_lines(stack, f"centralita-{ext}") == expected_dialplan(ext)
     assert lines.count(VOICEMAIL_LINE) == 1 and lines[0] == VOICEMAIL_LINE
     files = [f for f in os.listdir(stack.prov_dir) if f.startswith("00156540")]
     assert len(files) == 50
@@ -974,7 +977,8 @@ def test_legacy_sip_driver_writes_one_friend_peer():
         assert 'context = internal\ncallerid = "Caja" <250>\ndisallow = all\nallow = ulaw\nallow = alaw\n' in sip
         assert "[250-auth]" not in sip and "type = endpoint" not in sip
         assert "PJSIP" not in s.pbx_file("extensions.conf")
-        assert "exten => 250,hint,SIP/250\nexten => 250,1,Dial(SIP/250,30)\n" in s.pbx_file("extensions.conf")
+        assert "[centralita-250]\nexten = 250,hint,SIP/250\nexten = 250,1,Dial(SIP/250,30)\n" in \
+            s.pbx_file("extensions.conf")
         reloads = {r["module"] for r in s.pbx.control({"cmd": "counters"})["reloads"]}
         assert reloads == {"chan_sip.so", "pbx_config.so"}, reloads
     finally:
@@ -982,20 +986,21 @@ def test_legacy_sip_driver_writes_one_friend_peer():
         s.cleanup()
 
 
-def test_duplicated_dialplan_lines_are_healed(stack, integrator):
-    """Someone (or a lost answer) left the phone's exten lines twice: the next apply leaves exactly one copy."""
+def test_duplicated_include_is_healed(stack, integrator):
+    """Someone (or a lost answer) left the phone's include line twice: the next apply leaves one copy."""
     r = integrator.post("/phones", {"_csrf": integrator.csrf(), "extension": "271", "name": "Dup",
                                     "model": "yealink-t46u", "mac": "00:15:65:27:10:01"})
     assert r.status == 303 and r.header("Location") == "/phones?done=saved"
     path = os.path.join(stack.pbx_dir, "extensions.conf")
     text = open(path).read()
+    assert text.count("include = centralita-271\n") == 1
     with open(path, "w") as f:
-        f.write(text + "exten => 271,hint,PJSIP/271\n")
+        f.write(text.replace("include = centralita-271\n", "include = centralita-271\ninclude = centralita-271\n"))
     with sqlite3.connect(stack.db) as db:
         pid, version = db.execute("SELECT id, version FROM phones WHERE extension = '271'").fetchone()
     r = integrator.post(f"/phones/{pid}", {"_csrf": integrator.csrf(), "version": version, "extension": "271",
                                            "name": "Dup", "model": "yealink-t46u", "mac": "00:15:65:27:10:01"})
     assert r.header("Location") == "/phones?done=saved"
     healed = open(path).read()
-    assert healed.count("exten => 271,hint,PJSIP/271") == 1, healed
-    assert healed.count("exten => 271,1,Dial(PJSIP/271,30)") == 1, healed
+    assert healed.count("include = centralita-271\n") == 1, healed
+    assert_phone_on_pbx(stack, "271", "Dup", phone_row(stack, "271")["secret"])

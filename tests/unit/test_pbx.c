@@ -211,28 +211,35 @@ START_TEST(check_extension_rules)
 }
 END_TEST
 
-START_TEST(dialplan_lines_and_ownership)
+START_TEST(dialplan_context_per_extension)
 {
 	struct pbx_settings s = settings(PBX_PJSIP);
-	char lines[PBX_DIALPLAN_LINES][128];
-	pbx_dialplan_lines(&s, "201", lines);
-	ck_assert_str_eq(lines[0], "201,hint,PJSIP/201");
-	ck_assert_str_eq(lines[1], "201,1,Dial(PJSIP/201,30)");
+	struct pbx_sections o;
+	memset(&o, 0, sizeof o);
+	char name[32];
+	pbx_dialplan_context("201", name);
+	ck_assert_str_eq(name, "centralita-201");
+	ck_assert_int_eq(pbx_dialplan_section(&s, "201", &o), 0);
 	s.driver = PBX_SIP;
-	pbx_dialplan_lines(&s, "305", lines);
-	ck_assert_str_eq(lines[0], "305,hint,SIP/305");
-	ck_assert_str_eq(lines[1], "305,1,Dial(SIP/305,30)");
-
-	ck_assert(pbx_dialplan_line_is("201,1,Dial(PJSIP/201,30)", "201"));
-	ck_assert(pbx_dialplan_line_is("201,hint,PJSIP/201", "201"));
-	ck_assert(pbx_dialplan_line_is("201,n,Hangup()", "201"));
-	ck_assert(!pbx_dialplan_line_is("2010,1,Dial(PJSIP/2010,30)", "201"));
-	ck_assert(!pbx_dialplan_line_is("20,1,Dial(PJSIP/20,30)", "201"));
-	ck_assert(!pbx_dialplan_line_is("1201,1,Dial(PJSIP/1201,30)", "201"));
-	ck_assert(!pbx_dialplan_line_is("600,1,VoiceMailMain()", "201"));
-	ck_assert(!pbx_dialplan_line_is("_2XX,1,Dial(PJSIP/${EXTEN})", "201"));
-	ck_assert(!pbx_dialplan_line_is("201", "201"));
-	ck_assert(!pbx_dialplan_line_is("", "201"));
+	ck_assert_int_eq(pbx_dialplan_section(&s, "305", &o), 0);
+	ck_assert_uint_eq(o.n, 2);
+	ck_assert_str_eq(o.want[0].name, "centralita-201");
+	ck_assert_ptr_null(o.want[0].type);
+	ck_assert_uint_eq(o.want[0].n_lines, 2);
+	ck_assert_str_eq(o.want[0].lines[0].name, "exten");
+	ck_assert_str_eq(o.want[0].lines[0].value, "201,hint,PJSIP/201");
+	ck_assert_str_eq(o.want[0].lines[1].value, "201,1,Dial(PJSIP/201,30)");
+	ck_assert_str_eq(o.want[1].name, "centralita-305");
+	ck_assert_str_eq(o.want[1].lines[0].value, "305,hint,SIP/305");
+	ck_assert_str_eq(o.want[1].lines[1].value, "305,1,Dial(SIP/305,30)");
+	/* Values read back by GetConfig must equal what is wanted, or applying twice would not converge:
+	 * none may start with '>' (Asterisk would write "=>" and read the value back without it). */
+	for (size_t k = 0; k < o.n; k++)
+		for (size_t l = 0; l < o.want[k].n_lines; l++)
+			ck_assert_int_ne(o.want[k].lines[l].value[0], '>');
+	/* A full set of sections refuses one more instead of overflowing. */
+	ck_assert_int_eq(pbx_dialplan_section(&s, "306", &o), 0);
+	ck_assert_int_eq(pbx_dialplan_section(&s, "307", &o), -1);
 }
 END_TEST
 
@@ -273,7 +280,7 @@ int main(void)
 	tcase_add_test(tc, most_codecs_still_fit);
 	tcase_add_test(tc, callerid_strips_syntax_characters);
 	tcase_add_test(tc, check_extension_rules);
-	tcase_add_test(tc, dialplan_lines_and_ownership);
+	tcase_add_test(tc, dialplan_context_per_extension);
 	tcase_add_test(tc, address_from_uri);
 	suite_add_tcase(s, tc);
 	return check_run(s);
