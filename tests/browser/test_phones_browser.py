@@ -30,7 +30,9 @@ def test_phones_flow_in_chromium():
         assert (ext, name, mac, model, applied) == ("205", "Recepción", "001565123456", "yealink-t46u", 1)
         pjsip = s.pbx_file("pjsip.conf")
         assert "[205]" in pjsip and f"password = {secret}" in pjsip and "[206]" not in pjsip
-        assert "exten => 205,1,Dial(PJSIP/205,30)" in s.pbx_file("extensions.conf")
+        assert "include = centralita-205\n" in s.pbx_file("extensions.conf")
+        assert "[centralita-205]\nexten = 205,hint,PJSIP/205\nexten = 205,1,Dial(PJSIP/205,30)\n" in \
+            s.pbx_file("extensions.conf")
         assert sorted(os.listdir(s.prov_dir)) == ["001565123456.cfg"]
     finally:
         assert s.stop() == 0
