@@ -2,6 +2,7 @@
 # `make test` (install test packages, run every test). See README.md.
 
 PORT    ?= 8080
+TESTPBX ?=
 CONF    ?=
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -62,7 +63,7 @@ deps:
 	@scripts/deps.sh run
 
 run: deps all
-	@scripts/run.sh "$(PORT)" "$(CONF)"
+	@TESTPBX="$(TESTPBX)" scripts/run.sh "$(PORT)" "$(CONF)"
 
 test:
 	@scripts/deps.sh test

@@ -19,6 +19,35 @@ if [ -z "$conf" ]; then
   fi
 fi
 
+# TESTPBX=1: no Asterisk at hand? Talk to the test PBX from tests/pbx (a stand-in that speaks AMI like
+# Asterisk 22 and keeps its config files in var/testpbx/asterisk), over TLS with a pinned certificate.
+pbx=""
+if [ "${TESTPBX:-}" = 1 ]; then
+  tp=$var/testpbx
+  mkdir -p "$tp/asterisk"
+  [ -f "$tp/asterisk/pjsip.conf" ] || printf '[transport-udp]\ntype = transport\nprotocol = udp\nbind = 0.0.0.0\n' > "$tp/asterisk/pjsip.conf"
+  [ -f "$tp/asterisk/extensions.conf" ] || printf '[general]\nstatic = yes\n\n[internal]\n' > "$tp/asterisk/extensions.conf"
+  if [ ! -f "$tp/cert.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost -keyout "$tp/key.pem" \
+      -out "$tp/cert.pem" 2>/dev/null
+    printf '[centralita]\nsecret = %s\nread = system,call,cdr,reporting\nwrite = config,system\n' \
+      "$(openssl rand -hex 16)" > "$tp/manager.conf"
+  fi
+  coproc PBX { exec python3 tests/pbx/testpbx.py --dir "$tp/asterisk" --users "$tp/manager.conf" --tls-port 0 \
+    --cert "$tp/cert.pem" --key "$tp/key.pem"; }
+  pbx=$PBX_PID
+  read -r ready <&"${PBX[0]}"
+  tls_port=$(echo "$ready" | sed -n 's/.*tls_port=\([0-9]*\).*/\1/p')
+  fingerprint=$(openssl x509 -in "$tp/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+  secret=$(sed -n 's/^secret = //p' "$tp/manager.conf")
+  # Later keys win: the [ami] section appended here points the daemon at the test PBX.
+  { cat "$conf"; printf '\n[ami]\nhost = 127.0.0.1\nport = %s\ntls = yes\nfingerprint = %s\nusername = centralita\nsecret = %s\n' \
+      "$tls_port" "$fingerprint" "$secret"; } > "$tp/centralita.conf"
+  chmod 0600 "$tp/centralita.conf"
+  conf=$tp/centralita.conf
+  echo "test PBX on 127.0.0.1:$tls_port (TLS); its files: $tp/asterisk"
+fi
+
 bin=$root/build/centralita
 "$bin" -c "$conf" check-config >/dev/null
 socket=$("$bin" -c "$conf" config-get web socket)
@@ -42,6 +71,7 @@ stop() {
   trap - INT TERM
   kill -QUIT "$web" 2>/dev/null || true
   kill -TERM "$daemon" 2>/dev/null || true
+  [ -z "$pbx" ] || kill -TERM "$pbx" 2>/dev/null || true
   wait "$web" "$daemon" 2>/dev/null || true
   echo "stopped"
   exit 0
