@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "conns.h"
 #include "app/ami_options.h"
 #include "app/pbx_settings.h"
 #include "db/db.h"
@@ -26,7 +27,7 @@
 
 struct worker_thread {
 	pthread_t tid;
-	int listen_fd;
+	struct conns *conns;
 	struct worker w;
 };
 
@@ -119,21 +120,34 @@ static void *worker_main(void *arg)
 {
 	struct worker_thread *t = arg;
 	FCGX_Request r;
-	if (FCGX_InitRequest(&r, t->listen_fd, 0) != 0) {
-		log_err("FCGX_InitRequest failed");
-		return NULL;
-	}
-	while (FCGX_Accept_r(&r) >= 0) {
+	/* No listening socket: connections come from conns, one request at a time. */
+	FCGX_InitRequest(&r, -1, 0);
+	for (;;) {
+		int fd = conns_next(t->conns);
+		if (fd < 0)
+			break;
+		r.ipcFd = fd;
+		/* FCGX_Accept_r first "finishes" the previous request, closing the connection unless told to
+		 * keep it: this connection is the next one, so keep it. */
+		r.keepConnection = 1;
+		if (FCGX_Accept_r(&r) < 0)
+			continue; /* nginx hung up (or sent garbage): libfcgi has closed the connection */
 		handle(&t->w, &r);
-		/* Read stdin to its end-of-stream record, then close without libfcgi's lingering close
-		 * (shutdown + wait up to 2 s for nginx to hang up): with nothing left unread, a plain close
-		 * cannot reset the connection, and the thread is free a round trip sooner. */
+		/* Read stdin to its end-of-stream record, so a closed or reused connection has nothing unread. */
 		while (FCGX_GetChar(r.in) != EOF)
 			;
-		FCGX_Detach(&r);
+		bool keep = r.keepConnection;
+		/* A connection nginx did not ask to keep is closed at once, without libfcgi's lingering close
+		 * (shutdown, then wait up to 2 s for nginx to hang up). */
+		if (!keep)
+			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
+		if (keep && r.ipcFd >= 0) {
+			int kept = r.ipcFd;
+			r.ipcFd = -1;
+			conns_release(t->conns, kept);
+		}
 	}
-	FCGX_Free(&r, 1);
 	return NULL;
 }
 
@@ -201,6 +215,12 @@ int serve_main(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	struct conns *conns = conns_new(listen_fd);
+	if (!conns) {
+		log_err("connections: %s", strerror(errno));
+		return 1;
+	}
+
 	int n = cfg->web_threads;
 	struct worker_thread *threads = calloc((size_t)n, sizeof *threads);
 	if (!threads)
@@ -208,7 +228,7 @@ int serve_main(const struct config *cfg)
 	int started = 0;
 	for (int i = 0; i < n; i++) {
 		struct worker_thread *t = &threads[i];
-		t->listen_fd = listen_fd;
+		t->conns = conns;
 		t->w.cfg = cfg;
 		t->w.pbx = &pbx;
 		t->w.applier = applier;
@@ -233,11 +253,11 @@ int serve_main(const struct config *cfg)
 	} else {
 		status = 1;
 	}
-	FCGX_ShutdownPending();
-	/* accept() in the workers fails once the socket is shut down; a worker inside a request finishes it. */
-	shutdown(listen_fd, SHUT_RDWR);
+	/* Workers waiting for work end; a worker serving a request finishes it first. */
+	conns_stop(conns);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i].tid, NULL);
+	conns_free(conns);
 	close(listen_fd);
 	unlink(cfg->web_socket);
 	for (int i = 0; i < n; i++) {

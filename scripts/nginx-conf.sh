@@ -68,7 +68,8 @@ cat > "$prefix/locations.conf" <<CONF
 
     location / {
       include /etc/nginx/fastcgi_params;
-      fastcgi_pass unix:$socket;
+      fastcgi_pass centralita;
+      fastcgi_keep_conn on;   # the daemon keeps connections without tying up a thread (cgi/conns.c)
     }
 CONF
 
@@ -93,6 +94,11 @@ http {
   proxy_temp_path $prefix/tmp/proxy;
   scgi_temp_path $prefix/tmp/scgi;
   uwsgi_temp_path $prefix/tmp/uwsgi;
+
+  upstream centralita {
+    server unix:$socket;
+    keepalive 32;
+  }
 
   server {
     listen 127.0.0.1:$port;

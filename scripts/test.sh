@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p tests/out
 log=tests/out/test.log
 : > "$log"
-stages=${*:-unit asan valgrind fuzz pbx integration browser}
+stages=${*:-unit asan valgrind fuzz pbx integration sanitized browser}
 failed_stages=""
 PY=/usr/bin/python3
 
@@ -43,6 +43,11 @@ for stage in $stages; do
     pbx) if [ -d tests/pbx ] && ls tests/pbx/test_*.py >/dev/null 2>&1; then
            run_stage pbx $PY -m pytest -q -p no:cacheprovider tests/pbx; fi ;;
     integration) run_stage integration $PY -m pytest -q -p no:cacheprovider tests/integration ;;
+    # The same requests against the daemon built with AddressSanitizer + UBSan (built by the asan stage).
+    sanitized) make -s BUILDDIR=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+                 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build/asan/centralita >/dev/null &&
+               run_stage sanitized env CENTRALITA_BIN=build/asan/centralita $PY -m pytest -q -p no:cacheprovider \
+                 tests/integration/test_platform.py tests/integration/test_phones.py ;;
     browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
     *) echo "unknown stage $stage"; exit 2 ;;
   esac

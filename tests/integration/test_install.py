@@ -25,7 +25,7 @@ def test_install_layout_and_nginx_site_is_valid():
 
         # nginx -t on the site as shipped, with a throwaway certificate in place of the placeholder paths.
         site = open(os.path.join(dest, "etc/nginx/sites-available/centralita")).read()
-        assert "fastcgi_pass unix:/run/centralita/centralita.sock;" in site
+        assert "server unix:/run/centralita/centralita.sock;" in site and "fastcgi_keep_conn on;" in site
         assert "alias /usr/local/share/centralita/static/;" in site
         cert, key = os.path.join(dest, "c.pem"), os.path.join(dest, "k.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
