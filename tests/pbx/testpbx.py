@@ -1496,6 +1496,22 @@ def _file_checks(s, m, fn, check_missing=True):
     return True
 
 
+def _read_config(s, m, fn):
+    """The parsed file, or None after answering the error Asterisk gives (GetConfig, ListCategories, ...:
+    ast_config_load2() → CONFIG_STATUS_FILEMISSING / CONFIG_STATUS_FILEINVALID)."""
+    if not _file_checks(s, m, fn):
+        return None
+    with s.pbx._file_lock(config_path(s.pbx, fn)):
+        cfg = load_config(s.pbx, fn)
+    if cfg == "missing":
+        s.send_error(m, "Config file not found")
+        return None
+    if cfg == "invalid":
+        s.send_error(m, "Config file has invalid format")
+        return None
+    return cfg
+
+
 @action("GetConfig", EVENT_FLAG_SYSTEM | EVENT_FLAG_CONFIG, "Retrieve configuration.")
 def action_getconfig(s, m):
     """action_getconfig(): Category-N, IsTemplate-N, Templates-N, Line-N-M (templates hidden without a filter,
@@ -1503,15 +1519,8 @@ def action_getconfig(s, m):
     fn = m.get("Filename")
     category = m.get("Category")
     flt = m.get("Filter")
-    if not _file_checks(s, m, fn):
-        return 0
-    with s.pbx._file_lock(config_path(s.pbx, fn)):
-        cfg = load_config(s.pbx, fn)
-    if cfg == "missing":
-        s.send_error(m, "Config file not found")
-        return 0
-    if cfg == "invalid":
-        s.send_error(m, "Config file has invalid format")
+    cfg = _read_config(s, m, fn)
+    if cfg is None:
         return 0
     s.start_ack(m)
     out = []
@@ -1589,15 +1598,8 @@ def action_listcategories(s, m):
     """action_listcategories(): Match is a filter like GetConfig's."""
     fn = m.get("Filename")
     match = m.get("Match")
-    if not _file_checks(s, m, fn):
-        return 0
-    with s.pbx._file_lock(config_path(s.pbx, fn)):
-        cfg = load_config(s.pbx, fn)
-    if cfg == "missing":
-        s.send_error(m, "Config file not found")
-        return 0
-    if cfg == "invalid":
-        s.send_error(m, "Config file has invalid format")
+    cfg = _read_config(s, m, fn)
+    if cfg is None:
         return 0
     s.start_ack(m)
     out = []
