@@ -9,7 +9,7 @@
 #include "util/log.h"
 #include "web/auth.h"
 
-static const char security_headers[] =
+const char dispatch_security_headers[] =
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
 	"X-Frame-Options: DENY\r\n"
@@ -191,7 +191,7 @@ void dispatch(struct worker *w, struct request *req, struct response *res)
 	if (read_only)
 		db_end(w->db);
 
-	buf_puts(&res->headers, security_headers);
+	buf_puts(&res->headers, dispatch_security_headers);
 	if (res->template) {
 		set_common_data(&p);
 		char err[256];

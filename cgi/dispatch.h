@@ -7,6 +7,9 @@
 #define SESSION_COOKIE "centralita_session"
 #define LOGIN_CSRF_COOKIE "centralita_login_csrf"
 
+/* Header lines every response carries (CSP without inline script, no framing, no sniffing, no caching). */
+extern const char dispatch_security_headers[];
+
 /* req must have method/path/query/headers/body filled. res must be response_init'ed. On return res holds
  * status, headers and body (rendered), ready to be written. */
 void dispatch(struct worker *w, struct request *req, struct response *res);

@@ -99,7 +99,7 @@ static void handle(struct worker *w, FCGX_Request *r)
 	else
 		dispatch(w, &req, &res);
 	if (body_status)
-		buf_puts(&res.headers, "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n");
+		buf_puts(&res.headers, dispatch_security_headers);
 	write_response(r, &res);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -45,12 +45,17 @@ else
 fi
 
 cat > "$prefix/locations.conf" <<CONF
+    # nginx's own errors (body over client_max_body_size, daemon down) are pages with the security headers.
+    error_page 413 /static/errors/413.html;
+    error_page 502 /static/errors/502.html;
+    error_page 504 /static/errors/504.html;
+
     location /static/ {
       alias $static/;
       add_header X-Content-Type-Options nosniff always;
       add_header X-Frame-Options DENY always;
       add_header Referrer-Policy same-origin always;
-      add_header Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" always;
+      add_header Content-Security-Policy "default-src 'none'; style-src 'self'; frame-ancestors 'none'" always;
       expires 1h;
     }
 

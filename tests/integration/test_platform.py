@@ -215,11 +215,16 @@ def test_login_redirects_to_next_but_never_offsite(stack):
 
 def test_two_megabyte_body_is_413_and_daemon_keeps_serving(stack, integrator):
     big = "name=" + "x" * (2 * 1024 * 1024)
-    r = integrator.request("POST", "/users", body=big)
+    r = integrator.request("POST", "/users", body=big)   # refused by nginx
     assert r.status == 413
+    assert "Request too large" in r.body
+    for name, fragment in SECURITY_HEADERS.items():
+        assert fragment in (r.header(name) or "") or name == "Content-Security-Policy", name
+    assert "default-src 'none'" in r.header("Content-Security-Policy")
     mid = "name=" + "x" * (200 * 1024)  # under nginx's limit, over the daemon's max_body
     r = integrator.request("POST", "/users", body=mid)
     assert r.status == 413
+    assert "script-src 'self'" in r.header("Content-Security-Policy")
     assert integrator.get("/").status == 200
 
 
@@ -338,6 +343,9 @@ def test_killed_daemon_leaves_a_database_that_opens():
         stop.set()
         for t in threads:
             t.join()
+        down = Client(s.port).get("/")          # nginx answers for the dead daemon, headers included
+        assert down.status == 502 and "Centralita is not running" in down.body
+        assert down.header("X-Frame-Options") == "DENY"
         with sqlite3.connect(s.db) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert db.execute("SELECT count(*) FROM users").fetchone()[0] > 1
