@@ -15,6 +15,7 @@
 #define MAX_OWNED_EXT 2         /* a phone's extension now, and the one the PBX still has */
 #define MAX_OWNED_NAMES 4
 #define DUE_BATCH 256
+#define REFUSED "Asterisk refused " /* starts the message of a change Asterisk answered with an error */
 
 struct applier {
 	struct pbx_settings s;
@@ -80,7 +81,7 @@ static void describe(const char *what, enum ami_status st, const char *detail, c
 		snprintf(msg, len, "the connection to the PBX was lost during %s; it will be checked and retried", what);
 		break;
 	case AMI_ERROR:
-		snprintf(msg, len, "Asterisk refused %s: %s", what, detail);
+		snprintf(msg, len, REFUSED "%s: %s", what, detail);
 		break;
 	default:
 		snprintf(msg, len, "%s failed: %s", what, detail);
@@ -449,7 +450,7 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	}
 	struct apply_plan plan = { .a = a };
 	plan.n_ext = owned_extensions(&p, plan.exts);
-	/* A phone never applied, on its first attempt: create without reading (safe, see create_directly). */
+	/* A phone never applied, on its first attempt: create without reading (safe, see create_fresh). */
 	plan.fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
 	int rc = prepare_plan(a, db, &plan, r->message, sizeof r->message);
 	if (rc == 0 && plan.fresh)
@@ -470,7 +471,7 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 		r->applied = true;
 		return;
 	}
-	bool refused = strncmp(r->message, "Asterisk refused", 16) == 0;
+	bool refused = strncmp(r->message, REFUSED, strlen(REFUSED)) == 0;
 	log_warn("phone %lld (%s): not applied: %s", (long long)p.id, p.extension, r->message);
 	phones_mark_failed(db, p.id, r->message, retry_at(a, &p, refused, now));
 }
