@@ -355,3 +355,37 @@ def test_killed_daemon_leaves_a_database_that_opens():
     finally:
         s.stop()
         s.cleanup()
+
+
+def test_kept_connections_never_stall_a_single_worker():
+    """nginx keeps up to 32 idle FastCGI connections per worker process; with one daemon thread, plain libfcgi
+    would sit on one idle connection while requests wait on the others. Twenty clients at once, twice: every
+    request is answered, and the second wave (reusing kept connections) as quickly as the first."""
+    s = Stack(threads=1).start()
+    try:
+        s.add_user("u1", "owner", "password-123")
+        c = Client(s.port)
+        assert c.login("u1", "password-123").status == 303
+        cookie = dict(c.cookies)
+
+        def wave():
+            results = []
+
+            def get():
+                k = Client(s.port)
+                k.cookies = dict(cookie)
+                results.append(k.get("/").status)
+            threads = [threading.Thread(target=get) for _ in range(20)]
+            t0 = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=20)
+            return results, time.monotonic() - t0
+        first, t1 = wave()
+        second, t2 = wave()
+        assert first == [200] * 20 and second == [200] * 20, (first, second)
+        assert t2 < 5, f"second wave took {t2:.1f}s: a request waited on an idle kept connection"
+    finally:
+        assert s.stop() == 0
+        s.cleanup()
