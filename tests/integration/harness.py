@@ -215,6 +215,17 @@ password = prov-password-123
         self.passwords[name] = password
 
     def start(self):
+        """Starts everything; if any part fails, what did start is stopped and removed again."""
+        try:
+            return self._start()
+        except BaseException:
+            try:
+                self.stop()
+            finally:
+                self.cleanup()
+            raise
+
+    def _start(self):
         self.cli("migrate")
         self.start_daemon()
         nginx_dir = os.path.join(self.dir, "nginx")
@@ -272,12 +283,13 @@ password = prov-password-123
         return code
 
     def stop(self):
-        code = self.stop_daemon()
-        if self.nginx:
-            self.nginx.send_signal(signal.SIGQUIT)
-            self.nginx.wait(timeout=15)
-            self.nginx = None
-        return code
+        try:
+            return self.stop_daemon()
+        finally:  # nginx goes too, even when the daemon's stop reports a failure
+            if self.nginx:
+                self.nginx.send_signal(signal.SIGQUIT)
+                self.nginx.wait(timeout=15)
+                self.nginx = None
 
     def cleanup(self):
         if self.pbx:
