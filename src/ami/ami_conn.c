@@ -157,7 +157,20 @@ static int ssl_write_nosigpipe(SSL *ssl, const void *data, int len)
 	return n;
 }
 
-/* Writes everything before deadline. Returns 0 or -1 with err. */
+size_t ami_tls_record_len(const char *data, size_t len)
+{
+	if (len <= AMI_TLS_RECORD_MAX)
+		return len;
+	/* The last line end within the first AMI_TLS_RECORD_MAX bytes. */
+	for (size_t n = AMI_TLS_RECORD_MAX; n > 0; n--)
+		if (data[n - 1] == '\n')
+			return n;
+	return AMI_TLS_RECORD_MAX;   /* a longer line: the serializer never produces one */
+}
+
+/* Writes everything before deadline. Returns 0 or -1 with err. Over TLS each SSL_write is one record of
+ * ami_tls_record_len() bytes (see AMI_TLS_RECORD_MAX); TCP_NODELAY sends each at once, so splitting adds
+ * no wait. A write that must be retried is retried with the same record, as OpenSSL requires. */
 static int conn_write(struct ami_conn *c, const char *data, size_t len, long long deadline, char *err,
                       size_t errlen)
 {
@@ -166,7 +179,8 @@ static int conn_write(struct ami_conn *c, const char *data, size_t len, long lon
 		short want = POLLOUT;
 		if (c->ssl) {
 			ERR_clear_error();
-			int n = ssl_write_nosigpipe(c->ssl, data + off, (int)(len - off));
+			size_t record = ami_tls_record_len(data + off, len - off);
+			int n = ssl_write_nosigpipe(c->ssl, data + off, (int)record);
 			if (n > 0) {
 				off += (size_t)n;
 				continue;

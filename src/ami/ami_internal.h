@@ -35,6 +35,26 @@ int ami_backoff_ms(const struct ami_options *o, int failures);
  * without error when o->tls is false. */
 SSL_CTX *ami_tls_ctx_new(const struct ami_options *o, char *err, size_t errlen);
 
+/* The largest TLS record a request is written in. Asterisk's manager reads a TLS connection into a 1024-byte
+ * line buffer (get_input() in main/manager.c: inbuf[1025], maxlen 1024): one SSL_read of at most the buffer's
+ * free part, and, whenever the buffer holds no complete line, a poll() on the socket that never asks OpenSSL
+ * for bytes it has already decrypted. A record larger than the free part leaves its tail inside OpenSSL and
+ * Asterisk waits for socket data that never comes (observed on 22.10.1: a 2,045-byte request in one record
+ * went unanswered). Why records of at most 1024 bytes, each ending at a line end, are always read whole:
+ * Asterisk reads only when its buffer holds no complete line; if every record so far ended at a line end and
+ * was read whole, the buffer then holds no byte of ours at all, so its free part is the full 1024 bytes and
+ * the next record fits; by induction no record is ever split, whatever came before. A line is at most
+ * AMI_MAX_LINE_BYTES (= 1024, enforced by ami_msg_serialize), so one always fits a record.
+ * Small records matter once more: Asterisk's socket is non-blocking, and an SSL_read that finds only part of
+ * a record ends the session (iostream_read() returns EAGAIN, get_input() takes it as an input error); a record
+ * of 1024 bytes plus TLS overhead (~1.05 KB) fits one TCP segment on any usual path (MSS >= 1360). */
+#define AMI_TLS_RECORD_MAX 1024
+_Static_assert(AMI_MAX_LINE_BYTES <= AMI_TLS_RECORD_MAX, "a whole line must fit one TLS record");
+
+/* Length of the next record to write from data: all of it if it fits AMI_TLS_RECORD_MAX, else the longest
+ * prefix that fits and ends with '\n' (a single longer line, which the serializer never makes, is cut). */
+size_t ami_tls_record_len(const char *data, size_t len);
+
 struct ami_conn;
 
 /* Connects (TCP, then TLS with ctx when o->tls), checks the banner and logs in with "Events: events".
