@@ -9,6 +9,7 @@
 #include "db/phones.h"
 #include "provision/provision.h"
 #include "routes.h"
+#include "util/text.h"
 
 #define PAGE_SIZE 50
 
@@ -40,9 +41,17 @@ static const char *v_model(const struct form_field *f, const char *v, size_t len
 	return NULL;
 }
 
+/* The name: trimmed like any text field, then util/text's phone-name rule, the one the applier and the
+ * provisioning renderer check again (so a name accepted here is never refused later). */
+static const char *v_name(const struct form_field *f, const char *v, size_t len, char *out)
+{
+	const char *e = form_v_text(f, v, len, out);
+	return e ? e : text_problem_key(text_check(&text_rule_phone_name, out, strlen(out), NULL));
+}
+
 static const struct form_field phone_fields[] = {
 	{ "extension", form_v_digits, true, 1, 8, NULL },
-	{ "name", form_v_text, true, 1, 64, NULL },
+	{ "name", v_name, true, 0, 0, NULL },
 	{ "model", v_model, true, 0, 0, NULL },
 	{ "mac", v_mac, true, 0, 0, NULL },
 	{ "calling_class", form_v_choice, false, 0, 0, "internal|local|national|international" },
@@ -58,7 +67,8 @@ static const struct form_def version_form = FORM_DEF("version", version_fields);
 static const struct form_field filter_fields[] = {
 	{ "q", form_v_text, false, 0, 64, NULL },
 	{ "page", form_v_int, false, 1, 100000, NULL },
-	{ "done", form_v_choice, false, 0, 0, "saved|saved_pending|removed|removed_pending|secret|secret_pending" },
+	{ "done", form_v_choice, false, 0, 0,
+	  "saved|saved_pending|saved_blocked|removed|removed_pending|secret|secret_pending|secret_blocked" },
 };
 static const struct form_def filter_form = FORM_DEF("filter", filter_fields);
 
@@ -124,7 +134,7 @@ static void set_phone(struct page *p, const char *prefix, const struct phone *ph
 		hdf_set_value(node, "Class", ph->calling_class);
 	}
 	if (phone_pending(ph)) {
-		hdf_set_value(node, "Status", "pending");
+		hdf_set_value(node, "Status", ph->blocked ? "blocked" : "pending");
 		hdf_set_value(node, "Error", ph->last_error);
 	} else if (*ph->reg_status) {
 		hdf_set_value(node, "Status", "registered");
@@ -224,16 +234,32 @@ void page_phones_edit(struct page *p)
 	show_form(p, NULL, 200, action);
 }
 
-/* Applies phone id now and redirects to target + "?done=<what>" or "<what>_pending". */
+/* Applies phone id now and redirects to target + "?done=<what>", "<what>_pending" (it will be retried), or
+ * "<what>_blocked" (it cannot be applied as it is: the page shows why). */
 static void apply_and_redirect(struct page *p, int64_t id, const char *target, const char *what)
 {
 	struct apply_result r;
 	applier_apply(p->w->applier, p->w->db, id, p->now, &r);
-	if (!r.applied)
+	if (r.outcome == APPLY_RETRY || r.outcome == APPLY_REFUSED)
 		applier_wake(p->w->applier);
+	const char *suffix = r.applied ? "" : r.outcome == APPLY_BLOCKED && strcmp(what, "removed") != 0 ? "_blocked"
+												   : "_pending";
 	char location[160];
-	snprintf(location, sizeof location, "%s?done=%s%s", target, what, r.applied ? "" : "_pending");
+	snprintf(location, sizeof location, "%s?done=%s%s", target, what, suffix);
 	response_redirect(p->res, location);
+}
+
+/* Refuses (form error "ext_not_ours") an extension that Asterisk already has configured outside Centralita:
+ * a hand-written endpoint or dialplan must never be taken over by a phone form. When the PBX cannot be read
+ * now the phone is stored as usual and the applier makes the same check before touching anything. */
+static bool extension_free_in_pbx(struct page *p, struct form_result *form, const char *extension)
+{
+	char where[200] = "";
+	if (applier_check_extension(p->w->applier, p->w->db, extension, p->now, where, sizeof where) != APPLIER_TAKEN)
+		return true;
+	form_set_error(form, "extension", "ext_not_ours");
+	response_set(p->res, "Form.phone.extension.detail", where);
+	return false;
 }
 
 /* Validates the phone form; fills ph. False (and the form re-shown with 422) when something is wrong. */
@@ -290,6 +316,11 @@ void page_phones_create(struct page *p)
 		page_error(p, 500, "internal");
 		return;
 	}
+	if (!extension_free_in_pbx(p, &form, ph.extension)) {
+		show_form(p, &form, 422, "/phones");
+		form_result_free(&form);
+		return;
+	}
 	int64_t id = 0;
 	enum phones_result r = phones_create(p->w->db, &ph, p->now, &id);
 	if (!refusal_to_form(p, &form, r, "/phones")) {
@@ -312,6 +343,11 @@ void page_phones_update(struct page *p)
 	struct form_result form;
 	struct phone ph = old;
 	if (!read_phone_form(p, &form, &ph, action)) {
+		form_result_free(&form);
+		return;
+	}
+	if (strcmp(ph.extension, old.extension) != 0 && !extension_free_in_pbx(p, &form, ph.extension)) {
+		show_form(p, &form, 422, action);
 		form_result_free(&form);
 		return;
 	}
@@ -376,7 +412,8 @@ void page_phones_show(struct page *p)
 	if (!load_phone(p, &ph))
 		return;
 	const char *done = form_pairs_get(&p->req->query_pairs, "done");
-	if (done && (strcmp(done, "secret") == 0 || strcmp(done, "secret_pending") == 0))
+	if (done && (strcmp(done, "secret") == 0 || strcmp(done, "secret_pending") == 0 ||
+		     strcmp(done, "secret_blocked") == 0))
 		response_set(p->res, "Page.Done", done);
 	show_details(p, &ph, false);
 }

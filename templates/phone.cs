@@ -1,7 +1,7 @@
 <?cs set:Page.Title = Lang.phones.details_title ?>
 <?cs include:"inc/head.cs" ?>
 <h1><?cs var:Lang.phones.details_title ?> <?cs var:Phone.Extension ?></h1>
-<?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "pending") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
+<?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "_") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
 <section class="cards">
   <div class="card">
     <h2><?cs var:Phone.Name ?></h2>

@@ -10,7 +10,7 @@
   <?cs if:Form.phone.version.value ?><input type="hidden" name="version" value="<?cs var:Form.phone.version.value ?>"><?cs /if ?>
   <label><?cs var:Lang.phones.extension ?>
     <input name="extension" inputmode="numeric" maxlength="8" value="<?cs var:Form.phone.extension.value ?>" required>
-    <?cs call:field_error(Form.phone.extension.error) ?></label>
+    <?cs call:field_error(Form.phone.extension.error) ?><?cs if:Form.phone.extension.detail ?> <span class="field-detail" id="extension-detail"><?cs var:Form.phone.extension.detail ?></span><?cs /if ?></label>
   <label><?cs var:Lang.phones.name ?>
     <input name="name" maxlength="64" value="<?cs var:Form.phone.name.value ?>" required>
     <?cs call:field_error(Form.phone.name.error) ?></label>

@@ -4,7 +4,7 @@
   <h1><?cs var:Lang.phones.title ?></h1>
   <a class="button" href="/phones/new" id="add-phone"><?cs var:Lang.phones.add ?></a>
 </div>
-<?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "pending") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
+<?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "_") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
 <?cs if:Pbx.Pending > 0 ?><p class="warn-box" id="pending-summary"><?cs var:Lang.phones.pending_summary ?> <?cs var:Pbx.Pending ?></p><?cs /if ?>
 <form method="get" action="/phones" class="filter" role="search">
   <input name="q" type="search" value="<?cs var:Filter.Q ?>" maxlength="64" placeholder="<?cs var:Lang.phones.filter_hint ?>" aria-label="<?cs var:Lang.phones.filter_hint ?>">

@@ -88,6 +88,30 @@ static const char *const migrations[] = {
 	"  status TEXT NOT NULL,"
 	"  updated_at INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+
+	/* 3: what Centralita owns in Asterisk's configuration, so it never changes what it did not create; and
+	 * phones whose change retrying cannot fix (blocked: shown with the reason, not retried until edited).
+	 * A category is claimed (with the SHA-256 of the lines sent) before a request that creates it, and owned
+	 * once Asterisk said Success; an answer lost in between is settled by comparing what Asterisk has with
+	 * the digest. Phones applied by earlier versions had their categories written by Centralita: adopted. */
+	"ALTER TABLE phones ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1));"
+	"CREATE TABLE pbx_owned ("
+	"  file TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"      /* the category's type= value, '' if it has none (same-named pjsip sections) */
+	"  state TEXT NOT NULL CHECK (state IN ('claimed', 'owned')),"
+	"  digest TEXT NOT NULL,"    /* of the lines last sent: name=value\n each */
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (file, category, type)"
+	") WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO pbx_owned SELECT 'pjsip.conf', applied_extension, t.type, 'owned', '', 0"
+	"  FROM phones, (SELECT 'endpoint' AS type UNION ALL SELECT 'aor') t WHERE applied_extension IS NOT NULL;"
+	"INSERT OR IGNORE INTO pbx_owned SELECT 'pjsip.conf', applied_extension || '-auth', 'auth', 'owned', '', 0"
+	"  FROM phones WHERE applied_extension IS NOT NULL;"
+	"INSERT OR IGNORE INTO pbx_owned SELECT 'sip.conf', applied_extension, 'friend', 'owned', '', 0"
+	"  FROM phones WHERE applied_extension IS NOT NULL;"
+	"INSERT OR IGNORE INTO pbx_owned SELECT 'extensions.conf', 'centralita-' || applied_extension, '', 'owned', '', 0"
+	"  FROM phones WHERE applied_extension IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

@@ -8,7 +8,7 @@
 	"p.id, p.extension, p.name, p.model, p.mac, p.calling_class, p.secret, p.version, p.deleted, "      \
 	"p.applied_version, coalesce(p.applied_extension, ''), coalesce(p.applied_mac, ''), "                \
 	"coalesce(p.applied_model, ''), coalesce(p.last_error, ''), p.attempts, p.next_attempt_at, "         \
-	"coalesce(r.address, ''), coalesce(r.status, '')"
+	"coalesce(r.address, ''), coalesce(r.status, ''), p.blocked"
 #define PHONE_FROM " FROM phones p LEFT JOIN registrations r ON r.endpoint = p.extension "
 
 /* Copies a text column, truncated to size (a plain copy: snprintf was a third of a list page's time). */
@@ -43,6 +43,7 @@ static void read_phone(sqlite3_stmt *st, struct phone *p)
 	p->next_attempt_at = sqlite3_column_int64(st, 15);
 	text(p->reg_address, sizeof p->reg_address, st, 16);
 	text(p->reg_status, sizeof p->reg_status, st, 17);
+	p->blocked = sqlite3_column_int(st, 18) != 0;
 }
 
 /* Steps a statement that changes rows; returns SQLite's step code. */
@@ -139,7 +140,7 @@ enum phones_result phones_update(struct db *db, const struct phone *p, int64_t e
 	if (res == PHONES_OK) {
 		sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET extension = ?2, name = ?3, model = ?4, mac = ?5, "
 						  "calling_class = ?6, version = version + 1, attempts = 0, "
-						  "next_attempt_at = 0, updated_at = ?7 WHERE id = ?1");
+						  "next_attempt_at = 0, blocked = 0, updated_at = ?7 WHERE id = ?1");
 		if (!st)
 			res = PHONES_DB_ERROR;
 		else {
@@ -182,7 +183,7 @@ enum phones_result phones_set_secret(struct db *db, int64_t id, int64_t expected
 				     int64_t now)
 {
 	return versioned_change(db,
-				"UPDATE phones SET secret = ?3, version = version + 1, attempts = 0, next_attempt_at = 0, "
+				"UPDATE phones SET secret = ?3, version = version + 1, attempts = 0, next_attempt_at = 0, blocked = 0, "
 				"updated_at = ?2 WHERE id = ?1",
 				id, expected_version, secret, now);
 }
@@ -190,7 +191,7 @@ enum phones_result phones_set_secret(struct db *db, int64_t id, int64_t expected
 enum phones_result phones_remove(struct db *db, int64_t id, int64_t expected_version, int64_t now)
 {
 	return versioned_change(db,
-				"UPDATE phones SET deleted = 1, version = version + 1, attempts = 0, next_attempt_at = 0, "
+				"UPDATE phones SET deleted = 1, version = version + 1, attempts = 0, next_attempt_at = 0, blocked = 0, "
 				"updated_at = ?2 WHERE id = ?1",
 				id, expected_version, NULL, now);
 }
@@ -328,7 +329,7 @@ static int collect_ids(sqlite3_stmt *st, int64_t *ids, int max)
 int phones_due(struct db *db, int64_t now, int64_t *ids, int max)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM phones WHERE (applied_version < version OR deleted = 1) "
-					  "AND next_attempt_at <= ?1 ORDER BY updated_at, id");
+					  "AND blocked = 0 AND next_attempt_at <= ?1 ORDER BY updated_at, id");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
@@ -350,7 +351,7 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
 {
 	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET applied_version = ?2, applied_extension = ?3, "
 					  "applied_mac = ?4, applied_model = ?5, last_error = NULL, attempts = 0, "
-					  "next_attempt_at = 0 WHERE id = ?1 AND applied_version <= ?2");
+					  "next_attempt_at = 0, blocked = 0 WHERE id = ?1 AND applied_version <= ?2");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -364,15 +365,18 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
 	return step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
-int phones_mark_failed(struct db *db, int64_t id, const char *error, int64_t next_attempt_at)
+int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
+		       bool blocked)
 {
 	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET last_error = ?2, attempts = attempts + 1, "
-					  "next_attempt_at = ?3 WHERE id = ?1");
+					  "next_attempt_at = ?3, blocked = ?4 WHERE id = ?1 AND version = ?5");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, next_attempt_at);
+	sqlite3_bind_int(st, 4, blocked);
+	sqlite3_bind_int64(st, 5, version);
 	return step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 

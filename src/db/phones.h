@@ -34,6 +34,7 @@ struct phone {
 	char last_error[PHONE_ERROR_MAX];
 	int attempts;
 	int64_t next_attempt_at;
+	bool blocked;                             /* the last failure needs a person: not retried until edited */
 	/* from registrations (lists only) */
 	char reg_address[64];
 	char reg_status[24];
@@ -80,8 +81,10 @@ int phones_ids_after(struct db *db, int64_t after, int64_t *ids, int max);
  * A later edit (version moved on) stays pending. */
 int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *extension, const char *mac,
 			const char *model);
-/* Records a failed attempt: the message users see, and when to try again. */
-int phones_mark_failed(struct db *db, int64_t id, const char *error, int64_t next_attempt_at);
+/* Records a failed attempt of `version` (ignored if the phone was changed since): the message users see, and
+ * when to try again; blocked = a failure retrying cannot fix (not retried until the phone is changed). */
+int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
+		       bool blocked);
 /* Deletes a tombstone whose removal was applied (only if it is still the same version). */
 int phones_purge(struct db *db, int64_t id, int64_t version);
 

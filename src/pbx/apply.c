@@ -1,21 +1,22 @@
 /* apply: the reconciler (see apply.h). */
 #include "pbx/apply.h"
 
-#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "util/file.h"
+#include "pbx/apply_files.h"
+#include "pbx/ownership.h"
 #include "util/log.h"
+#include "util/text.h"
 
-#define MAX_OWNED_EXT 2         /* a phone's extension now, and the one the PBX still has */
-#define MAX_OWNED_NAMES 4
+#define MAX_EXT 2               /* a phone's extension now, and the one the PBX still has */
 #define DUE_BATCH 256
-#define REFUSED "Asterisk refused " /* starts the message of a change Asterisk answered with an error */
+#define REFUSED_MAX_DELAY 300   /* seconds: the longest wait between attempts of a change Asterisk refused */
 
 struct applier {
 	struct pbx_settings s;
@@ -54,230 +55,251 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 	return a;
 }
 
-/* ---------- reading what Asterisk has ---------- */
+/* ---------- one apply's state ---------- */
 
-/* Moves the categories of src to the end of dst. */
-static void config_append(struct ami_config *dst, struct ami_config *src)
+struct apply_ctx {
+	struct applier *a;
+	struct db *db;
+	const struct phone *p;
+	int64_t now;
+	struct apply_result *r;
+	char exts[MAX_EXT][PHONE_EXT_MAX];   /* where the phone is wanted, and where the PBX may still have it */
+	size_t n_ext;
+	bool wanted[MAX_EXT];                /* a live phone holds exts[i] (maybe not this one) */
+	bool fresh;                          /* a phone never applied, first attempt: create without reading */
+	/* the channel driver's file */
+	char names[PBX_MAX_NAMES][32];
+	const char *name_ptrs[PBX_MAX_NAMES];
+	size_t n_names;
+	size_t names_of[MAX_EXT];            /* how many of names[] each extension has (in order) */
+	struct pbx_sections sections[MAX_EXT];
+	struct ami_cfg_want want[MAX_EXT * PBX_MAX_SECTIONS];
+	size_t n_want;
+	/* the dialplan: each extension's own context, included from the internal context */
+	char contexts[MAX_EXT][32];
+	const char *context_ptrs[MAX_EXT];
+	struct pbx_sections dialplan;
+	bool channel_done, dialplan_done;    /* created by the fresh path */
+};
+
+/* Records why the apply stopped and what kind of failure it is; returns -1. */
+__attribute__((format(printf, 3, 4))) static int fail(struct apply_ctx *c, enum apply_outcome kind, const char *fmt,
+							...)
 {
-	if (src->n_cats == 0)
-		return;
-	struct ami_cfg_cat *grown = realloc(dst->cats, (dst->n_cats + src->n_cats) * sizeof *grown);
-	if (!grown)
-		abort();
-	memcpy(grown + dst->n_cats, src->cats, src->n_cats * sizeof *grown);
-	dst->cats = grown;
-	dst->n_cats += src->n_cats;
-	src->n_cats = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->r->message, sizeof c->r->message, fmt, ap);
+	va_end(ap);
+	c->r->outcome = kind;
+	return -1;
 }
 
-/* Describes a failed AMI exchange for the user. */
-static void describe(const char *what, enum ami_status st, const char *detail, char *msg, size_t len)
+/* Maps a failed AMI exchange onto the outcome kinds, with words for the user. */
+static int fail_ami(struct apply_ctx *c, enum ami_status st, const char *what, const char *detail)
 {
 	switch (st) {
 	case AMI_UNREACHABLE:
-		snprintf(msg, len, "the PBX cannot be reached (%s)", detail);
-		break;
+		c->r->unreachable = true;
+		return fail(c, APPLY_RETRY, "the PBX cannot be reached (%s)", detail);
 	case AMI_UNKNOWN_OUTCOME:
-		snprintf(msg, len, "the connection to the PBX was lost during %s; it will be checked and retried", what);
-		break;
+		return fail(c, APPLY_RETRY, "the connection to the PBX was lost during %s; it will be checked and retried",
+			    what);
 	case AMI_ERROR:
-		snprintf(msg, len, REFUSED "%s: %s", what, detail);
+		return fail(c, APPLY_REFUSED, "Asterisk refused %s: %s", what, detail);
+	case AMI_INVALID:
+		return fail(c, APPLY_BLOCKED, "%s cannot be sent to Asterisk: %s", what, detail);
+	case AMI_OK:
 		break;
-	default:
-		snprintf(msg, len, "%s failed: %s", what, detail);
-		break;
 	}
+	return fail(c, APPLY_RETRY, "%s failed: %s", what, detail);
 }
 
-/* Appends to merged the categories named category in file. A missing file or category adds nothing. */
-static int get_categories(struct applier *a, const char *file, const char *category, struct ami_config *merged,
-			  char *msg, size_t len)
+static int fail_db(struct apply_ctx *c)
 {
-	struct ami_msg m;
-	ami_msg_init(&m);
-	ami_msg_add(&m, "Action", "GetConfig");
-	ami_msg_add(&m, "Filename", file);
-	ami_msg_add(&m, "Category", category);
-	struct ami_result r;
-	ami_result_init(&r);
-	enum ami_status st = ami_pool_action(a->pool, &m, &r);
-	int rc = 0;
-	if (st == AMI_OK) {
-		struct ami_config one = { 0 };
-		char err[200];
-		if (ami_config_parse(r.response, &one, err, sizeof err) != 0) {
-			snprintf(msg, len, "unreadable GetConfig answer for %s: %s", file, err);
-			rc = -1;
-		} else {
-			config_append(merged, &one);
-		}
-		ami_config_free(&one);
-	} else if (!(st == AMI_ERROR && strcmp(r.message, "Config file not found") == 0)) {
-		describe("reading the configuration", st, r.message, msg, len);
-		rc = -1;
-	}
-	ami_result_free(&r);
-	ami_msg_free(&m);
-	return rc;
+	return fail(c, APPLY_RETRY, "database error");
 }
 
-/* Sends u (if it holds any action) with a reload of module. */
-static int send_update(struct applier *a, struct ami_update *u, const char *module, char *msg, size_t len)
+static int fail_conflict(struct apply_ctx *c, const char *extension, const char *where)
 {
-	if (u->n == 0)
-		return 0;
-	ami_update_set_reload(u, module);
-	struct ami_result r;
-	ami_result_init(&r);
-	enum ami_status st = ami_pool_update_config(a->pool, u, true, &r);
-	int rc = 0;
-	if (st != AMI_OK) {
-		describe("the change", st, r.message, msg, len);
-		rc = -1;
-	}
-	ami_result_free(&r);
-	return rc;
+	snprintf(c->r->conflict, sizeof c->r->conflict, "%s", where);
+	return fail(c, APPLY_BLOCKED,
+		    "extension %s is already configured in Asterisk outside Centralita (%s); Centralita leaves it "
+		    "alone: choose another extension for this phone",
+		    extension, where);
 }
 
-/* The extensions a phone's apply is responsible for: where it is wanted, and where the PBX still has it. */
-static size_t owned_extensions(const struct phone *p, char out[MAX_OWNED_EXT][PHONE_EXT_MAX])
+/* Reads from the database what every extension in play should look like: whichever live phone holds it now
+ * (maybe not the phone being applied), checked by the rules the phone form applies. */
+static int prepare(struct apply_ctx *c)
 {
-	size_t n = 0;
+	struct applier *a = c->a;
+	const struct phone *p = c->p;
 	if (!p->deleted)
-		snprintf(out[n++], PHONE_EXT_MAX, "%s", p->extension);
-	if (*p->applied_extension && (n == 0 || strcmp(out[0], p->applied_extension) != 0))
-		snprintf(out[n++], PHONE_EXT_MAX, "%s", p->applied_extension);
-	return n;
-}
-
-/* The live phone holding extension now: 1 found, 0 none, -1 database error (msg set). */
-static int live_holder(struct db *db, const char *extension, struct phone *holder, char *msg, size_t len)
-{
-	enum phones_result pr = phones_get_live_by_extension(db, extension, holder);
-	if (pr == PHONES_DB_ERROR) {
-		snprintf(msg, len, "database error");
-		return -1;
+		snprintf(c->exts[c->n_ext++], PHONE_EXT_MAX, "%.*s", PHONE_EXT_MAX - 1, p->extension);
+	if (*p->applied_extension && (c->n_ext == 0 || strcmp(c->exts[0], p->applied_extension) != 0))
+		snprintf(c->exts[c->n_ext++], PHONE_EXT_MAX, "%.*s", PHONE_EXT_MAX - 1, p->applied_extension);
+	for (size_t i = 0; i < c->n_ext; i++) {
+		char names[PBX_MAX_SECTIONS][32];
+		size_t n = pbx_section_names(&a->s, c->exts[i], names);
+		for (size_t k = 0; k < n; k++) {
+			memcpy(c->names[c->n_names], names[k], 32);
+			c->name_ptrs[c->n_names] = c->names[c->n_names];
+			c->n_names++;
+		}
+		c->names_of[i] = n;
+		pbx_dialplan_context(c->exts[i], c->contexts[i]);
+		c->context_ptrs[i] = c->contexts[i];
 	}
-	return pr == PHONES_OK ? 1 : 0;
-}
-
-/* ---------- the plan ---------- */
-
-/* What one apply will do, read from the database before any AMI traffic. */
-struct apply_plan {
-	struct applier *a;
-	char exts[MAX_OWNED_EXT][PHONE_EXT_MAX];
-	size_t n_ext;
-	bool fresh;               /* nothing of these extensions was ever applied: try creating first */
-	bool created_channel, created_dialplan;   /* done by the creation requests */
-	/* channel driver's file */
-	char names[MAX_OWNED_NAMES][32];
-	const char *owned[MAX_OWNED_NAMES];
-	size_t n_names;
-	struct pbx_sections sections[MAX_OWNED_EXT];
-	struct ami_cfg_want want[MAX_OWNED_EXT * PBX_MAX_SECTIONS];
-	size_t n_want;
-	/* dialplan: each extension's own context, and the include lines in the internal context */
-	char contexts[MAX_OWNED_EXT][32];
-	const char *owned_contexts[MAX_OWNED_EXT];
-	struct pbx_sections dialplan;
-	bool included[MAX_OWNED_EXT];   /* contexts[i] should be included (a live phone holds exts[i]) */
-};
-
-/* Reads the wanted state of every owned extension: whichever live phone holds it now (maybe not the
- * phone being applied). Returns 0, or -1 with msg. */
-static int prepare_plan(struct applier *a, struct db *db, struct apply_plan *plan, char *msg, size_t len)
-{
-	for (size_t i = 0; i < plan->n_ext; i++)
-		plan->n_names += pbx_section_names(&a->s, plan->exts[i], plan->names + plan->n_names);
-	for (size_t i = 0; i < plan->n_names; i++)
-		plan->owned[i] = plan->names[i];
-	for (size_t i = 0; i < plan->n_ext; i++) {
-		pbx_dialplan_context(plan->exts[i], plan->contexts[i]);
-		plan->owned_contexts[i] = plan->contexts[i];
-	}
-	for (size_t i = 0; i < plan->n_ext; i++) {
+	for (size_t i = 0; i < c->n_ext; i++) {
 		struct phone holder;
-		int found = live_holder(db, plan->exts[i], &holder, msg, len);
-		if (found < 0)
-			return -1;
-		if (!found)
+		enum phones_result pr = phones_get_live_by_extension(c->db, c->exts[i], &holder);
+		if (pr == PHONES_DB_ERROR)
+			return fail_db(c);
+		if (pr != PHONES_OK)
 			continue;
-		if (pbx_phone_sections(&a->s, &holder, &plan->sections[i]) != 0) {
-			snprintf(msg, len, "phone %s: a value is too long for the PBX", plan->exts[i]);
-			return -1;
-		}
-		for (size_t k = 0; k < plan->sections[i].n; k++)
-			plan->want[plan->n_want++] = plan->sections[i].want[k];
-		if (pbx_dialplan_section(&a->s, plan->exts[i], &plan->dialplan) != 0) {
-			snprintf(msg, len, "phone %s: dialplan values too long", plan->exts[i]);
-			return -1;
-		}
-		plan->included[i] = true;
+		size_t at = 0;
+		enum text_problem problem = text_check(&text_rule_phone_name, holder.name, strlen(holder.name), &at);
+		if (problem)
+			return fail(c, APPLY_BLOCKED, "the name of phone %s %s (byte %zu): edit the phone", holder.extension,
+				    text_problem_text(problem), at);
+		if (pbx_phone_sections(&a->s, &holder, &c->sections[i]) != 0 ||
+		    pbx_dialplan_section(&a->s, c->exts[i], &c->dialplan) != 0)
+			return fail(c, APPLY_BLOCKED, "phone %s: a value is too long for the PBX", c->exts[i]);
+		for (size_t k = 0; k < c->sections[i].n; k++)
+			c->want[c->n_want++] = c->sections[i].want[k];
+		c->wanted[i] = true;
 	}
 	return 0;
 }
 
-/* ---------- step 1: the channel driver's file ---------- */
-
-/* Sends u, built as a creation (every owned category starts with a NewCat), without reading first.
- * Returns 0 done, -1 failed for good (msg set), or 1 when Asterisk refused it because something exists
- * after all: a refused UpdateConfig writes nothing, so the caller reads and diffs instead. */
-static int try_create(struct applier *a, struct ami_update *u, char *msg, size_t len)
+/* Sends u with its reload, holding the pool's lock for its file. Returns the status (r->message on failure). */
+static enum ami_status send_update(struct apply_ctx *c, struct ami_update *u, const char *module, char *detail,
+				   size_t len)
 {
+	if (u->n == 0)
+		return AMI_OK;
+	if (module)
+		ami_update_set_reload(u, module);
 	struct ami_result r;
 	ami_result_init(&r);
-	enum ami_status st = ami_pool_update_config(a->pool, u, true, &r);
-	int rc = st == AMI_OK ? 0 : 1;
-	if (st == AMI_UNREACHABLE || st == AMI_UNKNOWN_OUTCOME) {
-		describe("the change", st, r.message, msg, len);
-		rc = -1;
-	}
+	enum ami_status st = ami_pool_update_config(c->a->pool, u, true, &r);
+	snprintf(detail, len, "%.*s", (int)len - 1, r.message);
 	ami_result_free(&r);
+	return st;
+}
+
+/* Sends a change that creates categories, claimed first, and records the outcome: owned after a Success,
+ * claims dropped after a refusal (nothing was written), kept when the answer was lost (settled on the next
+ * read, see ownership.h). Returns 0 when applied, 1 when Asterisk refused it (detail says why), -1 on any
+ * other failure (recorded in c->r). */
+static int send_claimed(struct apply_ctx *c, const char *file, const struct ami_config *cur,
+			const char *const *names, size_t n_names, const struct ami_cfg_want *want, size_t n_want,
+			struct ami_update *u, const char *module, char *detail, size_t len)
+{
+	if (pbx_claim_wanted(c->db, file, cur, want, n_want, c->now) != 0)
+		return fail_db(c);
+	enum ami_status st = send_update(c, u, module, detail, len);
+	int rc = 0;
+	if (st == AMI_OK)
+		rc = pbx_record_applied(c->db, file, names, n_names, want, n_want, c->now);
+	else if (st == AMI_ERROR || st == AMI_INVALID)
+		rc = pbx_drop_claims(c->db, file, want, n_want);
+	if (rc != 0)
+		return fail_db(c);
+	if (st == AMI_ERROR)
+		return 1;
+	return st == AMI_OK ? 0 : fail_ami(c, st, "the change", detail);
+}
+
+/* ---------- a phone never applied: create without reading ---------- */
+
+/* Every category the creation requests make starts with a NewCat, which Asterisk refuses if the category
+ * exists; a refused request writes nothing, so this is safe without reading first. A refusal leaves that
+ * file to the read-and-diff step (which finds who holds the name). Returns 0, or -1 when the PBX is
+ * unreachable or an answer was lost. */
+static int create_fresh(struct apply_ctx *c)
+{
+	struct applier *a = c->a;
+	struct ami_update chan, dial;
+	char err[200], detail[300];
+	int rc = 0;
+	if (pbx_creation_updates(&a->s, c->p, &chan, &dial, err, sizeof err) != 0) {
+		rc = fail(c, APPLY_BLOCKED, "%s", err);
+		goto out;
+	}
+	const char *file = pbx_config_file(a->s.driver);
+	int sent = send_claimed(c, file, NULL, c->name_ptrs, c->names_of[0], c->sections[0].want, c->sections[0].n,
+				&chan, NULL, detail, sizeof detail);
+	if (sent < 0) {
+		rc = -1;
+		goto out;
+	}
+	c->channel_done = sent == 0;
+	sent = send_claimed(c, PBX_DIALPLAN_FILE, NULL, c->context_ptrs, 1, c->dialplan.want, c->dialplan.n, &dial, NULL,
+			    detail, sizeof detail);
+	rc = sent < 0 ? -1 : 0;
+	c->dialplan_done = sent == 0;
+out:
+	ami_update_free(&chan);
+	ami_update_free(&dial);
 	return rc;
 }
 
-/* A phone never applied: send the creation requests without reading first (see pbx_creation_updates).
- * Each one Asterisk refuses is left to the read-and-diff step. Returns -1 only if the PBX is unreachable
- * or an answer was lost. */
-static int create_fresh(struct applier *a, const struct phone *p, struct apply_plan *plan, char *msg, size_t len)
+/* ---------- reading and judging what Asterisk has ---------- */
+
+/* Reads the categories of names[] in file and judges whose they are. Every name whose categories are all
+ * Centralita's (or absent) goes to owned[]; a foreign category holding a name a live phone wants, or sharing
+ * its name with one of Centralita's, stops the apply (BLOCKED: a person must choose). */
+static int read_and_judge(struct apply_ctx *c, const char *file, const char *const *names, size_t n,
+			  const size_t *names_of, struct ami_config *cur, const char **owned, size_t *n_owned)
 {
-	struct ami_update chan, dial;
-	char err[200];
-	int rc = 0;
-	if (pbx_creation_updates(&a->s, p, &chan, &dial, err, sizeof err) == 0) {
-		rc = try_create(a, &chan, msg, len);
-		plan->created_channel = rc == 0;
-		if (rc != -1) {
-			int d = try_create(a, &dial, msg, len);
-			plan->created_dialplan = d == 0;
-			rc = d == -1 ? -1 : 0;
+	char detail[300];
+	enum ami_status st = pbx_read_categories(c->a->pool, file, names, n, cur, detail, sizeof detail);
+	if (st != AMI_OK)
+		return fail_ami(c, st, "reading the configuration", detail);
+	struct pbx_ownership own;
+	if (pbx_classify(c->db, file, cur, names, n, c->now, &own) != 0)
+		return fail_db(c);
+	*n_owned = 0;
+	size_t first = 0;
+	for (size_t e = 0; e < c->n_ext; e++) {
+		size_t count = names_of ? names_of[e] : 1;
+		for (size_t k = first; k < first + count; k++) {
+			if (!own.foreign[k]) {
+				owned[(*n_owned)++] = names[k];
+				continue;
+			}
+			if (c->wanted[e] || own.ours[k])
+				return fail_conflict(c, c->exts[e], own.where);
+			/* Only someone else's categories hold this old name: nothing of ours to remove there. */
 		}
+		first += count;
 	}
-	ami_update_free(&chan);
-	ami_update_free(&dial);
-	return rc == -1 ? -1 : 0;
+	return 0;
 }
 
-static int channel_step(struct apply_plan *plan, char *msg, size_t len)
+/* ---------- the channel driver's file ---------- */
+
+static int channel_step(struct apply_ctx *c)
 {
-	struct applier *a = plan->a;
-	const char *file = pbx_config_file(a->s.driver);
-	if (plan->created_channel)
+	if (c->channel_done)
 		return 0;
+	const char *file = pbx_config_file(c->a->s.driver);
 	struct ami_config cur = { 0 };
+	const char *owned[PBX_MAX_NAMES];
+	size_t n_owned = 0;
+	int rc = read_and_judge(c, file, c->name_ptrs, c->n_names, c->names_of, &cur, owned, &n_owned);
 	struct ami_update u;
 	ami_update_init(&u, file);
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < plan->n_names; i++)
-		rc = get_categories(a, file, plan->names[i], &cur, msg, len);
 	if (rc == 0) {
-		char err[200];
-		if (ami_config_diff(&cur, plan->owned, plan->n_names, plan->want, plan->n_want, &u, err, sizeof err) != 0) {
-			snprintf(msg, len, "cannot compute the change for %s: %s", file, err);
-			rc = -1;
+		char err[200], detail[300];
+		if (ami_config_diff(&cur, owned, n_owned, c->want, c->n_want, &u, err, sizeof err) != 0) {
+			rc = fail(c, APPLY_BLOCKED, "cannot compute the change for %s: %s", file, err);
 		} else {
-			rc = send_update(a, &u, pbx_reload_module(a->s.driver), msg, len);
+			rc = send_claimed(c, file, &cur, owned, n_owned, c->want, c->n_want, &u,
+					  pbx_reload_module(c->a->s.driver), detail, sizeof detail);
+			if (rc > 0)
+				rc = fail_ami(c, AMI_ERROR, "the change", detail);
 		}
 	}
 	ami_update_free(&u);
@@ -285,155 +307,125 @@ static int channel_step(struct apply_plan *plan, char *msg, size_t len)
 	return rc;
 }
 
-/* ---------- step 2: the dialplan ---------- */
+/* ---------- the dialplan ---------- */
 
-/* Adds the include lines of the owned contexts to u: every copy that should not be there goes (Delete by
- * Match removes all copies), then each wanted include not present exactly once is appended. Other lines
- * of the internal context belong to the integrator and are never touched. */
-static void diff_includes(const struct apply_plan *plan, const struct ami_config *cur, struct ami_update *u)
+/* True when line is "exten = <extension>,..." (or "<extension>/<callerid>,..."): the integrator's own
+ * dialplan for that number in the internal context, which would answer before any included context. */
+static bool is_exten_of(const struct ami_cfg_line *line, const char *extension)
 {
-	const char *context = plan->a->s.context;
-	int copies[MAX_OWNED_EXT] = { 0 };
-	bool have_context = false;
-	for (size_t c = 0; c < cur->n_cats; c++) {
-		if (strcmp(cur->cats[c].name, context) != 0)
-			continue;
-		have_context = true;
-		for (size_t l = 0; l < cur->cats[c].n_lines; l++)
-			for (size_t i = 0; i < plan->n_ext; i++)
-				if (strcasecmp(cur->cats[c].lines[l].name, "include") == 0 &&
-				    strcmp(cur->cats[c].lines[l].value, plan->contexts[i]) == 0)
-					copies[i]++;
-	}
-	for (size_t i = 0; i < plan->n_ext; i++)
-		if (copies[i] > 1 || (copies[i] == 1 && !plan->included[i]))
-			ami_update_add(u, AMI_UC_DELETE, context, "include", NULL, plan->contexts[i], -1, NULL, NULL);
-	bool any = false;
-	for (size_t i = 0; i < plan->n_ext; i++)
-		any |= plan->included[i] && copies[i] != 1;
-	if (any && !have_context)
-		ami_update_add(u, AMI_UC_NEWCAT, context, NULL, NULL, NULL, -1, NULL, NULL);
-	for (size_t i = 0; i < plan->n_ext; i++)
-		if (plan->included[i] && copies[i] != 1)
-			ami_update_add(u, AMI_UC_APPEND, context, "include", plan->contexts[i], NULL, -1, NULL, NULL);
+	if (strcasecmp(line->name, "exten") != 0)
+		return false;
+	const char *v = line->value;
+	while (*v == ' ' || *v == '\t' || *v == '>')
+		v++;
+	size_t n = strlen(extension);
+	return strncmp(v, extension, n) == 0 && (v[n] == ',' || v[n] == '/' || v[n] == ' ');
 }
 
-static int dialplan_step(struct apply_plan *plan, char *msg, size_t len)
+/* The include lines of the contexts in owned[] (Centralita's): every copy that should not be there goes
+ * (Delete by Match removes all copies), then each wanted include not present exactly once is appended.
+ * Other lines of the internal context belong to the integrator and are never touched. */
+static void diff_includes(struct apply_ctx *c, const struct ami_config *cur, const char **owned, size_t n_owned,
+			  struct ami_update *u)
 {
-	struct applier *a = plan->a;
-	char err[200];
-	if (plan->created_dialplan)
+	const char *context = c->a->s.context;
+	int copies[MAX_EXT] = { 0 };
+	bool mine[MAX_EXT] = { false }, have_context = false;
+	for (size_t i = 0; i < c->n_ext; i++)
+		for (size_t k = 0; k < n_owned; k++)
+			mine[i] |= owned[k] == c->contexts[i];
+	for (size_t k = 0; k < cur->n_cats; k++) {
+		if (strcmp(cur->cats[k].name, context) != 0)
+			continue;
+		have_context = true;
+		for (size_t l = 0; l < cur->cats[k].n_lines; l++)
+			for (size_t i = 0; i < c->n_ext; i++)
+				if (strcasecmp(cur->cats[k].lines[l].name, "include") == 0 &&
+				    strcmp(cur->cats[k].lines[l].value, c->contexts[i]) == 0)
+					copies[i]++;
+	}
+	for (size_t i = 0; i < c->n_ext; i++)
+		if (mine[i] && (copies[i] > 1 || (copies[i] == 1 && !c->wanted[i])))
+			ami_update_add(u, AMI_UC_DELETE, context, "include", NULL, c->contexts[i], -1, NULL, NULL);
+	bool any = false;
+	for (size_t i = 0; i < c->n_ext; i++)
+		any |= mine[i] && c->wanted[i] && copies[i] != 1;
+	/* The internal context is the integrator's: created only when missing, never owned or removed. */
+	if (any && !have_context)
+		ami_update_add(u, AMI_UC_NEWCAT, context, NULL, NULL, NULL, -1, NULL, NULL);
+	for (size_t i = 0; i < c->n_ext; i++)
+		if (mine[i] && c->wanted[i] && copies[i] != 1)
+			ami_update_add(u, AMI_UC_APPEND, context, "include", c->contexts[i], NULL, -1, NULL, NULL);
+}
+
+/* The integrator's own "exten = <ext>,..." in the internal context, for a wanted extension: 0 none, -1 (and
+ * the apply BLOCKED) found. */
+static int check_internal_exten(struct apply_ctx *c, const struct ami_config *cur)
+{
+	for (size_t k = 0; k < cur->n_cats; k++) {
+		if (strcmp(cur->cats[k].name, c->a->s.context) != 0)
+			continue;
+		for (size_t l = 0; l < cur->cats[k].n_lines; l++)
+			for (size_t i = 0; i < c->n_ext; i++)
+				if (c->wanted[i] && is_exten_of(&cur->cats[k].lines[l], c->exts[i])) {
+					char where[160];
+					snprintf(where, sizeof where, "%s [%s], exten %s", PBX_DIALPLAN_FILE, c->a->s.context,
+						 c->exts[i]);
+					return fail_conflict(c, c->exts[i], where);
+				}
+	}
+	return 0;
+}
+
+static int dialplan_step(struct apply_ctx *c)
+{
+	if (c->dialplan_done)
 		return 0;
+	struct applier *a = c->a;
+	char detail[300], err[200];
 	struct ami_config cur = { 0 };
-	int rc = get_categories(a, PBX_DIALPLAN_FILE, a->s.context, &cur, msg, len);
-	for (size_t i = 0; rc == 0 && i < plan->n_ext; i++)
-		rc = get_categories(a, PBX_DIALPLAN_FILE, plan->contexts[i], &cur, msg, len);
+	const char *internal[1] = { a->s.context };
+	const char *owned[MAX_EXT];
+	size_t n_owned = 0;
+	enum ami_status st = pbx_read_categories(a->pool, PBX_DIALPLAN_FILE, internal, 1, &cur, detail, sizeof detail);
+	int rc = st == AMI_OK ? 0 : fail_ami(c, st, "reading the dialplan", detail);
+	if (rc == 0)
+		rc = read_and_judge(c, PBX_DIALPLAN_FILE, c->context_ptrs, c->n_ext, NULL, &cur, owned, &n_owned);
+	if (rc == 0)
+		rc = check_internal_exten(c, &cur);
 	struct ami_update u;
 	ami_update_init(&u, PBX_DIALPLAN_FILE);
 	if (rc == 0) {
-		if (ami_config_diff(&cur, plan->owned_contexts, plan->n_ext, plan->dialplan.want, plan->dialplan.n, &u, err,
-				    sizeof err) != 0) {
-			snprintf(msg, len, "cannot compute the dialplan change: %s", err);
-			rc = -1;
+		if (ami_config_diff(&cur, owned, n_owned, c->dialplan.want, c->dialplan.n, &u, err, sizeof err) != 0) {
+			rc = fail(c, APPLY_BLOCKED, "cannot compute the dialplan change: %s", err);
 		} else {
-			diff_includes(plan, &cur, &u);
+			diff_includes(c, &cur, owned, n_owned, &u);
 			if (*u.err) {
-				snprintf(msg, len, "cannot build the dialplan change: %s", u.err);
-				rc = -1;
+				rc = fail(c, APPLY_BLOCKED, "cannot build the dialplan change: %s", u.err);
 			} else {
-				rc = send_update(a, &u, PBX_DIALPLAN_MODULE, msg, len);
+				rc = send_claimed(c, PBX_DIALPLAN_FILE, &cur, owned, n_owned, c->dialplan.want,
+						  c->dialplan.n, &u, PBX_DIALPLAN_MODULE, detail, sizeof detail);
+				if (rc > 0)
+					rc = fail_ami(c, AMI_ERROR, "the dialplan change", detail);
 			}
 		}
 	}
 	ami_update_free(&u);
 	ami_config_free(&cur);
-	return rc;
-}
-
-/* ---------- step 3: provisioning files ---------- */
-
-static int render_phone(struct applier *a, const struct phone *p, struct provision_output *out, char *msg,
-			size_t len)
-{
-	struct provision_phone pp = {
-		.mac = p->mac,
-		.model = p->model,
-		.extension = p->extension,
-		.display_name = p->name,
-		.secret = p->secret,
-		.server = a->s.prov_server,
-		.port = a->s.prov_port,
-		.transport = a->s.prov_transport,
-	};
-	char err[200];
-	if (provision_render(a->prov, &pp, out, err, sizeof err) != PROVISION_OK) {
-		snprintf(msg, len, "provisioning file: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Removes the files of (mac, model) that phone id no longer needs. When another live phone now has that
- * MAC (a removal or change still pending while the MAC was reused), only the names that phone does not
- * produce go: same-name vendors keep its file, others lose the stale one with the old password. */
-static int remove_files_of(struct db *db, const char *dir, int64_t id, const char *mac, const char *model, char *err,
-			   size_t errlen)
-{
-	struct phone other;
-	if (phones_get_live_by_mac(db, mac, &other) == PHONES_OK && other.id != id)
-		return provision_remove_stale(dir, mac, model, other.mac, other.model, err, errlen) == PROVISION_OK ? 0
-														    : -1;
-	return provision_remove(dir, mac, model, err, errlen) == PROVISION_OK ? 0 : -1;
-}
-
-static int apply_files(struct applier *a, struct db *db, const struct phone *p, char *msg, size_t len)
-{
-	char err[200];
-	int rc = 0;
-	pthread_mutex_lock(&a->files_lock);
-	if (!p->deleted) {
-		struct provision_output out;
-		rc = render_phone(a, p, &out, msg, len);
-		if (rc == 0 && provision_write(a->s.prov_dir, &out, err, sizeof err) != PROVISION_OK) {
-			snprintf(msg, len, "writing the provisioning file: %s", err);
-			rc = -1;
-		}
-		provision_output_free(&out);
-		/* The files of the phone's previous MAC/model, minus the names it still uses. */
-		if (rc == 0 && *p->applied_mac && *p->applied_model &&
-		    (strcmp(p->applied_mac, p->mac) != 0 || strcmp(p->applied_model, p->model) != 0)) {
-			struct phone other;
-			bool reused = phones_get_live_by_mac(db, p->applied_mac, &other) == PHONES_OK && other.id != p->id;
-			if (provision_remove_stale(a->s.prov_dir, p->applied_mac, p->applied_model,
-						   reused ? other.mac : p->mac, reused ? other.model : p->model, err,
-						   sizeof err) != PROVISION_OK) {
-				snprintf(msg, len, "removing the old provisioning file: %s", err);
-				rc = -1;
-			}
-		}
-	} else {
-		if (*p->applied_mac && *p->applied_model)
-			rc = remove_files_of(db, a->s.prov_dir, p->id, p->applied_mac, p->applied_model, err, sizeof err);
-		if (rc == 0)
-			rc = remove_files_of(db, a->s.prov_dir, p->id, p->mac, p->model, err, sizeof err);
-		if (rc)
-			snprintf(msg, len, "removing the provisioning file: %s", err);
-	}
-	pthread_mutex_unlock(&a->files_lock);
 	return rc;
 }
 
 /* ---------- one phone ---------- */
 
-static int64_t retry_at(const struct applier *a, const struct phone *p, bool refused, int64_t now)
+static int64_t retry_at(const struct applier *a, const struct phone *p, enum apply_outcome kind, int64_t now)
 {
-	if (!refused)
+	if (kind != APPLY_REFUSED)
 		return now + a->s.retry_interval; /* PBX down or answer lost: try again as soon as it may be back */
 	/* Asterisk said no: retrying at full speed would only repeat the refusal. Double up to 5 minutes. */
 	int64_t delay = a->s.retry_interval;
-	for (int i = 0; i < p->attempts && delay < 300; i++)
+	for (int i = 0; i < p->attempts && delay < REFUSED_MAX_DELAY; i++)
 		delay *= 2;
-	return now + (delay > 300 ? 300 : delay);
+	return now + (delay > REFUSED_MAX_DELAY ? REFUSED_MAX_DELAY : delay);
 }
 
 static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
@@ -442,38 +434,55 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	enum phones_result pr = phones_get(db, phone_id, &p);
 	if (pr == PHONES_NOT_FOUND) {
 		r->applied = true; /* purged by a concurrent apply: nothing left to do */
+		r->outcome = APPLY_DONE;
 		return;
 	}
 	if (pr != PHONES_OK) {
 		snprintf(r->message, sizeof r->message, "database error");
+		r->outcome = APPLY_RETRY;
 		return;
 	}
-	struct apply_plan plan = { .a = a };
-	plan.n_ext = owned_extensions(&p, plan.exts);
-	/* A phone never applied, on its first attempt: create without reading (safe, see create_fresh). */
-	plan.fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
-	int rc = prepare_plan(a, db, &plan, r->message, sizeof r->message);
-	if (rc == 0 && plan.fresh)
-		rc = create_fresh(a, &p, &plan, r->message, sizeof r->message);
+	struct apply_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	*c = (struct apply_ctx){ .a = a, .db = db, .p = &p, .now = now, .r = r };
+	c->fresh = !p.deleted && !*p.applied_extension && p.attempts == 0 && p.applied_version == 0;
+	/* The files are rendered first: a value the phones' templates refuse stops the change before the PBX. */
+	struct provision_output files = { 0 };
+	char msg[300];
+	int rc = prepare(c);
+	if (rc == 0 && !p.deleted && apply_files_render(&a->s, a->prov, &p, &files, msg, sizeof msg) != 0)
+		rc = fail(c, APPLY_BLOCKED, "%s", msg);
+	if (rc == 0 && c->fresh)
+		rc = create_fresh(c);
 	if (rc == 0)
-		rc = channel_step(&plan, r->message, sizeof r->message);
+		rc = channel_step(c);
 	if (rc == 0)
-		rc = dialplan_step(&plan, r->message, sizeof r->message);
-	if (rc == 0)
-		rc = apply_files(a, db, &p, r->message, sizeof r->message);
+		rc = dialplan_step(c);
+	if (rc == 0) {
+		pthread_mutex_lock(&a->files_lock);
+		if (apply_files_write(&a->s, db, &p, &files, msg, sizeof msg) != 0)
+			rc = fail(c, APPLY_RETRY, "%s", msg);
+		pthread_mutex_unlock(&a->files_lock);
+	}
+	provision_output_free(&files);
+	free(c);
 	if (rc == 0) {
 		int drc = p.deleted ? phones_purge(db, p.id, p.version)
 				    : phones_mark_applied(db, p.id, p.version, p.extension, p.mac, p.model);
 		if (drc != 0) {
 			snprintf(r->message, sizeof r->message, "database error");
+			r->outcome = APPLY_RETRY;
 			return;
 		}
 		r->applied = true;
+		r->outcome = APPLY_DONE;
 		return;
 	}
-	bool refused = strncmp(r->message, REFUSED, strlen(REFUSED)) == 0;
-	log_warn("phone %lld (%s): not applied: %s", (long long)p.id, p.extension, r->message);
-	phones_mark_failed(db, p.id, r->message, retry_at(a, &p, refused, now));
+	bool blocked = r->outcome == APPLY_BLOCKED;
+	log_warn("phone %lld (%s): not applied%s: %s", (long long)p.id, p.extension, blocked ? " (needs a person)" : "",
+		 r->message);
+	phones_mark_failed(db, p.id, p.version, r->message, blocked ? 0 : retry_at(a, &p, r->outcome, now), blocked);
 }
 
 void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
@@ -496,40 +505,59 @@ int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 		applier_apply(a, db, ids[i], now, &r);
 		if (r.applied)
 			applied++;
-		else if (strstr(r.message, "cannot be reached"))
+		else if (r.unreachable)
 			break; /* the rest would fail the same way; their turn comes next round */
 	}
 	return applied;
 }
 
-/* Rewrites one phone's files if they are missing or differ from a fresh rendering. Returns files written. */
-static int refresh_files(struct applier *a, const struct phone *p)
+/* ---------- checking an extension before a phone takes it ---------- */
+
+enum applier_check applier_check_extension(struct applier *a, struct db *db, const char *extension, int64_t now,
+					   char *where, size_t len)
 {
-	struct provision_output out;
-	char msg[300];
-	int written = 0;
-	if (render_phone(a, p, &out, msg, sizeof msg) != 0) {
-		log_err("phone %s: %s", p->extension, msg);
-		provision_output_free(&out);
-		return 0;
+	char names[PBX_MAX_SECTIONS][32], context[32], detail[300];
+	const char *name_ptrs[PBX_MAX_SECTIONS + 1];
+	size_t n = pbx_section_names(&a->s, extension, names);
+	for (size_t i = 0; i < n; i++)
+		name_ptrs[i] = names[i];
+	pbx_dialplan_context(extension, context);
+	const char *dial_names[2] = { context, a->s.context };
+	struct ami_config chan = { 0 }, dial = { 0 };
+	struct pbx_ownership own_chan, own_dial;
+	enum applier_check verdict = APPLIER_UNKNOWN;
+	const char *file = pbx_config_file(a->s.driver);
+	if (pbx_read_categories(a->pool, file, name_ptrs, n, &chan, detail, sizeof detail) != AMI_OK ||
+	    pbx_read_categories(a->pool, PBX_DIALPLAN_FILE, dial_names, 2, &dial, detail, sizeof detail) != AMI_OK ||
+	    pbx_classify(db, file, &chan, name_ptrs, n, now, &own_chan) != 0 ||
+	    pbx_classify(db, PBX_DIALPLAN_FILE, &dial, dial_names, 1, now, &own_dial) != 0)
+		goto out;
+	verdict = APPLIER_FREE;
+	for (size_t i = 0; i < n; i++)
+		if (own_chan.foreign[i]) {
+			snprintf(where, len, "%s", own_chan.where);
+			verdict = APPLIER_TAKEN;
+		}
+	if (verdict == APPLIER_FREE && own_dial.foreign[0]) {
+		snprintf(where, len, "%s", own_dial.where);
+		verdict = APPLIER_TAKEN;
 	}
-	for (size_t f = 0; f < out.count; f++) {
-		char path[1024];
-		snprintf(path, sizeof path, "%s/%s", a->s.prov_dir, out.files[f].name);
-		size_t len = 0;
-		char *disk = file_read_all(path, 1 << 20, &len);
-		bool same = disk && len == out.files[f].data.len && memcmp(disk, buf_cstr(&out.files[f].data), len) == 0;
-		free(disk);
-		if (same)
+	for (size_t k = 0; k < dial.n_cats && verdict == APPLIER_FREE; k++) {
+		if (strcmp(dial.cats[k].name, a->s.context) != 0)
 			continue;
-		if (file_write_atomic(path, buf_cstr(&out.files[f].data), out.files[f].data.len, 0640) == 0)
-			written++;
-		else
-			log_err("provisioning %s: %s", path, strerror(errno));
+		for (size_t l = 0; l < dial.cats[k].n_lines && verdict == APPLIER_FREE; l++)
+			if (is_exten_of(&dial.cats[k].lines[l], extension)) {
+				snprintf(where, len, "%s [%s], exten %s", PBX_DIALPLAN_FILE, a->s.context, extension);
+				verdict = APPLIER_TAKEN;
+			}
 	}
-	provision_output_free(&out);
-	return written;
+out:
+	ami_config_free(&chan);
+	ami_config_free(&dial);
+	return verdict;
 }
+
+/* ---------- provisioning files at start ---------- */
 
 int applier_check_files(struct applier *a, struct db *db)
 {
@@ -542,7 +570,7 @@ int applier_check_files(struct applier *a, struct db *db)
 			/* Pending phones get their files from their own apply. */
 			if (phones_get(db, ids[i], &p) == PHONES_OK && !p.deleted && !phone_pending(&p)) {
 				pthread_mutex_lock(&a->files_lock);
-				written += refresh_files(a, &p);
+				written += apply_files_refresh(&a->s, a->prov, &p);
 				pthread_mutex_unlock(&a->files_lock);
 			}
 		}

@@ -1,12 +1,17 @@
 /* apply: the reconciler. Makes Asterisk and the provisioning directory match what the database says
  * about a phone, through the AMI pool:
+ *   0. the phone's values are checked by the form's rules and its provisioning files rendered in memory:
+ *      a value that cannot go out stops the change before anything reaches the PBX (BLOCKED);
  *   1. the channel driver's file (pjsip.conf / sip.conf): GetConfig of the categories the phone's old
- *      and new extension own, diff against the wanted categories (ami_config_diff), one UpdateConfig
- *      with the difference and a reload of that one module;
- *   2. extensions.conf: the same for the phone's lines inside the internal context (line-level: other
- *      lines of that context belong to the integrator and are never touched);
- *   3. the provisioning files: rendered, written atomically, stale names removed;
- *   4. the phone is marked applied (or, for a removal, deleted for good).
+ *      and new extension would use, each judged Centralita's or not (src/pbx/ownership.h: only what
+ *      Centralita created is ever changed; a name held by someone else's category blocks the phone),
+ *      diff against the wanted categories (ami_config_diff), one UpdateConfig with the difference and a
+ *      reload of that one module; a phone never applied is created without reading first (NewCat-guarded);
+ *   2. extensions.conf: the same for the phone's own context, plus its include line in the internal
+ *      context (line-level: the integrator's lines there are never touched);
+ *   3. the provisioning files: written atomically, stale names removed;
+ *   4. the phone is marked applied (or, for a removal, deleted for good), or the failure is recorded
+ *      with its kind (enum apply_outcome), which alone decides when it is tried again.
  * Because every step diffs against the PBX's current state, applying twice changes nothing, a
  * half-applied change is completed by the next attempt, and an answer lost in transit is never replayed
  * blindly: the next attempt re-reads and sends only what is still missing.
@@ -25,9 +30,21 @@
 
 struct applier;
 
+/* What became of an apply: retry decisions come from this kind, never from the message's words. */
+enum apply_outcome {
+	APPLY_DONE = 0,          /* the PBX and the files match the database */
+	APPLY_RETRY,             /* the PBX is unreachable or an answer was lost: retried every retry_interval */
+	APPLY_REFUSED,           /* Asterisk answered with an error: retried with a growing delay (up to 5 min) */
+	APPLY_BLOCKED,           /* retrying cannot fix it (a value refused before sending, an extension that
+				  * Asterisk already has outside Centralita): shown, not retried until edited */
+};
+
 struct apply_result {
 	bool applied;            /* PBX and files now match the database for this phone */
+	enum apply_outcome outcome;
+	bool unreachable;        /* APPLY_RETRY because nothing could be sent: later phones would fail too */
 	char message[300];       /* why not, in words (Asterisk's own message when it refused) */
+	char conflict[200];      /* for an extension taken outside Centralita: where, e.g. "pjsip.conf [250]" */
 };
 
 /* pool and prov stay owned by the caller and must outlive the applier. */
@@ -44,6 +61,13 @@ void applier_free(struct applier *a);
 /* Applies one phone now. Thread-safe; db is the caller's own connection. Records the outcome in the
  * database (applied, or the error and when to retry). */
 void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r);
+
+/* Whether Asterisk already has configuration for extension that Centralita did not create (its categories in
+ * the channel driver's file, its dialplan context, or an "exten = <extension>,..." the integrator wrote in
+ * the internal context). Reads the PBX (a few GetConfigs); where receives e.g. "pjsip.conf [250]". */
+enum applier_check { APPLIER_FREE, APPLIER_TAKEN, APPLIER_UNKNOWN /* the PBX could not be read */ };
+enum applier_check applier_check_extension(struct applier *a, struct db *db, const char *extension, int64_t now,
+					   char *where, size_t len);
 
 /* Applies every due pending phone (what the background thread does each round). Returns how many were
  * applied, or -1 on a database error. */

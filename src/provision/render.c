@@ -6,6 +6,7 @@
  * Measured (-O2, this machine): loading all 7 templates ~190 us; a cached render 2-4.5 us per phone;
  * parsing per call would cost ~13 us per template (~90 us for all): startup pays the parse once. */
 #include "provision/provision_int.h"
+#include "util/text.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -113,62 +114,39 @@ void provision_renderer_free(struct provision_renderer *r)
 
 /* ---- input checks (defence in depth: the caller's form validation runs first) ---- */
 
-/* Well-formed UTF-8 holding only characters XML 1.0 allows, minus every control character:
- * no C0 (incl. TAB, CR, LF), no DEL, no C1, no surrogates or overlongs, no U+FFFE/U+FFFF. */
-static bool clean_utf8(const char *s, size_t *bad_at)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (p[i]) {
-		unsigned char c = p[i];
-		uint32_t cp;
-		size_t n;
-		if (c < 0x80) {
-			cp = c;
-			n = 1;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			cp = c & 0x1f;
-			n = 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			cp = c & 0x0f;
-			n = 3;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			cp = c & 0x07;
-			n = 4;
-		} else {
-			goto bad;
-		}
-		for (size_t k = 1; k < n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff || cp < 0x20 ||
-		    (cp >= 0x7f && cp <= 0x9f))
-			goto bad;
-		i += n;
-	}
-	return true;
-bad:
-	*bad_at = i;
-	return false;
-}
-
+/* min..max bytes of text by util/text's rules (well-formed UTF-8 that XML 1.0 allows, no control characters). */
 static bool check_text(const char *field, const char *s, size_t min, size_t max, char *err, size_t errlen)
 {
-	size_t at = 0;
 	if (!s) {
 		provision_seterr(err, errlen, "%s is missing", field);
 		return false;
 	}
-	size_t n = strlen(s);
+	size_t n = strlen(s), at = 0;
 	if (n < min || n > max) {
 		provision_seterr(err, errlen, "%s must be %zu to %zu bytes long", field, min, max);
 		return false;
 	}
-	if (!clean_utf8(s, &at)) {
-		provision_seterr(err, errlen, "%s holds a control character or invalid UTF-8 at byte %zu", field, at);
+	const struct text_rule any = { 0, 0, 0, NULL };
+	enum text_problem problem = text_check(&any, s, n, &at);
+	if (problem) {
+		provision_seterr(err, errlen, "%s %s at byte %zu", field, text_problem_text(problem), at);
+		return false;
+	}
+	return true;
+}
+
+/* The display name: util/text's display-name rule, the very one the phone form applies; empty means "use
+ * the extension". */
+static bool check_display_name(const char *s, char *err, size_t errlen)
+{
+	if (!s) {
+		provision_seterr(err, errlen, "display_name is missing");
+		return false;
+	}
+	size_t at = 0;
+	enum text_problem problem = *s ? text_check(&text_rule_display_name, s, strlen(s), &at) : TEXT_OK;
+	if (problem) {
+		provision_seterr(err, errlen, "display_name %s (byte %zu)", text_problem_text(problem), at);
 		return false;
 	}
 	return true;
@@ -239,7 +217,7 @@ static enum provision_err render_check(const struct provision_phone *p, char mac
 		return PROVISION_E_MODEL;
 	}
 	if (!check_token("extension", p->extension, 64, err, errlen) ||
-	    !check_text("display_name", p->display_name, 0, 128, err, errlen) ||
+	    !check_display_name(p->display_name, err, errlen) ||
 	    !check_token("secret", p->secret, 128, err, errlen) || !check_host(p->server, err, errlen))
 		return PROVISION_E_VALUE;
 	if (p->port < 1 || p->port > 65535) {

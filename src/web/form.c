@@ -254,71 +254,11 @@ void form_set_error(struct form_result *res, const char *name, const char *messa
 	res->errors[i] = message_key;
 }
 
-long utf8_length(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	long chars = 0;
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = p[i];
-		uint32_t cp;
-		size_t n;
-		if (c < 0x80) {
-			cp = c;
-			n = 1;
-		} else if ((c & 0xE0) == 0xC0) {
-			cp = c & 0x1F;
-			n = 2;
-		} else if ((c & 0xF0) == 0xE0) {
-			cp = c & 0x0F;
-			n = 3;
-		} else if ((c & 0xF8) == 0xF0) {
-			cp = c & 0x07;
-			n = 4;
-		} else {
-			return -1;
-		}
-		if (i + n > len)
-			return -1;
-		for (size_t k = 1; k < n; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i + k] & 0x3F);
-		}
-		static const uint32_t min_for_len[] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (cp < min_for_len[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return -1;
-		i += n;
-		chars++;
-	}
-	return chars;
-}
-
-/* True if the UTF-8 text holds a C0 control, DEL, or a C1 control (U+0080..U+009F). */
-static bool has_control(const char *v, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < 0x20 || p[i] == 0x7F)
-			return true;
-		if (p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)
-			return true;
-	}
-	return false;
-}
-
+/* Text fields: the one rule check of util/text, with the field's character limits. */
 static const char *check_text(const struct form_field *f, const char *v, size_t len)
 {
-	if (memchr(v, '\0', len) || has_control(v, len))
-		return "control_chars";
-	long chars = utf8_length(v, len);
-	if (chars < 0)
-		return "bad_utf8";
-	if (f->min > 0 && chars < f->min)
-		return "too_short";
-	if (f->max > 0 && chars > f->max)
-		return "too_long";
-	return NULL;
+	struct text_rule rule = { (size_t)(f->min > 0 ? f->min : 0), (size_t)(f->max > 0 ? f->max : 0), 0, NULL };
+	return text_problem_key(text_check(&rule, v, len, NULL));
 }
 
 const char *form_v_text(const struct form_field *f, const char *v, size_t len, char *out)

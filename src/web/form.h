@@ -86,7 +86,4 @@ const char *form_v_choice(const struct form_field *f, const char *v, size_t len,
 const char *form_v_int(const struct form_field *f, const char *v, size_t len, char *out);
 const char *form_v_digits(const struct form_field *f, const char *v, size_t len, char *out);
 
-/* Counts UTF-8 characters; -1 if s is not valid UTF-8 (overlongs, surrogates, > U+10FFFF refused). */
-long utf8_length(const char *s, size_t len);
-
 #endif

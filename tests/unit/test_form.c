@@ -183,16 +183,6 @@ START_TEST(failed_field_keeps_user_value)
 }
 END_TEST
 
-START_TEST(utf8_length_counts_characters)
-{
-	ck_assert_int_eq(utf8_length("abc", 3), 3);
-	ck_assert_int_eq(utf8_length("Zoë", 4), 3);
-	ck_assert_int_eq(utf8_length("\xF0\x9F\x93\x9E", 4), 1);
-	ck_assert_int_eq(utf8_length("\xF4\x90\x80\x80", 4), -1); /* > U+10FFFF */
-	ck_assert_int_eq(utf8_length("\xE2\x82", 2), -1);         /* truncated */
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("form");
@@ -206,7 +196,6 @@ int main(void)
 	tcase_add_test(tc, each_validator_refuses);
 	tcase_add_test(tc, duplicate_fields_are_refused);
 	tcase_add_test(tc, failed_field_keeps_user_value);
-	tcase_add_test(tc, utf8_length_counts_characters);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
