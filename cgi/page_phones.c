@@ -236,17 +236,22 @@ void page_phones_edit(struct page *p)
 
 /* Applies phone id now and redirects to target + "?done=<what>", "<what>_pending" (it will be retried), or
  * "<what>_blocked" (it cannot be applied as it is: the page shows why). */
+static void redirect_done(struct page *p, const char *target, const char *what, const struct apply_result *r)
+{
+	const char *suffix = r->applied ? "" : r->outcome == APPLY_BLOCKED && strcmp(what, "removed") != 0 ? "_blocked"
+												     : "_pending";
+	char location[160];
+	snprintf(location, sizeof location, "%s?done=%s%s", target, what, suffix);
+	response_redirect(p->res, location);
+}
+
 static void apply_and_redirect(struct page *p, int64_t id, const char *target, const char *what)
 {
 	struct apply_result r;
 	applier_apply(p->w->applier, p->w->db, id, p->now, &r);
 	if (r.outcome == APPLY_RETRY || r.outcome == APPLY_REFUSED)
 		applier_wake(p->w->applier);
-	const char *suffix = r.applied ? "" : r.outcome == APPLY_BLOCKED && strcmp(what, "removed") != 0 ? "_blocked"
-												   : "_pending";
-	char location[160];
-	snprintf(location, sizeof location, "%s?done=%s%s", target, what, suffix);
-	response_redirect(p->res, location);
+	redirect_done(p, target, what, &r);
 }
 
 /* Refuses (form error "ext_not_ours") an extension that Asterisk already has configured outside Centralita:
@@ -260,6 +265,29 @@ static bool extension_free_in_pbx(struct page *p, struct form_result *form, cons
 	form_set_error(form, "extension", "ext_not_ours");
 	response_set(p->res, "Form.phone.extension.detail", where);
 	return false;
+}
+
+/* Applies a phone just stored. The creation itself checks, against what Asterisk has, that nothing of
+ * its extension was configured outside Centralita (the NewCats it starts with are refused if anything
+ * exists, and the internal context is read first): if so the phone is taken back (withdrawn: anything of
+ * it created meanwhile is removed, nothing else) and the form says why. extension_free_in_pbx checks the
+ * same before an edit changes an extension. */
+static void create_and_redirect(struct page *p, struct form_result *form, int64_t id)
+{
+	struct apply_result r;
+	applier_apply(p->w->applier, p->w->db, id, p->now, &r);
+	if (r.outcome == APPLY_BLOCKED && *r.conflict && phones_withdraw(p->w->db, id, 1, p->now) == PHONES_OK) {
+		response_set(p->res, "Form.phone.extension.detail", r.conflict);
+		form_set_error(form, "extension", "ext_not_ours");
+		applier_apply(p->w->applier, p->w->db, id, p->now, &r);   /* clears anything created meanwhile */
+		if (!r.applied)
+			applier_wake(p->w->applier);
+		show_form(p, form, 422, "/phones");
+		return;
+	}
+	if (r.outcome == APPLY_RETRY || r.outcome == APPLY_REFUSED)
+		applier_wake(p->w->applier);
+	redirect_done(p, "/phones", "saved", &r);
 }
 
 /* Validates the phone form; fills ph. False (and the form re-shown with 422) when something is wrong. */
@@ -316,16 +344,11 @@ void page_phones_create(struct page *p)
 		page_error(p, 500, "internal");
 		return;
 	}
-	if (!extension_free_in_pbx(p, &form, ph.extension)) {
-		show_form(p, &form, 422, "/phones");
-		form_result_free(&form);
-		return;
-	}
 	int64_t id = 0;
 	enum phones_result r = phones_create(p->w->db, &ph, p->now, &id);
 	if (!refusal_to_form(p, &form, r, "/phones")) {
 		if (r == PHONES_OK)
-			apply_and_redirect(p, id, "/phones", "saved");
+			create_and_redirect(p, &form, id);
 		else
 			page_error(p, 500, "internal");
 	}

@@ -380,6 +380,22 @@ int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *e
 	return step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
+enum phones_result phones_withdraw(struct db *db, int64_t id, int64_t version, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET deleted = 1, version = version + 1, "
+					  "applied_extension = extension, attempts = 0, next_attempt_at = 0, blocked = 0, "
+					  "updated_at = ?3 WHERE id = ?1 AND version = ?2 AND deleted = 0 AND applied_version = 0");
+	if (!st)
+		return PHONES_DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_int64(st, 3, now);
+	int rc = step_done(st);
+	if (rc != SQLITE_DONE)
+		return PHONES_DB_ERROR;
+	return db_changes(db) == 1 ? PHONES_OK : PHONES_CONFLICT;
+}
+
 int phones_purge(struct db *db, int64_t id, int64_t version)
 {
 	sqlite3_stmt *st = db_prepare(db, "DELETE FROM phones WHERE id = ?1 AND deleted = 1 AND version = ?2");

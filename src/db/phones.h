@@ -85,6 +85,10 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
  * when to try again; blocked = a failure retrying cannot fix (not retried until the phone is changed). */
 int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
 		       bool blocked);
+/* Takes back a phone just created that was never applied (still at `version`): the form refuses it after
+ * all. It becomes a tombstone whose extension the PBX may partly hold, so the applier removes whatever of it
+ * Centralita had created before finding out (and never anything else). */
+enum phones_result phones_withdraw(struct db *db, int64_t id, int64_t version, int64_t now);
 /* Deletes a tombstone whose removal was applied (only if it is still the same version). */
 int phones_purge(struct db *db, int64_t id, int64_t version);
 

@@ -80,6 +80,8 @@ struct apply_ctx {
 	const char *context_ptrs[MAX_EXT];
 	struct pbx_sections dialplan;
 	bool channel_done, dialplan_done;    /* created by the fresh path */
+	const char *given_up[PBX_MAX_NAMES];  /* names whose categories of ours go beside someone else's */
+	size_t n_given_up;
 };
 
 /* Records why the apply stopped and what kind of failure it is; returns -1. */
@@ -202,6 +204,10 @@ static int send_claimed(struct apply_ctx *c, const char *file, const struct ami_
 	int rc = 0;
 	if (st == AMI_OK)
 		rc = pbx_record_applied(c->db, file, names, n_names, want, n_want, c->now);
+	for (size_t i = 0; st == AMI_OK && rc == 0 && i < c->n_given_up; i++)
+		rc = owned_forget(c->db, file, c->given_up[i], NULL, false);
+	if (st == AMI_OK)
+		c->n_given_up = 0;
 	else if (st == AMI_ERROR || st == AMI_INVALID)
 		rc = pbx_drop_claims(c->db, file, want, n_want);
 	if (rc != 0)
@@ -214,15 +220,38 @@ static int send_claimed(struct apply_ctx *c, const char *file, const struct ami_
 /* ---------- a phone never applied: create without reading ---------- */
 
 /* Every category the creation requests make starts with a NewCat, which Asterisk refuses if the category
- * exists; a refused request writes nothing, so this is safe without reading first. A refusal leaves that
- * file to the read-and-diff step (which finds who holds the name). Returns 0, or -1 when the PBX is
- * unreachable or an answer was lost. */
+ * exists; a refused request writes nothing, so this is safe without reading those first. A refusal leaves
+ * that file to the read-and-diff step (which finds who holds the name). Only the internal context is read
+ * (one GetConfig), for the integrator's own lines there. Returns 0, or -1 (recorded in c->r). */
+static int check_internal_exten(struct apply_ctx *c, const struct ami_config *cur);
+
+/* The internal context, read first: an "exten = <ext>,..." the integrator wrote there would answer before the
+ * phone's own context (and blocks the phone); an include line already there, or no internal context at all,
+ * leaves the dialplan to the read-and-diff step. */
+static int read_internal(struct apply_ctx *c, bool *dialplan_simple)
+{
+	char detail[300];
+	const char *internal[1] = { c->a->s.context };
+	struct ami_config cur = { 0 };
+	enum ami_status st = pbx_read_categories(c->a->pool, PBX_DIALPLAN_FILE, internal, 1, &cur, detail, sizeof detail);
+	int rc = st == AMI_OK ? check_internal_exten(c, &cur) : fail_ami(c, st, "reading the dialplan", detail);
+	*dialplan_simple = cur.n_cats == 1;
+	for (size_t l = 0; rc == 0 && cur.n_cats == 1 && l < cur.cats[0].n_lines; l++)
+		if (strcasecmp(cur.cats[0].lines[l].name, "include") == 0 && strcmp(cur.cats[0].lines[l].value, c->contexts[0]) == 0)
+			*dialplan_simple = false;
+	ami_config_free(&cur);
+	return rc;
+}
+
 static int create_fresh(struct apply_ctx *c)
 {
 	struct applier *a = c->a;
 	struct ami_update chan, dial;
 	char err[200], detail[300];
-	int rc = 0;
+	bool dialplan_simple = false;
+	int rc = read_internal(c, &dialplan_simple);
+	if (rc != 0)
+		return rc;
 	if (pbx_creation_updates(&a->s, c->p, &chan, &dial, err, sizeof err) != 0) {
 		rc = fail(c, APPLY_BLOCKED, "%s", err);
 		goto out;
@@ -235,6 +264,10 @@ static int create_fresh(struct apply_ctx *c)
 		goto out;
 	}
 	c->channel_done = sent == 0;
+	/* A refused channel creation means something holds the name: nothing more is created before the
+	 * read-and-diff step has found out whose it is. */
+	if (!dialplan_simple || !c->channel_done)
+		goto out;
 	sent = send_claimed(c, PBX_DIALPLAN_FILE, NULL, c->context_ptrs, 1, c->dialplan.want, c->dialplan.n, &dial, NULL,
 			    detail, sizeof detail);
 	rc = sent < 0 ? -1 : 0;
@@ -247,11 +280,43 @@ out:
 
 /* ---------- reading and judging what Asterisk has ---------- */
 
+/* Deletes, one DelCat with catfilter="type=..." each, Centralita's categories named name when someone else's
+ * share that name (an old extension being given up): possible only when every one of ours has a type line
+ * that no foreign one has. Returns 0, or -1 when they cannot be told apart. */
+static int delete_ours_beside_foreign(struct apply_ctx *c, const char *file, const struct ami_config *cur,
+				      const char *name, struct ami_update *u)
+{
+	for (size_t k = 0; k < cur->n_cats; k++) {
+		const struct ami_cfg_cat *cat = &cur->cats[k];
+		if (strcasecmp(cat->name, name) != 0)
+			continue;
+		const char *type = pbx_lines_type(cat->lines, cat->n_lines);
+		int state = owned_get(c->db, file, cat->name, type, NULL);
+		if (state != OWNED_OWNED)
+			continue;
+		for (size_t j = 0; j < cur->n_cats; j++) {
+			const struct ami_cfg_cat *other = &cur->cats[j];
+			if (j != k && strcasecmp(other->name, name) == 0 &&
+			    strcmp(pbx_lines_type(other->lines, other->n_lines), type) == 0 &&
+			    owned_get(c->db, file, other->name, type, NULL) != OWNED_OWNED)
+				return -1;
+		}
+		char filter[96];
+		snprintf(filter, sizeof filter, "type=%s", type);
+		if (!*type || ami_update_add(u, AMI_UC_DELCAT, cat->name, NULL, NULL, NULL, -1, NULL, filter) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Reads the categories of names[] in file and judges whose they are. Every name whose categories are all
- * Centralita's (or absent) goes to owned[]; a foreign category holding a name a live phone wants, or sharing
- * its name with one of Centralita's, stops the apply (BLOCKED: a person must choose). */
+ * Centralita's (or absent) goes to owned[]; a foreign category holding a name a live phone wants stops the
+ * apply (BLOCKED: a person must choose), and so does one sharing a wanted name with one of Centralita's (it
+ * will not guess which to rewrite). For a name no longer wanted, Centralita's categories beside foreign ones
+ * are deleted by type (into u); foreign ones are never touched. */
 static int read_and_judge(struct apply_ctx *c, const char *file, const char *const *names, size_t n,
-			  const size_t *names_of, struct ami_config *cur, const char **owned, size_t *n_owned)
+			  const size_t *names_of, struct ami_config *cur, const char **owned, size_t *n_owned,
+			  struct ami_update *u)
 {
 	char detail[300];
 	enum ami_status st = pbx_read_categories(c->a->pool, file, names, n, cur, detail, sizeof detail);
@@ -265,13 +330,17 @@ static int read_and_judge(struct apply_ctx *c, const char *file, const char *con
 	for (size_t e = 0; e < c->n_ext; e++) {
 		size_t count = names_of ? names_of[e] : 1;
 		for (size_t k = first; k < first + count; k++) {
-			if (!own.foreign[k]) {
+			if (!own.foreign[k])
 				owned[(*n_owned)++] = names[k];
-				continue;
-			}
-			if (c->wanted[e] || own.ours[k])
+			else if (c->wanted[e])
 				return fail_conflict(c, c->exts[e], own.where);
-			/* Only someone else's categories hold this old name: nothing of ours to remove there. */
+			else if (own.ours[k] && delete_ours_beside_foreign(c, file, cur, names[k], u) != 0)
+				return fail(c, APPLY_BLOCKED,
+					    "%s cannot be removed from Asterisk safely: %s shares its name and type with "
+					    "Centralita's; rename it by hand",
+					    names[k], own.where);
+			else if (own.ours[k])
+				c->given_up[c->n_given_up++] = names[k];
 		}
 		first += count;
 	}
@@ -288,9 +357,9 @@ static int channel_step(struct apply_ctx *c)
 	struct ami_config cur = { 0 };
 	const char *owned[PBX_MAX_NAMES];
 	size_t n_owned = 0;
-	int rc = read_and_judge(c, file, c->name_ptrs, c->n_names, c->names_of, &cur, owned, &n_owned);
 	struct ami_update u;
 	ami_update_init(&u, file);
+	int rc = read_and_judge(c, file, c->name_ptrs, c->n_names, c->names_of, &cur, owned, &n_owned, &u);
 	if (rc == 0) {
 		char err[200], detail[300];
 		if (ami_config_diff(&cur, owned, n_owned, c->want, c->n_want, &u, err, sizeof err) != 0) {
@@ -387,14 +456,14 @@ static int dialplan_step(struct apply_ctx *c)
 	const char *internal[1] = { a->s.context };
 	const char *owned[MAX_EXT];
 	size_t n_owned = 0;
+	struct ami_update u;
+	ami_update_init(&u, PBX_DIALPLAN_FILE);
 	enum ami_status st = pbx_read_categories(a->pool, PBX_DIALPLAN_FILE, internal, 1, &cur, detail, sizeof detail);
 	int rc = st == AMI_OK ? 0 : fail_ami(c, st, "reading the dialplan", detail);
 	if (rc == 0)
-		rc = read_and_judge(c, PBX_DIALPLAN_FILE, c->context_ptrs, c->n_ext, NULL, &cur, owned, &n_owned);
+		rc = read_and_judge(c, PBX_DIALPLAN_FILE, c->context_ptrs, c->n_ext, NULL, &cur, owned, &n_owned, &u);
 	if (rc == 0)
 		rc = check_internal_exten(c, &cur);
-	struct ami_update u;
-	ami_update_init(&u, PBX_DIALPLAN_FILE);
 	if (rc == 0) {
 		if (ami_config_diff(&cur, owned, n_owned, c->dialplan.want, c->dialplan.n, &u, err, sizeof err) != 0) {
 			rc = fail(c, APPLY_BLOCKED, "cannot compute the dialplan change: %s", err);

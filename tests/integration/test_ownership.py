@@ -90,23 +90,46 @@ def detail(body):
 # ---------------------------------------------------------------- refused at the form
 
 def test_extension_of_a_hand_written_endpoint_is_refused(stack, integrator):
-    before = counters(stack)["actions"].get("UpdateConfig", 0)
+    """The creation's NewCat is refused by the PBX (nothing written); the applier reads who holds [750], the
+    phone is taken back and the form says why."""
+    files = stack.pbx_file("pjsip.conf"), stack.pbx_file("extensions.conf")
     r = add(integrator, "750", name="Front door", mac="00:15:65:75:00:01")
     assert r.status == 422
     assert field_errors(r.body) == {"extension": html(MSG["ext_not_ours"])}
     assert detail(r.body) == "pjsip.conf [750] (type=endpoint)"
     assert phone_row(stack, "750") is None
-    assert counters(stack)["actions"].get("UpdateConfig", 0) == before
+    assert (stack.pbx_file("pjsip.conf"), stack.pbx_file("extensions.conf")) == files
+    assert owned_rows(stack, "750") == [] and owned_rows(stack, "750-auth") == []
     integrator_config_intact(stack)
 
 
 def test_extension_of_a_hand_written_dialplan_line_is_refused(stack, integrator):
+    files = stack.pbx_file("pjsip.conf"), stack.pbx_file("extensions.conf")
     r = add(integrator, "760", name="Shop", mac="00:15:65:76:00:01")
+    assert (stack.pbx_file("pjsip.conf"), stack.pbx_file("extensions.conf")) == files
     assert r.status == 422
     assert field_errors(r.body) == {"extension": html(MSG["ext_not_ours"])}
     assert detail(r.body) == f"extensions.conf [{CONTEXT}], exten 760"
     assert phone_row(stack, "760") is None
     integrator_config_intact(stack)
+
+
+def test_refused_after_part_was_created_leaves_nothing_of_it(stack, integrator):
+    """A hand-made [centralita-757] context (in Centralita's namespace, but not Centralita's) is found only
+    after the phone's pjsip.conf sections were created: the phone is withdrawn and what was created goes,
+    the foreign context stays."""
+    text = stack.pbx_file("extensions.conf")
+    write_pbx_file(stack, "extensions.conf", text + "\n[centralita-757]\nexten => 757,1,Hangup()\n")
+    r = add(integrator, "757", name="Odd one", mac="00:15:65:75:07:01")
+    assert r.status == 422
+    assert detail(r.body) == "extensions.conf [centralita-757]"
+    assert phone_row(stack, "757") is None
+    wait_for(lambda: not conf_sections(stack, "757"), what="757's sections removed")
+    assert conf_sections(stack, "757-auth") == [] and owned_rows(stack, "757") == []
+    assert conf_sections(stack, "centralita-757", "extensions.conf") == [[("exten", "757,1,Hangup()")]]
+    assert "include = centralita-757" not in context_lines(stack)
+    write_pbx_file(stack, "extensions.conf", stack.pbx_file("extensions.conf").replace(
+        "[centralita-757]\nexten => 757,1,Hangup()\n", ""))
 
 
 def test_editing_a_phone_onto_a_hand_written_extension_is_refused(stack, integrator):
@@ -172,6 +195,25 @@ def test_foreign_section_sharing_a_phones_name_stops_every_change(stack, integra
     assert r.status == 303 and r.header("Location") == "/phones?done=saved", r.header("Location")
     assert applied(stack, "752") and phone_row(stack, "752")["blocked"] == 0
     assert len(conf_sections(stack, "752")) == 2 and len(conf_sections(stack, "752-ip")) == 1
+
+
+def test_removal_beside_a_foreign_section_deletes_only_centralitas(stack, integrator):
+    """Phone 756 is removed after the integrator added [756] type=identify: Centralita's endpoint and aor go
+    (deleted by type), the identify stays."""
+    assert add(integrator, "756", name="Back office", mac="00:15:65:75:06:01").status == 303
+    identify = "\n[756]\ntype = identify\nendpoint = 756\nmatch = 192.0.2.56\n"
+    write_pbx_file(stack, "pjsip.conf", stack.pbx_file("pjsip.conf") + identify)
+    p = phone_row(stack, "756")
+    pid = phone_id(stack, "756")
+    form = integrator.get(f"/phones/{pid}/delete")
+    r = integrator.post(f"/phones/{pid}/delete", {"_csrf": form.csrf(), "version": str(p["version"])})
+    assert r.status == 303 and r.header("Location") == "/phones?done=removed", r.header("Location")
+    assert conf_sections(stack, "756") == [[("type", "identify"), ("endpoint", "756"), ("match", "192.0.2.56")]]
+    assert conf_sections(stack, "756-auth") == []
+    assert owned_rows(stack, "756") == [] and owned_rows(stack, "756-auth") == []
+    assert "include = centralita-756" not in context_lines(stack)
+    text = stack.pbx_file("pjsip.conf")
+    write_pbx_file(stack, "pjsip.conf", text.replace("[756]\ntype = identify\nendpoint = 756\nmatch = 192.0.2.56\n", ""))
 
 
 def test_creation_with_a_lost_answer_is_settled_as_ours(stack, integrator, clean_pbx):
