@@ -219,10 +219,6 @@ static int send_claimed(struct apply_ctx *c, const char *file, const struct ami_
 
 /* ---------- a phone never applied: create without reading ---------- */
 
-/* Every category the creation requests make starts with a NewCat, which Asterisk refuses if the category
- * exists; a refused request writes nothing, so this is safe without reading those first. A refusal leaves
- * that file to the read-and-diff step (which finds who holds the name). Only the internal context is read
- * (one GetConfig), for the integrator's own lines there. Returns 0, or -1 (recorded in c->r). */
 static int check_internal_exten(struct apply_ctx *c, const struct ami_config *cur);
 
 /* The internal context, read first: an "exten = <ext>,..." the integrator wrote there would answer before the
@@ -243,6 +239,10 @@ static int read_internal(struct apply_ctx *c, bool *dialplan_simple)
 	return rc;
 }
 
+/* Every category the creation requests make starts with a NewCat, which Asterisk refuses if the category
+ * exists; a refused request writes nothing, so this is safe without reading those first. A refusal leaves
+ * that file to the read-and-diff step (which finds who holds the name). Only the internal context is read
+ * (one GetConfig), for the integrator's own lines there. Returns 0, or -1 (recorded in c->r). */
 static int create_fresh(struct apply_ctx *c)
 {
 	struct applier *a = c->a;
