@@ -18,7 +18,20 @@
  * channel) must match what the phase claims to have sent. Nothing about speed is asserted: figures are printed.
  *
  * --content centralita (issue 4, for bench/bench_phones.py): the phone as Centralita writes it instead, ways (b)
- * and (c) only; see "--content centralita" below. */
+ * and (c) only; see "--content centralita" below.
+ *
+ * Against a real Asterisk (issue 7, bench/acceptance_bench.py); all optional, and all but --tls-record-max keep
+ * the old behaviour by default:
+ *   --control-port 0      no control channel: the PBX's action counters are not checked (the files still are)
+ *   --fingerprint HEX     pin the server certificate's SHA-256 instead of --cafile (Asterisk's is self-signed,
+ *                         CN=localhost, no IP SAN); --tls no: plain TCP (Asterisk's 5038)
+ *   --tls-record-max N    (b) and (c) write each request as TLS records of at most N bytes (default 1024), each
+ *                         cut at a line end (one SSL_write each; TCP_NODELAY), as the library does: Asterisk's
+ *                         get_input() stalls on a record larger than its 1024-byte buffer (issue 7), and so does
+ *                         the test PBX, which reads as Asterisk does. 0 = one record per request (the old way).
+ *   --way seed|raw        run only that way (--content centralita), e.g. each from a freshly reset Asterisk
+ *   --first-ext N, --context NAME   (--content centralita) extensions N.. (default 200), the phones' context
+ *                         (default internal) */
 #include "ami/ami.h"
 #include "pbx/pbx.h"
 #include "provision/provision.h"
@@ -63,6 +76,12 @@ struct args {
 	int threads;
 	int rounds;
 	bool centralita;           /* --content centralita: Centralita's own phone, ways (b) and (c) only */
+	bool tls;                  /* --tls yes (default) | no */
+	const char *fingerprint;   /* --fingerprint: pinned SHA-256 of the server certificate, instead of --cafile */
+	int tls_record_max;        /* --tls-record-max (default 1024): 0 = each request in one record */
+	const char *way;           /* --way seed|raw: only that way (--content centralita); NULL = both */
+	int first_ext;             /* --first-ext (--content centralita) */
+	const char *context;       /* --context (--content centralita) */
 };
 
 static void usage(void)
@@ -70,6 +89,8 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: ami_bench --port N --cafile F --user U --secret S --confdir DIR --control-port N\n"
 	        "                 [--host 127.0.0.1] [--phones 200] [--threads 4] [--rounds 3] [--content seed|centralita]\n"
+	        "                 [--fingerprint HEX (instead of --cafile)] [--tls yes|no] [--tls-record-max N]\n"
+	        "                 [--way seed|raw] [--first-ext 200] [--context internal]   (--control-port 0: none)\n"
 	        "Adds N phones to DIR/" CONF_FILE " through the AMI over TLS three ways; see bench/bench_ami.py.\n"
 	        "--content centralita: N phones as Centralita writes them (DIR/" CONF_FILE " and DIR/" PBX_DIALPLAN_FILE
 	        ",\n  which must hold their starting text), the seed's way and the raw limit only.\n");
@@ -83,6 +104,11 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->phones = 200;
 	a->threads = 4;
 	a->rounds = 3;
+	a->tls = true;
+	a->tls_record_max = 1024;
+	a->first_ext = 200;
+	a->context = "internal";
+	a->control_port = -1;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
 			usage();
@@ -109,10 +135,24 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->rounds = atoi(v);
 		else if (!strcmp(k, "--content") && (!strcmp(v, "seed") || !strcmp(v, "centralita")))
 			a->centralita = !strcmp(v, "centralita");
+		else if (!strcmp(k, "--fingerprint"))
+			a->fingerprint = v;
+		else if (!strcmp(k, "--tls") && (!strcmp(v, "yes") || !strcmp(v, "no")))
+			a->tls = !strcmp(v, "yes");
+		else if (!strcmp(k, "--tls-record-max"))
+			a->tls_record_max = atoi(v);
+		else if (!strcmp(k, "--way") && (!strcmp(v, "seed") || !strcmp(v, "raw")))
+			a->way = v;
+		else if (!strcmp(k, "--first-ext"))
+			a->first_ext = atoi(v);
+		else if (!strcmp(k, "--context"))
+			a->context = v;
 		else
 			usage();
 	}
-	if (a->port <= 0 || !a->cafile || !a->user || !a->secret || !a->confdir || a->control_port <= 0 ||
+	if (a->port <= 0 || (a->tls && !a->cafile && !a->fingerprint) || !a->user || !a->secret || !a->confdir ||
+	    a->control_port < 0 || a->tls_record_max < 0 || (a->tls_record_max > 0 && a->tls_record_max < 64) ||
+	    (a->way && !a->centralita) || a->first_ext < 1 || !a->context[0] ||
 	    a->phones <= 0 || a->threads < 0 ||
 	    a->rounds < 1 || a->rounds > MAX_ROUNDS)
 		usage();
@@ -315,22 +355,52 @@ static long ctl_action_count(const char *reply, const char *name)
 
 struct raw {
 	int fd;
-	SSL *ssl;
+	SSL *ssl;                  /* NULL over plain TCP (--tls no) */
+	int record_max;            /* --tls-record-max */
 	char in[16384];
 	size_t len;                /* bytes in `in` not yet consumed */
 };
 
 static SSL_CTX *raw_ctx(const struct args *a)
 {
-	/* Verification as the library does it: the CA file, and the server's IP address against its certificate. */
+	if (!a->tls)
+		return NULL;
+	/* Verification as the library does it: the CA file, and the server's IP address against its certificate;
+	 * or (--fingerprint) the pinned SHA-256 of its certificate, checked after the handshake (raw_open). */
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx)
 		die("SSL_CTX_new failed");
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (SSL_CTX_load_verify_locations(ctx, a->cafile, NULL) != 1)
-		die("cannot load CA file %s", a->cafile);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (a->cafile) {
+		if (SSL_CTX_load_verify_locations(ctx, a->cafile, NULL) != 1)
+			die("cannot load CA file %s", a->cafile);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	} else {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	}
 	return ctx;
+}
+
+/* The server certificate's SHA-256 against --fingerprint (hex, colons and case ignored). */
+static void check_pin(SSL *ssl, const char *pin)
+{
+	X509 *cert = SSL_get1_peer_certificate(ssl);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!cert || X509_digest(cert, EVP_sha256(), md, &mdlen) != 1)
+		die("raw: no server certificate to check against the pin");
+	X509_free(cert);
+	char want[2 * EVP_MAX_MD_SIZE + 1];
+	size_t w = 0;
+	for (const char *p = pin; *p && w + 1 < sizeof want; p++)
+		if (*p != ':')
+			want[w++] = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	want[w] = '\0';
+	char got[2 * EVP_MAX_MD_SIZE + 1];
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(got + 2 * i, 3, "%02x", md[i]);
+	if (strcmp(want, got) != 0)
+		die("raw: the server certificate's SHA-256 %s is not the pinned %s", got, pin);
 }
 
 /* Reads until the buffer holds `end`; returns the length of the text up to and including it. */
@@ -343,6 +413,13 @@ static size_t raw_read_until(struct raw *r, const char *end)
 			return (size_t)(hit - r->in) + strlen(end);
 		if (r->len + 1 >= sizeof r->in)
 			die("raw: answer larger than %zu bytes", sizeof r->in);
+		if (!r->ssl) {
+			ssize_t n = read(r->fd, r->in + r->len, sizeof r->in - 1 - r->len);
+			if (n <= 0)
+				die("raw: read failed: %s", n ? strerror(errno) : "connection closed");
+			r->len += (size_t)n;
+			continue;
+		}
 		int n = SSL_read(r->ssl, r->in + r->len, (int)(sizeof r->in - 1 - r->len));
 		if (n <= 0)
 			die("raw: read failed (SSL error %d)", SSL_get_error(r->ssl, n));
@@ -362,11 +439,35 @@ static void raw_expect(struct raw *r, const char *want, const char *what)
 	r->len -= n;
 }
 
+/* Length of the next TLS record from data with records of at most max bytes: all of it if it fits, else the
+ * longest prefix that fits and ends with a line end (a single longer line is an error: Asterisk refuses lines
+ * over 1024 bytes anyway). Asterisk reads only when its buffer holds no complete line, so a record that ends at
+ * a line end leaves it empty, and the next record (<= 1024) fits its 1024-byte buffer whole. */
+static size_t record_len(const char *data, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	for (size_t n = max; n > 0; n--)
+		if (data[n - 1] == '\n')
+			return n;
+	die("raw: a line longer than --tls-record-max %zu", max);
+}
+
 static void raw_write(struct raw *r, const char *data, size_t len)
 {
-	int n = SSL_write(r->ssl, data, (int)len);
-	if (n != (int)len)
-		die("raw: write failed (SSL error %d)", SSL_get_error(r->ssl, n));
+	if (!r->ssl) {
+		if (write(r->fd, data, len) != (ssize_t)len)
+			die("raw: write failed: %s", strerror(errno));
+		return;
+	}
+	while (len > 0) {   /* one SSL_write per record; TCP_NODELAY (tcp_connect_blocking) sends each at once */
+		size_t chunk = r->record_max > 0 ? record_len(data, len, (size_t)r->record_max) : len;
+		int n = SSL_write(r->ssl, data, (int)chunk);
+		if (n != (int)chunk)
+			die("raw: write failed (SSL error %d)", SSL_get_error(r->ssl, n));
+		data += chunk;
+		len -= chunk;
+	}
 }
 
 /* TCP connect, TLS handshake (certificate verified), banner, plain Login with Events: off (as the seed). */
@@ -374,14 +475,20 @@ static void raw_open(struct raw *r, SSL_CTX *ctx, const struct args *a)
 {
 	memset(r, 0, sizeof *r);
 	r->fd = tcp_connect_blocking(a->host, a->port);
-	r->ssl = SSL_new(ctx);
-	if (!r->ssl)
-		die("SSL_new failed");
-	X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(r->ssl), a->host);
-	SSL_set_fd(r->ssl, r->fd);
-	if (SSL_connect(r->ssl) != 1) {
-		unsigned long e = ERR_get_error();
-		die("raw: TLS handshake failed: %s", e ? ERR_error_string(e, NULL) : "?");
+	r->record_max = a->tls_record_max;
+	if (ctx) {
+		r->ssl = SSL_new(ctx);
+		if (!r->ssl)
+			die("SSL_new failed");
+		if (a->cafile)
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(r->ssl), a->host);
+		SSL_set_fd(r->ssl, r->fd);
+		if (SSL_connect(r->ssl) != 1) {
+			unsigned long e = ERR_get_error();
+			die("raw: TLS handshake failed: %s", e ? ERR_error_string(e, NULL) : "?");
+		}
+		if (a->fingerprint)
+			check_pin(r->ssl, a->fingerprint);
 	}
 	size_t n = raw_read_until(r, "\r\n");
 	if (strncmp(r->in, "Asterisk Call Manager/", 22) != 0)
@@ -538,10 +645,10 @@ static char *sorted_lines(const char *text)
 
 static void check_phase(const struct args *a, const struct figure *f, long logins, bool ordered)
 {
-	char *c = ctl_call("{\"cmd\": \"counters\"}");
-	long total = ctl_action_count(c, NULL), uc = ctl_action_count(c, "UpdateConfig");
-	long login = ctl_action_count(c, "Login");
-	if (total != f->actions || uc != f->updateconfigs || login != logins)
+	char *c = ctl_fd >= 0 ? ctl_call("{\"cmd\": \"counters\"}") : NULL;   /* no control channel: no counters */
+	long total = c ? ctl_action_count(c, NULL) : 0, uc = c ? ctl_action_count(c, "UpdateConfig") : 0;
+	long login = c ? ctl_action_count(c, "Login") : 0;
+	if (c && (total != f->actions || uc != f->updateconfigs || login != logins))
 		die("%s: the PBX counted %ld actions (%ld UpdateConfig, %ld Login), expected %ld (%ld, %ld): %s", f->name,
 		    total, uc, login, f->actions, f->updateconfigs, logins, c);
 	free(c);
@@ -570,7 +677,8 @@ static void check_phase(const struct args *a, const struct figure *f, long login
 static void begin_phase(const struct args *a)
 {
 	conf_reset(a);
-	free(ctl_call("{\"cmd\": \"reset_counters\"}"));
+	if (ctl_fd >= 0)
+		free(ctl_call("{\"cmd\": \"reset_counters\"}"));
 }
 
 static void phase_seed(const struct args *a, SSL_CTX *ctx, struct figure *f)
@@ -636,8 +744,9 @@ static void pool_options(const struct args *a, struct ami_options *o)
 	ami_options_defaults(o);
 	snprintf(o->host, sizeof o->host, "%s", a->host);
 	o->port = a->port;
-	o->tls = true;
-	snprintf(o->cafile, sizeof o->cafile, "%s", a->cafile);
+	o->tls = a->tls;
+	snprintf(o->cafile, sizeof o->cafile, "%s", a->cafile ? a->cafile : "");
+	snprintf(o->fingerprint, sizeof o->fingerprint, "%s", a->fingerprint ? a->fingerprint : "");
 	snprintf(o->username, sizeof o->username, "%s", a->user);
 	snprintf(o->secret, sizeof o->secret, "%s", a->secret);
 	o->pool_size = 4;
@@ -883,7 +992,7 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 	memset(cc, 0, sizeof *cc);
 	/* The defaults of src/app/config.c as config_pbx_settings() turns them into settings. */
 	cc->s.driver = PBX_PJSIP;
-	snprintf(cc->s.context, sizeof cc->s.context, "internal");
+	snprintf(cc->s.context, sizeof cc->s.context, "%s", a->context);
 	snprintf(cc->s.codecs[0], sizeof cc->s.codecs[0], "ulaw");
 	snprintf(cc->s.codecs[1], sizeof cc->s.codecs[1], "alaw");
 	cc->s.n_codecs = 2;
@@ -909,7 +1018,7 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 	for (int i = 0; i < cc->n; i++) {
 		struct cphone *c = &cc->ph[i];
 		struct phone *p = &c->p;
-		snprintf(p->extension, sizeof p->extension, "%d", 200 + i);
+		snprintf(p->extension, sizeof p->extension, "%d", a->first_ext + i);
 		snprintf(p->name, sizeof p->name, "Bench %d", i);
 		snprintf(p->model, sizeof p->model, "yealink-t46u");
 		snprintf(p->mac, sizeof p->mac, "0015650%05x", (unsigned)i & 0xfffffu);
@@ -983,7 +1092,8 @@ static void cbegin(const struct args *a, const struct ccontent *cc)
 {
 	put_file(a, cc->chan_file, cc->start_chan);
 	put_file(a, PBX_DIALPLAN_FILE, cc->start_dial);
-	free(ctl_call("{\"cmd\": \"reset_counters\"}"));
+	if (ctl_fd >= 0)
+		free(ctl_call("{\"cmd\": \"reset_counters\"}"));
 }
 
 static long count_substr(const char *hay, const char *needle)
@@ -1088,11 +1198,13 @@ static char *creference[2];
 
 static void ccheck(const struct args *a, const struct ccontent *cc, const struct figure *f, long logins)
 {
-	char *c = ctl_call("{\"cmd\": \"counters\"}");
-	long total = ctl_action_count(c, NULL), uc = ctl_action_count(c, "UpdateConfig");
-	long login = ctl_action_count(c, "Login");
-	long r_chan = count_substr(c, "\"module\": \"res_pjsip.so\""), r_dial = count_substr(c, "\"module\": \"pbx_config.so\"");
-	if (total != f->actions || uc != f->updateconfigs || login != logins || r_chan != cc->n || r_dial != cc->n)
+	char *c = ctl_fd >= 0 ? ctl_call("{\"cmd\": \"counters\"}") : NULL;   /* no control channel: files only */
+	long total = c ? ctl_action_count(c, NULL) : 0, uc = c ? ctl_action_count(c, "UpdateConfig") : 0;
+	long login = c ? ctl_action_count(c, "Login") : 0;
+	long r_chan = c ? count_substr(c, "\"module\": \"res_pjsip.so\"") : 0;
+	long r_dial = c ? count_substr(c, "\"module\": \"pbx_config.so\"") : 0;
+	if (c && (total != f->actions || uc != f->updateconfigs || login != logins || r_chan != cc->n ||
+	          r_dial != cc->n))
 		die("%s: the PBX counted %ld actions (%ld UpdateConfig, %ld Login, reloads %ld res_pjsip.so + %ld "
 		    "pbx_config.so), expected %ld (%ld, %ld, %d + %d): %s",
 		    f->name, total, uc, login, r_chan, r_dial, f->actions, f->updateconfigs, logins, cc->n, cc->n, c);
@@ -1168,9 +1280,10 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 	struct ccontent cc;
 	ccontent_build(a, &cc);
 	printf("%d phones as Centralita writes them (%zu sections, %zu variables in %s; a context with 2 exten lines "
-	       "and an include in [%s] of %s), AMI over TLS to %s:%d, %d rounds\n",
-	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, cc.s.context, PBX_DIALPLAN_FILE, a->host, a->port,
-	       a->rounds);
+	       "and an include in [%s] of %s), AMI over %s to %s:%d, %d rounds\n",
+	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, cc.s.context, PBX_DIALPLAN_FILE,
+	       !a->tls ? "plain TCP" : a->tls_record_max ? "TLS (records of <= --tls-record-max bytes)" : "TLS", a->host,
+	       a->port, a->rounds);
 	printf("per phone, built by pbx_phone_sections() + ami_config_diff() + ami_update_build():\n%s\n", cc.summary);
 	char seed_name[160], raw_name[160];
 	snprintf(seed_name, sizeof seed_name,
@@ -1179,21 +1292,33 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 	snprintf(raw_name, sizeof raw_name,
 	         "(c) raw: warm TLS connection, Centralita's 2 batched UpdateConfig per phone, by hand");
 	struct figure seed = { .name = seed_name }, raw = { .name = raw_name };
+	bool do_seed = !a->way || !strcmp(a->way, "seed"), do_raw = !a->way || !strcmp(a->way, "raw");
 	for (int round = 0; round < a->rounds; round++) {
-		cphase_seed(a, ctx, &cc, &seed);
-		cphase_raw(a, ctx, &cc, &raw);
+		if (do_seed)
+			cphase_seed(a, ctx, &cc, &seed);
+		if (do_raw)
+			cphase_raw(a, ctx, &cc, &raw);
 	}
-	print_figure(&seed, a->phones);
-	print_figure(&raw, a->phones);
-	double pb = a->phones / best(&seed), pc = a->phones / best(&raw);
-	printf("ratio (c)/(b) phones/s: %5.2f best, %5.2f median\n", pc / pb,
-	       median(seed.secs, seed.n) / median(raw.secs, raw.n));
-	printf("after every way: PBX counters as sent (reloads: %d res_pjsip.so + %d pbx_config.so), %s = %zu + 3N "
-	       "categories, %s = %zu + 2N exten lines, both files identical to the first way's; the first way's "
+	if (do_seed)
+		print_figure(&seed, a->phones);
+	if (do_raw)
+		print_figure(&raw, a->phones);
+	double pb = do_seed ? a->phones / best(&seed) : 0, pc = do_raw ? a->phones / best(&raw) : 0;
+	if (do_seed && do_raw)
+		printf("ratio (c)/(b) phones/s: %5.2f best, %5.2f median\n", pc / pb,
+		       median(seed.secs, seed.n) / median(raw.secs, raw.n));
+	char counted[120] = "";
+	if (ctl_fd >= 0)
+		snprintf(counted, sizeof counted, "PBX counters as sent (reloads: %d res_pjsip.so + %d pbx_config.so), ",
+		         cc.n, cc.n);
+	printf("after every way: %s%s = %zu + 3N categories, %s = %zu + 2N exten lines%s; the first way's "
 	       "result read back with GetConfig: ami_config_diff() finds nothing to change\n",
-	       cc.n, cc.n, cc.chan_file, cc.start_cats, PBX_DIALPLAN_FILE, cc.start_exten);
-	printf("seed_phones_per_s=%.1f\n", pb);
-	printf("raw_phones_per_s=%.1f\n", pc);
+	       counted, cc.chan_file, cc.start_cats, PBX_DIALPLAN_FILE, cc.start_exten,
+	       do_seed && do_raw ? ", both files identical to the first way's" : "");
+	if (do_seed)
+		printf("seed_phones_per_s=%.1f\n", pb);
+	if (do_raw)
+		printf("raw_phones_per_s=%.1f\n", pc);
 	free(creference[0]);
 	free(creference[1]);
 	ccontent_free(&cc);
@@ -1205,13 +1330,14 @@ int main(int argc, char **argv)
 	struct args a;
 	parse_args(argc, argv, &a);
 	signal(SIGPIPE, SIG_IGN);
-	ctl_fd = tcp_connect_blocking("127.0.0.1", a.control_port);
+	ctl_fd = a.control_port > 0 ? tcp_connect_blocking("127.0.0.1", a.control_port) : -1;
 
 	SSL_CTX *ctx = raw_ctx(&a);
 	if (a.centralita) {
 		int rc = run_centralita(&a, ctx);
 		SSL_CTX_free(ctx);
-		close(ctl_fd);
+		if (ctl_fd >= 0)
+			close(ctl_fd);
 		return rc;
 	}
 	struct ami_options o;
@@ -1262,6 +1388,7 @@ int main(int argc, char **argv)
 	ami_pool_destroy(pool);
 	SSL_CTX_free(ctx);
 	free(reference);
-	close(ctl_fd);
+	if (ctl_fd >= 0)
+		close(ctl_fd);
 	return 0;
 }

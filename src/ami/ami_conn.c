@@ -128,22 +128,32 @@ static void describe_ssl_error(char *out, size_t outlen)
 	ERR_clear_error();
 }
 
-/* SSL_write may raise SIGPIPE through write(2) on a closed socket; the library must not kill the process nor
- * change its signal dispositions, so SIGPIPE is blocked on this thread around the write and any SIGPIPE it
- * raised is consumed before unblocking. */
-static int ssl_write_nosigpipe(SSL *ssl, const void *data, int len)
+/* SSL_write and SSL_shutdown may raise SIGPIPE through write(2) on a closed socket; the library must not kill
+ * the process nor change its signal dispositions, so SIGPIPE is blocked on this thread around the call and any
+ * SIGPIPE it raised is consumed before unblocking. */
+struct sigpipe_guard {
+	sigset_t old;
+	bool was_pending;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
 {
-	sigset_t pipe_set, old;
+	sigset_t pipe_set, pending;
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
-	sigset_t pending;
 	sigemptyset(&pending);
 	sigpending(&pending);
-	bool was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	int n = SSL_write(ssl, data, len);
+	g->was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &g->old);
+}
+
+static void sigpipe_restore(const struct sigpipe_guard *g)
+{
 	int saved = errno;
-	if (!was_pending) {
+	if (!g->was_pending) {
+		sigset_t pipe_set, pending;
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
 		sigemptyset(&pending);
 		sigpending(&pending);
 		if (sigismember(&pending, SIGPIPE)) {
@@ -152,8 +162,16 @@ static int ssl_write_nosigpipe(SSL *ssl, const void *data, int len)
 				;
 		}
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 	errno = saved;
+}
+
+static int ssl_write_nosigpipe(SSL *ssl, const void *data, int len)
+{
+	struct sigpipe_guard g;
+	sigpipe_block(&g);
+	int n = SSL_write(ssl, data, len);
+	sigpipe_restore(&g);
 	return n;
 }
 
@@ -709,7 +727,17 @@ void ami_conn_close(struct ami_conn *c)
 {
 	if (!c)
 		return;
-	/* No TLS close_notify: the peer is either gone or does not need it, and it could block or SIGPIPE. */
+	/* A healthy TLS session is ended with a close_notify: Asterisk logs "SSL_shutdown() failed" as an ERROR
+	 * for every session that just disappears (observed on 22.10.1). One non-blocking attempt, never a wait
+	 * for the peer's own close_notify; a broken connection is simply dropped. */
+	if (c->ssl && !c->broken && SSL_is_init_finished(c->ssl)) {
+		struct sigpipe_guard g;
+		sigpipe_block(&g);
+		ERR_clear_error();
+		SSL_shutdown(c->ssl);
+		ERR_clear_error();
+		sigpipe_restore(&g);
+	}
 	if (c->ssl)
 		SSL_free(c->ssl);
 	if (c->fd >= 0)

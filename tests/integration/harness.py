@@ -148,12 +148,22 @@ class Client:
 class Stack:
     """Daemon + nginx. start() returns self; stop() checks the daemon exited cleanly."""
 
-    def __init__(self, threads=4, extra_conf="", pbx=True, pbx_running=True, pbx_process=False):
+    def __init__(self, threads=4, extra_conf="", pbx=True, pbx_running=True, pbx_process=False, ami=None,
+                 asterisk_context=None):
+        """ami: an external AMI endpoint instead of the test PBX (make acceptance: a real Asterisk), a dict with
+        host, port, tls (bool), fingerprint (when tls), username, secret, and optionally auth (default md5) and
+        timeout (ms, default 5000). asterisk_context: [asterisk] context (default: the program's, internal)."""
         self.dir = tempfile.mkdtemp(prefix="centralita-test-")
         os.chmod(self.dir, 0o755)
         self.prov_dir = os.path.join(self.dir, "provisioning")
         self.pbx = None
         ami_conf = "tls = no\nhost = 127.0.0.1\nport = 9\n"
+        if ami is not None:
+            pbx = False
+            ami_conf = (f"host = {ami['host']}\nport = {ami['port']}\ntls = {'yes' if ami['tls'] else 'no'}\n" +
+                        (f"fingerprint = {ami['fingerprint']}\n" if ami['tls'] else "") +
+                        f"username = {ami['username']}\nsecret = {ami['secret']}\nauth = {ami.get('auth', 'md5')}\n"
+                        f"timeout = {ami.get('timeout', 5000)}\n")
         if pbx:
             # A test PBX over TLS, trusted by pinning its certificate's SHA-256 fingerprint.
             self.pbx_dir = os.path.join(self.dir, "asterisk")
@@ -194,7 +204,7 @@ path = {self.db}
 {ami_conf}
 [asterisk]
 retry_interval = 1
-[provisioning]
+{f"context = {asterisk_context}{chr(10)}" if asterisk_context else ""}[provisioning]
 dir = {self.prov_dir}
 templates = {ROOT}/provisioning
 server = 192.0.2.10

@@ -2,7 +2,8 @@
  * buffer and waits on the raw socket, never on OpenSSL's decrypted bytes (get_input() in main/manager.c), so
  * a request in one record larger than that buffer is never answered. These tests pin the record sizes: the
  * pure splitting rule, and the records a real pool connection sends to an in-process TLS server that reads
- * exactly as get_input() does (a window of 1024 minus what it holds, poll() on the socket only). */
+ * exactly as get_input() does (a window of 1024 minus what it holds, poll() on the socket only); and the
+ * close_notify that ends a session (without one Asterisk logs an ERROR per session). */
 #include <check.h>
 
 #include "support/check_run.h"
@@ -115,6 +116,7 @@ struct tls_server {
 	size_t request_bytes;
 	bool stalled;              /* a line was incomplete and the socket stayed silent */
 	bool answered;
+	bool close_notify;         /* the client ended the session with a TLS close_notify */
 };
 
 /* A self-signed P-256 certificate for CN=localhost, made in memory. */
@@ -217,6 +219,10 @@ static void *serve_one(void *arg)
 			if (read_message(s, ssl, fd, buf, &held, true, action, id) == 0) {
 				reply(ssl, id, "Updated");
 				s->answered = true;
+				/* Then the client goes: with a close_notify (Asterisk logs an ERROR without one). */
+				char rest[256];
+				int n = SSL_read(ssl, rest, sizeof rest);
+				s->close_notify = n == 0 && SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
 			}
 		}
 	}
@@ -307,6 +313,7 @@ START_TEST(big_update_is_answered_by_an_asterisk_like_reader)
 	for (size_t i = 0; i < s.n_reads; i++)
 		ck_assert_msg(s.reads[i] <= AMI_TLS_RECORD_MAX, "read %zu: %zu bytes", i, s.reads[i]);
 	ck_assert_uint_gt(s.request_bytes, size);   /* + the ActionID line */
+	ck_assert_msg(s.close_notify, "the pool closed its TLS session without a close_notify");
 }
 END_TEST
 

@@ -1,0 +1,83 @@
+"""The real Asterisk stopped or frozen in the middle of a change (issue 7 section 2, issue 8).
+
+Stopped (ctl.sh stop): the save is kept pending, the list says so, and once Asterisk is back the retry thread
+([asterisk] retry_interval = 1) applies it. Frozen (kill -STOP: a hung PBX, not a stopped one): issue 8 wants
+the answer within 2 s, still pending; today it waits for the AMI timeout ([ami] timeout = 5000 here). After
+SIGCONT the change lands exactly once (an answer lost is re-checked, never replayed blindly)."""
+import os
+import signal
+import time
+
+import pytest
+
+import asterisk as ast
+from harness import Client
+from test_phones import assert_on_asterisk
+from web import NOTES, OWNER, add_phone, status, wait_for
+
+FROZEN_BOUND = 2.0   # issue 8: a web request never waits on the PBX longer than this
+
+
+def test_asterisk_stopped_save_pending_then_applied_when_back(stack, owner):
+    ast.stop()
+    try:
+        assert not ast.running()
+        r, dt = add_phone(owner, "230", "While stopped", "yealink-t46u", "00:15:65:AC:02:30",
+                          what="stopped: add 230")
+        assert r.status == 303, r.body[:2000]
+        assert r.header("Location") == "/phones?done=saved_pending", r.header("Location")
+        assert dt < 5, f"a save took {dt:.1f} s while Asterisk was stopped"
+        body = owner.get("/phones?done=saved_pending").body
+        assert 'id="pending-summary"' in body
+        state, text = status(owner, "230")
+        assert state == "pending", (state, text)
+        time.sleep(2.5)   # a few retries against the stopped Asterisk change nothing
+        assert status(owner, "230")[0] == "pending"
+    finally:
+        ast.start()
+    t0 = time.monotonic()
+    wait_for(lambda: status(owner, "230")[0] != "pending", timeout=15, what="230 applied once Asterisk is back")
+    NOTES.append(f"Asterisk stopped: save answered in {dt * 1000:.0f} ms, saved_pending; applied "
+                 f"{time.monotonic() - t0:.1f} s after Asterisk was back (fully booted)")
+    assert_on_asterisk("230", "While stopped")
+    assert 'id="pending-summary"' not in owner.get("/phones").body
+
+
+@pytest.fixture(scope="module")
+def frozen_save(stack):
+    """Freezes Asterisk, saves phone 231, resumes Asterisk (always). Returns (response, seconds, list status)."""
+    owner = Client(stack.port)
+    assert owner.login(*OWNER).status == 303
+    pid = ast.pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        r, dt = add_phone(owner, "231", "While frozen", "yealink-t46u", "00:15:65:AC:02:31",
+                          what="frozen: add 231")
+        st = status(owner, "231")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    NOTES.append(f"Asterisk frozen (SIGSTOP): save answered in {dt:.2f} s, {r.status} {r.header('Location')}; "
+                 f"list: {st[0] if st else None}: {st[1] if st else ''}")
+    return r, dt, st
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 8: a save waits for the AMI timeout (5 s here) while Asterisk is frozen; it must "
+                          "answer within 2 s, kept pending")
+def test_asterisk_frozen_save_answers_within_2s_kept_pending(frozen_save):
+    r, dt, st = frozen_save
+    assert r.status == 303
+    assert dt <= FROZEN_BOUND, f"the save took {dt:.2f} s with Asterisk frozen (bound {FROZEN_BOUND} s)"
+    assert r.header("Location") == "/phones?done=saved_pending", r.header("Location")
+
+
+def test_asterisk_frozen_change_applied_once_after_cont(frozen_save, owner):
+    r, dt, st = frozen_save
+    assert r.status == 303 and r.header("Location") in ("/phones?done=saved_pending", "/phones?done=saved")
+    t0 = time.monotonic()
+    wait_for(lambda: status(owner, "231")[0] != "pending", timeout=15, what="231 applied after SIGCONT")
+    NOTES.append(f"after SIGCONT: 231 applied within {time.monotonic() - t0:.1f} s, its sections once")
+    assert_on_asterisk("231", "While frozen")
+    # Exactly once: the request Asterisk found in its socket after SIGCONT and the retry did not both create it.
+    names = [n for n, body in ast.conf_file("pjsip.conf")]
+    assert names.count("231") == 2 and names.count("231-auth") == 1, names

@@ -1,0 +1,204 @@
+"""Phones through the web interface against the real Asterisk (issue 7 section 2): what `pjsip show ...` and
+`dialplan show ...` say after each add, edit and removal is what the form said; a name with a semicolon reaches
+Asterisk whole; the secrets in the provisioning files let two SIP phones (sipp) register and call each other."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+import asterisk as ast
+from web import NOTES, add_phone, edit_phone, provisioning_file, remove_phone, status, wait_for
+
+CONTEXT = ast.PHONES_CONTEXT
+CODECS = ["ulaw", "alaw"]             # [asterisk] codecs default
+SIPP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
+SAVE_BOUND = 1.0                      # seconds: every save answered well under a second
+
+
+def assert_saved(r, dt, done="saved"):
+    assert r.status == 303, (r.status, r.body[:2000])
+    assert r.header("Location") == f"/phones?done={done}", r.header("Location")
+    assert dt < SAVE_BOUND, f"the save took {dt:.3f} s (bound {SAVE_BOUND} s)"
+
+
+def assert_on_asterisk(ext, name, secret=None):
+    """Asterisk has endpoint [ext] (callerid, context, codecs, aor and auth linkage), aor [ext], auth [ext-auth]
+    and the dialplan context centralita-ext, included from the phones' context."""
+    ep = ast.endpoint(ext)
+    assert ep, f"pjsip show endpoint {ext}: no such endpoint"
+    assert ep["callerid"] == [f'"{name}" <{ext}>'], ep.get("callerid")
+    assert ep["context"] == [CONTEXT], ep.get("context")
+    assert ep["aors"] == [ext], ep.get("aors")
+    assert ep["auth"] == [f"{ext}-auth"], ep.get("auth")
+    allow = ep["allow"][0]
+    assert re.fullmatch(r"\(?" + r"\|".join(CODECS) + r"\)?", allow), allow
+    aor = ast.aor(ext)
+    assert aor, f"pjsip show aor {ext}: no such aor"
+    assert aor["max_contacts"] == ["1"], aor.get("max_contacts")
+    assert aor["remove_existing"][0] in ("true", "yes"), aor.get("remove_existing")
+    auth = ast.auth(f"{ext}-auth")
+    assert auth, f"pjsip show auth {ext}-auth: no such auth"
+    assert auth["username"] == [ext], auth.get("username")
+    assert auth["auth_type"] == ["userpass"], auth.get("auth_type")
+    if secret is not None:
+        assert auth["password"] == [secret], "the auth's password is not the provisioning file's"
+    lines = ast.dialplan(f"centralita-{ext}")
+    assert lines is not None, f"dialplan show centralita-{ext}: no such context"
+    text = "\n".join(lines)
+    assert re.search(rf"'{ext}' => hint: PJSIP/{ext}\b", text), text
+    assert re.search(rf"1\. Dial\(PJSIP/{ext},30\)", text), text
+    assert ast.includes(CONTEXT).count(f"centralita-{ext}") == 1, ast.includes(CONTEXT)
+    assert f"Dial(PJSIP/{ext},30)" in ast.cli(f"dialplan show {ext}@{CONTEXT}")
+
+
+def assert_not_on_asterisk(ext):
+    assert ast.endpoint(ext) is None, f"endpoint {ext} is still there"
+    assert ast.aor(ext) is None, f"aor {ext} is still there"
+    assert ast.auth(f"{ext}-auth") is None, f"auth {ext}-auth is still there"
+    assert not ast.context_exists(f"centralita-{ext}"), f"context centralita-{ext} is still there"
+    assert f"centralita-{ext}" not in ast.includes(CONTEXT)
+    for name, body in ast.conf_file("pjsip.conf"):
+        assert name not in (ext, f"{ext}-auth"), f"pjsip.conf still has [{name}]"
+    for name, body in ast.conf_file("extensions.conf"):
+        assert name != f"centralita-{ext}"
+        assert ("include", f"centralita-{ext}") not in body, f"[{name}] still includes centralita-{ext}"
+
+
+def yealink_secret(stack, mac):
+    st, body = provisioning_file(stack, f"{mac}.cfg")
+    assert st == 200, (st, body[:500])
+    m = re.search(r"^account\.1\.password = (\S+)$", body, re.M)
+    assert m, body
+    assert re.search(r"^account\.1\.user_name = (\d+)$", body, re.M)
+    return m.group(1), body
+
+
+def grandstream_secret(stack, mac):
+    st, body = provisioning_file(stack, f"cfg{mac}.xml")
+    assert st == 200, (st, body[:500])
+    root = ET.fromstring(body)
+    return root.find(".//P34").text, root.find(".//P35").text
+
+
+# ---------------------------------------------------------------- add, edit, remove
+
+def test_add_edit_remove_phone_asterisk_shows_what_the_form_said(stack, integrator, owner):
+    # Add (the integrator's form, with its calling class select).
+    r, dt = add_phone(integrator, "210", "Front desk", "yealink-t46u", "00:15:65:AC:02:10")
+    assert_saved(r, dt)
+    secret, cfg = yealink_secret(stack, "001565ac0210")
+    assert "account.1.user_name = 210\n" in cfg
+    assert_on_asterisk("210", "Front desk", secret)
+    assert status(owner, "210")[0] == "unregistered"
+
+    # Edit the name (the owner's form).
+    r, dt = edit_phone(owner, "210", name="Recepción", what="edit 210 name")
+    assert_saved(r, dt)
+    assert_on_asterisk("210", "Recepción", secret)
+
+    # Edit the extension: 210's categories and dialplan go, 211's come, with the same secret.
+    r, dt = edit_phone(owner, "210", extension="211", what="edit 210 -> 211")
+    assert_saved(r, dt)
+    assert_not_on_asterisk("210")
+    assert_on_asterisk("211", "Recepción", secret)
+    assert "account.1.user_name = 211\n" in yealink_secret(stack, "001565ac0210")[1]
+
+    # Edit the model and the MAC: Asterisk keeps the phone as it is, the provisioning file moves.
+    r, dt = edit_phone(owner, "211", model="grandstream-gxp2160", mac="00:0B:82:AC:02:11", what="edit 211 model+MAC")
+    assert_saved(r, dt)
+    assert provisioning_file(stack, "001565ac0210.cfg")[0] == 404
+    assert grandstream_secret(stack, "000b82ac0211") == (secret, "211")
+    assert_on_asterisk("211", "Recepción", secret)
+
+    # Remove: nothing of it is left in Asterisk, nor its file.
+    r, dt = remove_phone(owner, "211")
+    assert_saved(r, dt, done="removed")
+    assert_not_on_asterisk("211")
+    assert provisioning_file(stack, "cfg000b82ac0211.xml")[0] == 404
+    assert status(owner, "211") is None
+
+
+def test_name_with_semicolon_reaches_asterisk_whole(stack, owner):
+    """Asterisk 22 escapes ';' in UpdateConfig values (written \\;, read back as ;)."""
+    name = "Ventas; Recepción"
+    r, dt = add_phone(owner, "220", name, "yealink-t31p", "00:15:65:AC:02:20")
+    assert_saved(r, dt)
+    ep = ast.endpoint("220")
+    assert ep and ep["callerid"] == [f'"{name}" <220>'], ep and ep.get("callerid")
+    with open(os.path.join(ast.ETC, "pjsip.conf")) as f:
+        assert 'callerid = "Ventas\\; Recepción" <220>' in f.read()
+
+
+# ---------------------------------------------------------------- two phones register and call each other
+
+def sipp(scenario, port, user, *args, password=None, timeout=30, background=False):
+    tmp = tempfile.mkdtemp(prefix=f"sipp-{user}-")
+    cmd = ["sipp", f"{ast.AMI_HOST}:{ast.SIP_PORT}", "-sf", os.path.join(SIPP_DIR, scenario), "-i", "127.0.0.1",
+           "-p", str(port), "-m", "1", "-key", "user", user, "-nostdin", "-timeout", f"{timeout}s",
+           "-timeout_error", "-trace_msg", "-message_file", os.path.join(tmp, "messages.log"), "-trace_err",
+           "-error_file", os.path.join(tmp, "errors.log"), *args]
+    if password is not None:
+        cmd += ["-au", user, "-ap", password]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp)
+    proc.tmp = tmp
+    if background:
+        return proc
+    return finish(proc, timeout + 10)
+
+
+def finish(proc, timeout):
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    logs = ""
+    for name in ("messages.log", "errors.log"):
+        try:
+            with open(os.path.join(proc.tmp, name), errors="replace") as f:
+                logs += f"--- {name}\n" + f.read()
+        except OSError:
+            pass
+    shutil.rmtree(proc.tmp, ignore_errors=True)   # what matters is in the returned text
+    return proc.returncode, logs + (proc.stderr.read() if proc.stderr else "")
+
+
+def test_phones_register_with_provisioned_secrets_and_call_each_other(stack, owner):
+    r, dt = add_phone(owner, "201", "Caller", "yealink-t46u", "00:15:65:AC:02:01")
+    assert_saved(r, dt)
+    r, dt = add_phone(owner, "202", "Callee", "grandstream-gxp2160", "00:0B:82:AC:02:02")
+    assert_saved(r, dt)
+    s201, _ = yealink_secret(stack, "001565ac0201")
+    s202, user = grandstream_secret(stack, "000b82ac0202")
+    assert user == "202" and re.fullmatch(r"[A-Za-z0-9]{32}", s202) and s201 != s202
+
+    assert not [c for c in ast.contacts() if c[0] in ("201", "202")], ast.cli("pjsip show contacts")
+    # A wrong password is refused: the secret is what matters.
+    rc, log = sipp("register.xml", 5071, "201", password="not-the-secret", timeout=8)
+    assert rc != 0, "REGISTER with a wrong password succeeded\n" + log[-6000:]
+
+    for ext, port, secret in (("201", 5071, s201), ("202", 5072, s202)):
+        rc, log = sipp("register.xml", port, ext, password=secret)
+        assert rc == 0, f"REGISTER of {ext} failed (sipp exit {rc})\n{log[-6000:]}"
+    shown = ast.contacts()
+    for ext, port in (("201", 5071), ("202", 5072)):
+        assert any(a == ext and u.startswith(f"sip:{ext}@127.0.0.1:{port}") for a, u, s in shown), \
+            ast.cli("pjsip show contacts")
+    # Centralita learns it from Asterisk's events.
+    wait_for(lambda: status(owner, "201")[0] == "registered" and status(owner, "202")[0] == "registered",
+             timeout=10, what="201 and 202 shown registered")
+
+    # 202 answers (on its registered contact), 201 calls it.
+    callee = sipp("answer.xml", 5072, "202", timeout=40, background=True)
+    time.sleep(0.5)
+    rc, caller_log = sipp("call.xml", 5071, "201", "-s", "202", password=s201, timeout=30)
+    crc, callee_log = finish(callee, 45)
+    assert rc == 0, f"the call from 201 failed (sipp exit {rc})\n{caller_log[-8000:]}"
+    assert crc == 0, f"202 did not answer and hang up normally (sipp exit {crc})\n{callee_log[-8000:]}"
+    reinvites = len(re.findall(r"^INVITE sip:", callee_log, re.M)) - 1
+    NOTES.append(f"sipp: 201 and 202 registered with the provisioned secrets (a wrong one refused); call 201 -> "
+                 f"202 answered and hung up; Asterisk re-INVITEd the callee {reinvites} time(s), the caller "
+                 f"{len(re.findall(r'^INVITE sip:201@', caller_log, re.M))} time(s)")
