@@ -58,7 +58,8 @@ struct ami_options {
 	enum ami_auth auth;
 	int pool_size;            /* persistent connections in a pool */
 	int connect_timeout_ms;   /* TCP connect + TLS handshake */
-	int io_timeout_ms;        /* longest silence while waiting for an answer (banner, login, action) */
+	int io_timeout_ms;        /* longest a request may take, from writing it to its whole answer (login: the
+	                           * banner and the whole login); a PBX trickling bytes cannot stretch it */
 	int keepalive_s;          /* Ping a pooled connection idle longer than this before use; 0 = never */
 	int backoff_initial_ms;   /* first reconnect delay after a failed connect; doubles per failure */
 	int backoff_max_ms;       /* cap of that delay */
@@ -124,8 +125,14 @@ int ami_varname_check(const char *name, char *err, size_t errlen);
 
 /* ---------- incremental parser ---------- */
 
-#define AMI_PARSER_MAX_LINE (64 * 1024)            /* longer incoming lines are a protocol error */
-#define AMI_PARSER_MAX_MSG_BYTES (16 * 1024 * 1024) /* so is a bigger message */
+/* What a broken or hostile PBX can make the client hold, in "cost": bytes received plus AMI_HEADER_COST per
+ * header for the memory each one takes (a 12.6 MB message of tiny headers once took 321 MiB). Exceeding a
+ * bound is a protocol error: the answer counts as lost (AMI_UNKNOWN_OUTCOME) and the connection is dropped. */
+#define AMI_PARSER_MAX_LINE (64 * 1024)             /* longer incoming lines are a protocol error */
+#define AMI_HEADER_COST 64                          /* ~ allocation overhead of one header (key, value, slot) */
+#define AMI_PARSER_MAX_MSG_COST (8 * 1024 * 1024)   /* one message (a GetConfig of ~50,000 lines fits) */
+#define AMI_MAX_ANSWER_COST (32 * 1024 * 1024)      /* one answer: its response plus every list event */
+#define AMI_MAX_LIST_EVENTS 100000                  /* list events collected for one answer */
 
 struct ami_parser_item;
 struct ami_parser {

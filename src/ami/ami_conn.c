@@ -462,14 +462,20 @@ static enum ami_status take_response(struct ami_result *r, struct ami_msg *resp)
 	return ami_result_set(r, AMI_ERROR, "Response: %s", kind);
 }
 
-/* Waits for the answer to action_id. Returns AMI_OK/AMI_ERROR with r filled, or -1 (connection failed; err). */
-static int await_answer(struct ami_conn *c, const char *action_id, struct ami_result *r, char *err, size_t errlen)
+/* Waits until deadline for the whole answer to action_id. Returns AMI_OK/AMI_ERROR with r filled, or -1
+ * (connection failed, deadline passed, or an answer bigger than the bounds of ami.h; err says which). */
+static int await_answer(struct ami_conn *c, const char *action_id, long long deadline, struct ami_result *r,
+                        char *err, size_t errlen)
 {
 	bool in_list = false;
+	size_t cost = 0;
 	for (;;) {
 		struct ami_msg *m = ami_parser_next(&c->parser);
 		if (!m) {
-			if (conn_read(c, ami_now_ms() + c->io_timeout_ms, err, errlen) != 0)
+			int rc = conn_read(c, deadline, err, errlen);
+			if (rc == -2)
+				ami_seterr(err, errlen, "no complete answer from %s: timed out after %d ms", c->peer, c->io_timeout_ms);
+			if (rc != 0)
 				return -1;
 			continue;
 		}
@@ -490,7 +496,15 @@ static int await_answer(struct ami_conn *c, const char *action_id, struct ami_re
 				r->complete = m;
 				return r->status;
 			}
-			r->events = ami_xrealloc(r->events, (r->n_events + 1) * sizeof *r->events);
+			cost += ami_msg_cost(m);
+			if (r->n_events >= AMI_MAX_LIST_EVENTS || cost > AMI_MAX_ANSWER_COST) {
+				ami_msg_destroy(m);
+				ami_seterr(err, errlen, "answer from %s larger than the client accepts (%zu list events)",
+				           c->peer, r->n_events);
+				return -1;
+			}
+			if ((r->n_events & (r->n_events - 1)) == 0)   /* grow by doubling */
+				r->events = ami_xrealloc(r->events, (r->n_events ? 2 * r->n_events : 1) * sizeof *r->events);
 			r->events[r->n_events++] = m;
 			continue;
 		}
@@ -531,11 +545,13 @@ enum ami_status ami_conn_action(struct ami_conn *c, const struct ami_msg *action
 		buf_free(&out);
 		return ami_result_set(r, AMI_UNREACHABLE, "connection to %s is broken", c->peer);
 	}
-	/* A failed write may still have delivered part or all of the request: its outcome is unknown. */
-	int rc = conn_write(c, out.data, out.len, ami_now_ms() + c->io_timeout_ms, err, sizeof err);
+	/* One deadline for the whole exchange. A failed write may still have delivered part or all of the
+	 * request: its outcome is unknown. */
+	long long deadline = ami_now_ms() + c->io_timeout_ms;
+	int rc = conn_write(c, out.data, out.len, deadline, err, sizeof err);
 	buf_free(&out);
 	if (rc == 0)
-		rc = await_answer(c, id, r, err, sizeof err);
+		rc = await_answer(c, id, deadline, r, err, sizeof err);
 	if (rc < 0) {
 		c->broken = true;
 		ami_result_free(r);
@@ -620,8 +636,8 @@ static int md5_hex(const char *a, const char *b, char out[33])
 }
 
 /* Sends one login-phase action and waits for its answer. Returns 0 on Success, -1 with err otherwise. */
-static int login_step(struct ami_conn *c, struct ami_msg *m, struct ami_result *r, const char *what, char *err,
-                      size_t errlen)
+static int login_step(struct ami_conn *c, struct ami_msg *m, struct ami_result *r, const char *what,
+                      long long deadline, char *err, size_t errlen)
 {
 	char id[48], e[400];
 	next_action_id(c, id, sizeof id);
@@ -629,10 +645,10 @@ static int login_step(struct ami_conn *c, struct ami_msg *m, struct ami_result *
 	buf_init(&out);
 	int rc = ami_msg_serialize(m, id, &out, e, sizeof e);
 	if (rc == 0)
-		rc = conn_write(c, out.data, out.len, ami_now_ms() + c->io_timeout_ms, e, sizeof e);
+		rc = conn_write(c, out.data, out.len, deadline, e, sizeof e);
 	buf_free(&out);
 	if (rc == 0)
-		rc = await_answer(c, id, r, e, sizeof e) == AMI_OK ? 0 : (r->response ? -2 : -1);
+		rc = await_answer(c, id, deadline, r, e, sizeof e) == AMI_OK ? 0 : (r->response ? -2 : -1);
 	if (rc == -1)
 		ami_seterr(err, errlen, "AMI %s on %s failed: %s", what, c->peer, e);
 	else if (rc == -2)
@@ -640,7 +656,8 @@ static int login_step(struct ami_conn *c, struct ami_msg *m, struct ami_result *
 	return rc ? -1 : 0;
 }
 
-static int login(struct ami_conn *c, const struct ami_options *o, const char *events, char *err, size_t errlen)
+static int login(struct ami_conn *c, const struct ami_options *o, const char *events, long long deadline, char *err,
+                 size_t errlen)
 {
 	struct ami_msg m;
 	struct ami_result r;
@@ -651,7 +668,7 @@ static int login(struct ami_conn *c, const struct ami_options *o, const char *ev
 	if (o->auth == AMI_AUTH_MD5) {
 		ami_msg_add(&m, "Action", "Challenge");
 		ami_msg_add(&m, "AuthType", "MD5");
-		rc = login_step(c, &m, &r, "MD5 challenge", err, errlen);
+		rc = login_step(c, &m, &r, "MD5 challenge", deadline, err, errlen);
 		const char *challenge = rc == 0 ? ami_msg_get(r.response, "Challenge") : NULL;
 		if (rc == 0 && (!challenge || !*challenge)) {
 			ami_seterr(err, errlen, "AMI MD5 challenge on %s: no Challenge in the answer", c->peer);
@@ -674,7 +691,7 @@ static int login(struct ami_conn *c, const struct ami_options *o, const char *ev
 			ami_msg_add(&m, "Secret", o->secret);
 		}
 		ami_msg_add(&m, "Events", events);
-		rc = login_step(c, &m, &r, "login", err, errlen);
+		rc = login_step(c, &m, &r, "login", deadline, err, errlen);
 	}
 	ami_msg_free(&m);
 	ami_result_free(&r);
@@ -704,9 +721,11 @@ struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const 
 		goto fail;
 	if (o->tls && tls_handshake(c, o, ctx, deadline, err, errlen) != 0)
 		goto fail;
+	/* The banner and the whole login share one deadline. */
 	char e[300];
+	deadline = ami_now_ms() + o->io_timeout_ms;
 	while (!c->parser.banner) {
-		if (conn_read(c, ami_now_ms() + o->io_timeout_ms, e, sizeof e) != 0) {
+		if (conn_read(c, deadline, e, sizeof e) != 0) {
 			ami_seterr(err, errlen, "no AMI banner from %s: %s", c->peer, e);
 			goto fail;
 		}
@@ -715,7 +734,7 @@ struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const 
 		ami_seterr(err, errlen, "%s is not an Asterisk manager (unexpected banner)", c->peer);
 		goto fail;
 	}
-	if (login(c, o, events, err, errlen) != 0)
+	if (login(c, o, events, deadline, err, errlen) != 0)
 		goto fail;
 	return c;
 fail:

@@ -18,6 +18,8 @@ void ami_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((f
 /* Sets r->status and r->message; returns the status. */
 enum ami_status ami_result_set(struct ami_result *r, enum ami_status s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* What holding m costs, counted as the parser does (bytes + AMI_HEADER_COST per header). */
+size_t ami_msg_cost(const struct ami_msg *m);
 /* Appends a header without validation (parser and deep copies only). Takes ownership of key and value. */
 void ami_msg_push(struct ami_msg *m, char *key, char *value);
 

@@ -476,10 +476,10 @@ static int parser_line(struct ami_parser *p, const char *s, size_t len)
 		p->banner = ami_xstrndup(s, len);
 		return 0;
 	}
-	p->cur_bytes += len + 2;
-	if (p->cur_bytes > AMI_PARSER_MAX_MSG_BYTES) {
-		ami_seterr(p->err, sizeof p->err, "AMI protocol error: message larger than %d bytes",
-		           AMI_PARSER_MAX_MSG_BYTES);
+	p->cur_bytes += len + 2 + AMI_HEADER_COST;
+	if (p->cur_bytes > AMI_PARSER_MAX_MSG_COST) {
+		ami_seterr(p->err, sizeof p->err, "AMI protocol error: message larger than %d bytes (headers counted "
+		           "at %d bytes each)", AMI_PARSER_MAX_MSG_COST, AMI_HEADER_COST);
 		return -1;
 	}
 	if (p->follows == 2) {
@@ -503,7 +503,7 @@ static int parser_line(struct ami_parser *p, const char *s, size_t len)
 		                     (klen == 8 && strncasecmp(s, "ActionID", 8) == 0));
 		if (!hdr) {
 			p->follows = 2;
-			p->cur_bytes -= len + 2;
+			p->cur_bytes -= len + 2 + AMI_HEADER_COST;
 			return parser_line(p, s, len);
 		}
 	}
@@ -614,4 +614,12 @@ enum ami_status ami_result_set(struct ami_result *r, enum ami_status s, const ch
 	vsnprintf(r->message, sizeof r->message, fmt, ap);
 	va_end(ap);
 	return s;
+}
+
+size_t ami_msg_cost(const struct ami_msg *m)
+{
+	size_t cost = 2;   /* the empty line */
+	for (size_t i = 0; i < m->n; i++)
+		cost += strlen(m->hdr[i].key) + strlen(m->hdr[i].value) + 4 + AMI_HEADER_COST;
+	return cost;
 }

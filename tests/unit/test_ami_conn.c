@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ami/ami.h"
+#include "ami/ami_internal.h"
 #include "support/ami_test_support.h"
 
 /* What the fake server saw, shared with its connection threads. */
@@ -97,6 +98,30 @@ static void handler(struct amit_conn *c, const struct ami_msg *req, void *ud)
 		           id);
 	} else if (strcasecmp(action, "Slow") == 0) {
 		/* never answers */
+	} else if (strcasecmp(action, "Trickle") == 0) {
+		/* A PBX dribbling its answer, one byte every 30 ms (each read is quick), and never finishing it. */
+		char answer[160];
+		snprintf(answer, sizeof answer, "Response: Success\r\nActionID: %s\r\nMessage: %s\r\n\r\n", id,
+		         "a long time coming, byte after byte");
+		for (size_t b = 0; b < 30; b++) {
+			char one[2] = { answer[b], '\0' };
+			amit_send(c, one);
+			usleep(30 * 1000);
+		}
+	} else if (strcasecmp(action, "Huge") == 0) {
+		/* A list whose events, 1 MiB each, add up to more than the client accepts for one answer. */
+		amit_sendf(c, "Response: Success\r\nActionID: %s\r\nEventList: start\r\n\r\n", id);
+		char *line = malloc(60 * 1024);
+		memset(line, 'x', 60 * 1024 - 1);
+		line[60 * 1024 - 1] = '\0';
+		for (int e = 0; e < 40; e++) {
+			amit_sendf(c, "Event: Blob\r\nActionID: %s\r\n", id);
+			for (int k = 0; k < 17; k++)
+				amit_sendf(c, "Data: %s\r\n", line);
+			amit_send(c, "\r\n");
+		}
+		free(line);
+		amit_sendf(c, "Event: BlobComplete\r\nActionID: %s\r\nEventList: Complete\r\n\r\n", id);
 	} else {
 		amit_sendf(c, "Response: Error\r\nActionID: %s\r\nMessage: Invalid/unknown command: %s. Use Action: "
 		              "ListCommands to show available commands.\r\n\r\n", id, action);
@@ -284,6 +309,47 @@ START_TEST(timeout_is_unknown_outcome)
 	ami_result_init(&r);
 	ck_assert_int_eq(simple(f.pool, "Slow", &r), AMI_UNKNOWN_OUTCOME);
 	ck_assert_msg(strstr(r.message, "timed out") != NULL, "%s", r.message);
+	ck_assert_int_eq(simple(f.pool, "Ping", &r), AMI_OK);
+	ami_result_free(&r);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(trickling_answer_meets_the_whole_request_deadline)
+{
+	struct fixture f;
+	setup(&f, AMI_AUTH_PLAIN);
+	ami_pool_destroy(f.pool);
+	f.o.io_timeout_ms = 500;
+	char err[300];
+	f.pool = ami_pool_create(&f.o, err, sizeof err);
+	struct ami_result r;
+	ami_result_init(&r);
+	ck_assert_int_eq(simple(f.pool, "Ping", &r), AMI_OK);   /* logged in before the clock starts */
+	long long t0 = ami_now_ms();
+	ck_assert_int_eq(simple(f.pool, "Trickle", &r), AMI_UNKNOWN_OUTCOME);
+	long long took = ami_now_ms() - t0;
+	ck_assert_msg(took >= 450 && took < 1500, "took %lld ms for a 500 ms deadline", took);
+	ck_assert_msg(strstr(r.message, "timed out") != NULL, "%s", r.message);
+	ami_result_free(&r);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(answer_larger_than_the_bound_is_refused)
+{
+	struct fixture f;
+	setup(&f, AMI_AUTH_PLAIN);
+	ami_pool_destroy(f.pool);
+	f.o.io_timeout_ms = 60000;   /* the bound, not the clock, must end it (valgrind parses 32 MiB slowly) */
+	char err[300];
+	f.pool = ami_pool_create(&f.o, err, sizeof err);
+	struct ami_result r;
+	ami_result_init(&r);
+	ck_assert_int_eq(simple(f.pool, "Huge", &r), AMI_UNKNOWN_OUTCOME);
+	ck_assert_msg(strstr(r.message, "larger than the client accepts") != NULL, "%s", r.message);
+	ck_assert_uint_eq(r.n_events, 0);
+	/* The connection was dropped; the next request gets a fresh one. */
 	ck_assert_int_eq(simple(f.pool, "Ping", &r), AMI_OK);
 	ami_result_free(&r);
 	teardown(&f);
@@ -564,6 +630,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, invalid_message_is_refused_before_connecting);
 	tcase_add_test(tc, lost_answer_is_unknown_outcome_and_never_replayed);
 	tcase_add_test(tc, timeout_is_unknown_outcome);
+	tcase_add_test(tc, trickling_answer_meets_the_whole_request_deadline);
+	tcase_add_test(tc, answer_larger_than_the_bound_is_refused);
 	tcase_add_test(tc, idle_connection_closed_by_server_reconnects_silently);
 	tcase_add_test(tc, unreachable_and_backoff);
 	tcase_add_test(tc, update_config_creates_missing_file);

@@ -4,6 +4,7 @@
 
 #include "support/check_run.h"
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ami/ami.h"
@@ -194,6 +195,46 @@ START_TEST(oversized_line_is_a_protocol_error)
 }
 END_TEST
 
+/* A hostile PBX's message of tiny headers: refused once its cost (bytes + AMI_HEADER_COST per header) passes the
+ * bound, long before it could take hundreds of MiB (12.6 MB of "a:" lines once took 321 MiB). */
+START_TEST(message_of_tiny_headers_is_bounded)
+{
+	struct ami_parser p;
+	ami_parser_init(&p, false);
+	ck_assert_int_eq(ami_parser_feed(&p, "Response: Success\r\n", 19), 0);
+	char chunk[16384];
+	for (size_t i = 0; i + 4 <= sizeof chunk; i += 4)
+		memcpy(chunk + i, "a:\r\n", 4);
+	size_t fed = 0;
+	int rc = 0;
+	while (rc == 0 && fed < 12600000) {
+		rc = ami_parser_feed(&p, chunk, sizeof chunk);
+		fed += sizeof chunk;
+	}
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(p.err, "message larger"));
+	size_t headers = fed / 4;
+	ck_assert_uint_le(headers, AMI_PARSER_MAX_MSG_COST / (AMI_HEADER_COST + 4) + sizeof chunk / 4);
+	ami_parser_free(&p);
+
+	/* A big real answer fits: a GetConfig of 50,000 lines of 40 bytes. */
+	ami_parser_init(&p, false);
+	const char *head = "Response: Success\r\nCategory-000000: big\r\n";
+	ck_assert_int_eq(ami_parser_feed(&p, head, strlen(head)), 0);
+	char line[64];
+	for (int i = 0; i < 50000; i++) {
+		int n = snprintf(line, sizeof line, "Line-000000-%06d: var=value-%012d\r\n", i, i);
+		ck_assert_int_eq(ami_parser_feed(&p, line, (size_t)n), 0);
+	}
+	ck_assert_int_eq(ami_parser_feed(&p, "\r\n", 2), 0);
+	struct ami_msg *m = ami_parser_next(&p);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->n, 50002);
+	ami_msg_destroy(m);
+	ami_parser_free(&p);
+}
+END_TEST
+
 START_TEST(nul_byte_is_a_protocol_error)
 {
 	struct ami_parser p;
@@ -226,6 +267,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, command_output_old_follows_format);
 	tcase_add_test(tc, bare_lf_and_bare_lines);
 	tcase_add_test(tc, oversized_line_is_a_protocol_error);
+	tcase_add_test(tc, message_of_tiny_headers_is_bounded);
 	tcase_add_test(tc, nul_byte_is_a_protocol_error);
 	tcase_add_test(tc, unfinished_message_is_not_returned);
 	suite_add_tcase(s, tc);
