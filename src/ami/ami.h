@@ -206,6 +206,9 @@ void ami_pool_stats(struct ami_pool *p, struct ami_pool_stats *out);
 
 /* ---------- UpdateConfig ---------- */
 
+/* As Asterisk 22 runs them: Update changes the FIRST variable of that name (case-insensitive) and fails if there
+ * is none; Delete by Var removes every match. Insert with a Line past a category's variables crashes Asterisk
+ * 22.10.1 (observed): the diff never emits it. */
 enum ami_uc_action {
 	AMI_UC_NEWCAT, AMI_UC_RENAMECAT, AMI_UC_DELCAT, AMI_UC_EMPTYCAT,
 	AMI_UC_UPDATE, AMI_UC_DELETE, AMI_UC_APPEND, AMI_UC_INSERT,

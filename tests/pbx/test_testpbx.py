@@ -539,7 +539,7 @@ def test_templates_inherit_and_actions(confdir, pbx):
     assert m[:3] == ["Response: Success", "Category-000000: a", "IsTemplate-000000: 1"]
     c.action("Action: GetConfigJSON", "Filename: t.conf", "Filter: TEMPLATES=include", "Category: a")
     assert c.message() == ["Response: Success", 'JSON: {"a":{"istemplate":1,"va":"1"}}']
-    # Update changes the LAST match only; Delete by Var removes all; Delete by Line; Insert by Line
+    # Update changes the FIRST match only (ast_variable_update); Delete by Var removes all; Delete by Line; Insert
     assert update(c, "t.conf", [
         {"Action": "Append", "Cat": "first", "Var": "k", "Value": "1"},
         {"Action": "Append", "Cat": "first", "Var": "k", "Value": "2"},
@@ -549,7 +549,7 @@ def test_templates_inherit_and_actions(confdir, pbx):
         {"Action": "Delete", "Cat": "first", "Line": "0"},
     ]) == ["Response: Success"]
     m = get_config(c, "t.conf", Category="first")
-    assert m[2:] == ["Line-000000-000000: i=x", "Line-000000-000001: k=2", "Line-000000-000002: k=9"]
+    assert m[2:] == ["Line-000000-000000: i=x", "Line-000000-000001: k=2", "Line-000000-000002: k=3"]
     assert update(c, "t.conf", [{"Action": "Delete", "Cat": "first", "Var": "k"},
                                 {"Action": "EmptyCat", "Cat": "both"}]) == ["Response: Success"]
     assert get_config(c, "t.conf", Category="first")[2:] == ["Line-000000-000000: i=x"]
@@ -583,7 +583,9 @@ def test_parse_existing_file_round_trip(confdir, pbx):
                                           "Value": "no"}], Reload="pbx_config.so") == ["Response: Success"]
     assert body(confdir / "extensions.conf") == (
         "; dialplan written by a test\n[general]\nstatic = yes\nwriteprotect = no\n\n[from-internal]\n"
-        "exten => 100,1,NoOp(a\\;b)  ; say hi\nsame => n,Hangup()\n\n\n; phones\n[phones]\nx = 1\n")
+        "exten => 100,1,NoOp(a\\;b)   ; say hi\nsame => n,Hangup()\n\n\n; phones\n[phones]\nx = 1\n")
+    # ^ three spaces: the reader keeps the blank before ";" with the comment (22.x "retain leading whitespace
+    #   before comments") and the writer puts two more ("%s %s %s  %s")
     (confdir / "bad.conf").write_text("novar = here\n")
     assert get_config(c, "bad.conf") == ["Response: Error", "Message: Config file has invalid format"]
     c.action("Action: CreateConfig", "Filename: bad.conf")
@@ -872,3 +874,480 @@ def test_control_events_cancel_drop_reset(confdir, pbx, ctl):
     assert c.message()[:2] == ["Response: Error", "Message: No Contacts found\n"]
     assert time.time() - t < 0.9
     assert ctl.counters()["actions"] == {"Login": 1, "PJSIPShowContacts": 1}
+
+
+# --- get_input() over TLS: a 1024-byte window, SSL_read() and poll() on the raw socket (ami.md) -----------------
+
+@pytest.fixture(scope="module")
+def cert_pair(tmp_path_factory):
+    return testpbx.make_cert(str(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.fixture
+def tls_pbx(confdir, cert_pair):
+    p = testpbx.TestPBX(str(confdir), users=USERS, tls_port=0, cert=cert_pair[0], key=cert_pair[1]).start()
+    yield p
+    p.stop()
+
+
+def big_updateconfig(size=2045, fn="tls.conf"):
+    """A valid UpdateConfig of exactly `size` bytes (ami.md's observation used 2,045): NewCat + Appends."""
+    lines = ["Action: UpdateConfig", "SrcFilename: %s" % fn, "DstFilename: %s" % fn, "ActionID: big",
+             "Action-000000: NewCat", "Cat-000000: big"]
+    i = 1
+    while True:
+        act = ["Action-%06d: Append" % i, "Cat-%06d: big" % i, "Var-%06d: v%d" % (i, i), "Value-%06d: " % i]
+        if len("".join(l + "\r\n" for l in lines + act)) + 2 + 60 > size:
+            break
+        act[-1] += "x" * 40
+        lines += act
+        i += 1
+    lines[-1] += "y" * (size - len("".join(l + "\r\n" for l in lines)) - 2)
+    data = "".join(l + "\r\n" for l in lines) + "\r\n"
+    assert len(data) == size and max(len(l) for l in lines) < 1000
+    return data.encode(), i - 1
+
+
+def line_chunks(data, limit=1000):
+    """data cut at line ends into pieces of at most `limit` bytes (what Centralita must write over TLS)."""
+    chunks, cur = [], b""
+    for line in data.splitlines(keepends=True):
+        if cur and len(cur) + len(line) > limit:
+            chunks.append(cur)
+            cur = b""
+        cur += line
+    chunks.append(cur)
+    assert all(len(c) <= limit for c in chunks)
+    return chunks
+
+
+def test_tls_request_in_one_big_record_stalls(confdir, tls_pbx):
+    """get_input() reads at most 1024 - inlen bytes with SSL_read() and then poll()s the raw socket without asking
+    SSL_pending(): the tail of a 2 KB request written as ONE TLS record stays decrypted inside OpenSSL and nothing
+    answers (observed on a real 22.10.1: no answer in 3 s).  More bytes on the socket (here a Ping's record)
+    release it, and both are answered in order."""
+    (confdir / "tls.conf").write_text("")
+    data, n = big_updateconfig()
+    c = login(tls_pbx.tls_port, tls=True)
+    c.sock.sendall(data)                          # one SSL_write(): one TLS record of 2,045 bytes
+    c.sock.settimeout(2)
+    with pytest.raises(socket.timeout):
+        c.sock.recv(65536)
+    assert (confdir / "tls.conf").read_text() == ""          # not executed either
+    c.sock.settimeout(5)
+    c.action("Action: Ping", "ActionID: p")
+    assert c.message() == ["Response: Success", "ActionID: big"]
+    assert c.message()[:3] == ["Response: Success", "ActionID: p", "Ping: Pong"]
+    assert body(confdir / "tls.conf").count(" = x") == n
+    c.close()
+
+
+def test_tls_request_in_records_of_1000_bytes_is_answered(confdir, tls_pbx):
+    """The same bytes written as records of at most 1,000 bytes, each cut at a line end, are answered at once."""
+    (confdir / "tls.conf").write_text("")
+    data, n = big_updateconfig()
+    c = login(tls_pbx.tls_port, tls=True)
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    t = time.time()
+    chunks = line_chunks(data)
+    assert len(chunks) >= 3
+    for chunk in chunks:
+        c.sock.sendall(chunk)                     # one record each
+    c.sock.settimeout(2)
+    assert c.message() == ["Response: Success", "ActionID: big"]
+    assert time.time() - t < 1
+    assert body(confdir / "tls.conf").count(" = x") == n
+    c.close()
+
+
+def test_tcp_big_request_in_one_write_is_answered(confdir, pbx):
+    """Plain TCP is immune: poll() sees what the kernel still holds."""
+    (confdir / "tls.conf").write_text("")
+    data, n = big_updateconfig()
+    c = login(pbx.port)
+    c.sock.sendall(data)
+    c.sock.settimeout(2)
+    assert c.message() == ["Response: Success", "ActionID: big"]
+    assert body(confdir / "tls.conf").count(" = x") == n
+
+
+class BioTLS:
+    """A TLS client over a raw socket through ssl.MemoryBIO, to write TLS records byte by byte and to see whether
+    the server's close was a clean close_notify."""
+
+    def __init__(self, port):
+        self.raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out, server_hostname="localhost")
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self.raw.recv(65536)
+                if not data:
+                    raise ConnectionError("closed during the TLS handshake")
+                self.inc.write(data)
+        self._flush()
+        self.plain = b""
+
+    def _flush(self):
+        data = self.out.read()
+        if data:
+            self.raw.sendall(data)
+
+    def record(self, data):
+        """The bytes of one TLS record carrying data (not sent)."""
+        self.obj.write(data)
+        return self.out.read()
+
+    def read_until(self, marker):
+        while marker not in self.plain:
+            try:
+                data = self.obj.read(65536)
+                if not data:                     # SSL_ERROR_ZERO_RETURN: the peer's close_notify
+                    raise EOFError(self.plain)
+                self.plain += data
+                continue
+            except ssl.SSLWantReadError:
+                pass
+            data = self.raw.recv(65536)
+            if not data:
+                raise EOFError(self.plain)
+            self.inc.write(data)
+        return self.plain
+
+    def closed_how(self):
+        """"close_notify" if the server ended TLS cleanly, "eof" if it just closed the socket."""
+        while True:
+            try:
+                data = self.obj.read(65536)
+                if not data:                     # SSL_ERROR_ZERO_RETURN: the peer's close_notify
+                    return "close_notify"
+                self.plain += data
+                continue
+            except ssl.SSLZeroReturnError:
+                return "close_notify"
+            except ssl.SSLWantReadError:
+                pass
+            data = self.raw.recv(65536)
+            if not data:
+                return "eof"
+            self.inc.write(data)
+
+
+def test_tls_record_split_across_segments_ends_the_session(tls_pbx):
+    """The session's stream is non-blocking and not exclusive_input: when poll() wakes for the first bytes of a
+    record whose rest has not arrived yet, SSL_read() wants more, iostream_read() returns -1 (EAGAIN), get_input()
+    -1, and Asterisk ends the session (iostream.c / manager.c)."""
+    c = BioTLS(tls_pbx.tls_port)
+    c.read_until(b"\r\n")                                       # banner
+    c.raw.sendall(c.record(b"Action: Login\r\nUsername: admin\r\nSecret: admin-secret-123\r\nEvents: off\r\n\r\n"))
+    c.read_until(b"Authentication accepted\r\n\r\n")
+    rec = c.record(b"Action: Ping\r\nActionID: split\r\n\r\n")
+    c.raw.sendall(rec[:10])
+    time.sleep(0.3)
+    try:
+        c.raw.sendall(rec[10:])
+    except OSError:
+        pass
+    assert c.closed_how() == "close_notify"
+    assert b"split" not in c.plain
+
+
+def test_tls_logoff_sends_close_notify(tls_pbx):
+    """ast_iostream_close() calls SSL_shutdown(): a TLS client sees a clean end, not a truncated stream."""
+    c = BioTLS(tls_pbx.tls_port)
+    c.read_until(b"\r\n")
+    c.raw.sendall(c.record(b"Action: Logoff\r\n\r\n"))
+    assert c.closed_how() == "close_notify"
+    assert c.plain.endswith(b"Response: Goodbye\r\nMessage: Thanks for all the fish.\r\n\r\n")
+
+
+# --- Asterisk 22.10.1 quirks (source read, and checked against a real 22.10.1 on 2026-12-02: "observed") ---------
+
+def test_update_changes_the_first_match(confdir, pbx):
+    """ast_variable_update() replaces the FIRST variable of that name (not the last), under the name as given."""
+    (confdir / "u.conf").write_text("[a]\nk=1\nk=2\nk=3\n")
+    c = login(pbx.port)
+    assert update(c, "u.conf", [{"Action": "Update", "Cat": "a", "Var": "K", "Value": "9"}]) == ["Response: Success"]
+    assert body(confdir / "u.conf") == "[a]\nK = 9\nk = 2\nk = 3\n"                   # observed
+
+
+def test_comments_blank_lines_round_trip(confdir, pbx):
+    """The reader keeps the blanks before a ";" with the comment (22.x), keeps blank lines as comments (so 6 blank
+    lines stay 6, and trailing ones stay), and the writer adds "  " before a same-line comment."""
+    (confdir / "c.conf").write_text(
+        "; head\n[a] ; cat comment\nx = 1 ; one space\ny=2;none\nz = 3  ; two\nw = 4\t; tab\n   ; indented\nv = 5\n"
+        "\n\n\n\n\n\n[b]\nq = 1\n\n\n")
+    c = login(pbx.port)
+    assert update(c, "c.conf", [{"Action": "Append", "Cat": "b", "Var": "n", "Value": "new"}]) == ["Response: Success"]
+    assert body(confdir / "c.conf") == (                                                # observed
+        "; head\n[a] ; cat comment\nx = 1   ; one space\ny = 2  ;none\nz = 3  ; two\nw = 4  \t; tab\n   ; indented\n"
+        "v = 5\n\n\n\n\n\n\n[b]\nq = 1\n\n\nn = new\n")
+
+
+def test_file_reader_limits(confdir, pbx):
+    """config_text_file_load(): a UTF-8 BOM is skipped; a line that does not fit fgets()'s 8192-byte buffer is
+    dropped whole; a NUL ends its line; ;-- --; comments (a stray "--;" makes the rest a comment); "\\=" escapes."""
+    c = login(pbx.port)
+    (confdir / "bom.conf").write_bytes(b"\xef\xbb\xbf[a]\nx=1\n")
+    assert get_config(c, "bom.conf") == ["Response: Success", "Category-000000: a", "Line-000000-000000: x=1"]
+    (confdir / "long.conf").write_bytes(b"[a]\nx=1\ny=" + b"z" * 9000 + b"\nw=2\nv=" + b"q" * 8189 + b"\nu=" +
+                                        b"q" * 8188 + b"\nt=3\n")
+    m = get_config(c, "long.conf")
+    assert [l[:21] for l in m] == ["Response: Success", "Category-000000: a", "Line-000000-000000: x",
+                                   "Line-000000-000001: w", "Line-000000-000002: u", "Line-000000-000003: t"]
+    (confdir / "nul.conf").write_bytes(b"[a]\nx=1\x00junk\ny=2\n\x00[b]\nz=3\n")
+    assert get_config(c, "nul.conf")[1:] == ["Category-000000: a", "Line-000000-000000: x=1",
+                                             "Line-000000-000001: y=2", "Line-000000-000002: z=3"]
+    (confdir / "blk.conf").write_text("[a]\nx=1 ;-- start\nstill comment\n--; y=2\nz=3\nv=a--;b\nw=4\n[b]\nq=1\n")
+    assert get_config(c, "blk.conf")[1:] == ["Category-000000: a", "Line-000000-000000: x=1", "Line-000000-000001: y=2",
+                                             "Line-000000-000002: z=3", "Line-000000-000003: v=a--;b"]
+    assert update(c, "blk.conf", [{"Action": "Append", "Cat": "a", "Var": "n", "Value": "1"}]) == ["Response: Success"]
+    assert body(confdir / "blk.conf") == \
+        "[a]\nx = 1\nstill comment\ny = 2\nz = 3\nv = a--\\;b\nw=4\n[b]\nq=1\nn = 1\n"       # observed
+    (confdir / "esc.conf").write_text("[a]\n\\=x=1\n\\;y=2\nnoeq\n=val\nx => y\nx2 =>y\nx3 = >y\n")
+    assert get_config(c, "esc.conf")[2:] == ["Line-000000-000000: =x=1", "Line-000000-000001: ;y=2",
+                                             "Line-000000-000002: x=y", "Line-000000-000003: x2=y",
+                                             "Line-000000-000004: x3=>y"]
+
+
+def test_plus_equals_and_empty_inheritance(confdir, pbx):
+    """"name += more" extends the value of the LAST variable of that name, but ast_variable_update() then writes it
+    into the FIRST one with that name and (case-insensitively) that value; "[a]()" inherits from the first
+    category."""
+    (confdir / "p.conf").write_text("[a]\nallow=ulaw\nallow=ULAW\nallow += ,alaw\nx=1\nx += 2\n[first2]\n[b]()\n")
+    c = login(pbx.port)
+    assert get_config(c, "p.conf") == [
+        "Response: Success", "Category-000000: a", "Line-000000-000000: allow=ULAW ,alaw",
+        "Line-000000-000001: allow=ULAW", "Line-000000-000002: x=1 2", "Category-000001: first2",
+        "Category-000002: b", "Templates-000002: a", "Line-000002-000000: allow=ULAW ,alaw",
+        "Line-000002-000001: allow=ULAW", "Line-000002-000002: x=1 2"]
+
+
+def test_category_names_are_cut_to_79_bytes(confdir, pbx):
+    """struct ast_category { char name[80]; }: NewCat keeps 79 bytes; the full name then matches nothing."""
+    (confdir / "n.conf").write_text("")
+    c = login(pbx.port)
+    name = "c" * 100
+    assert update(c, "n.conf", [{"Action": "NewCat", "Cat": name}]) == ["Response: Success"]
+    assert update(c, "n.conf", [{"Action": "Append", "Cat": name, "Var": "a", "Value": "1"}]) == \
+        ["Response: Error", "Message: Given category does not exist"]
+    assert update(c, "n.conf", [{"Action": "Append", "Cat": name[:79], "Var": "a", "Value": "1"}]) == \
+        ["Response: Success"]
+    assert body(confdir / "n.conf") == "[%s]\na = 1\n" % name[:79]
+
+
+def test_insert_quirks(confdir, pbx):
+    """ast_variable_insert(): Line < 1 goes after the first variable; past the end it appends but leaves
+    category->last behind, so an Append in the same request drops the inserted variable; a ">" value is not an
+    object for Insert; a Line that is not a number inserts nothing and succeeds."""
+    (confdir / "i.conf").write_text("[a]\nx=1\ny=2\n[b]\nx=1\ny=2\n[c]\nx=1\ny=2\n")
+    c = login(pbx.port)
+    assert update(c, "i.conf", [{"Action": "Insert", "Cat": "a", "Var": "neg", "Value": "1", "Line": "-3"}]) == \
+        ["Response: Success"]
+    assert update(c, "i.conf", [{"Action": "Insert", "Cat": "b", "Var": "end", "Value": "1", "Line": "9"},
+                                {"Action": "Append", "Cat": "b", "Var": "app", "Value": "2"}]) == ["Response: Success"]
+    assert update(c, "i.conf", [{"Action": "Insert", "Cat": "c", "Var": "ins", "Value": ">obj", "Line": "1"},
+                                {"Action": "Insert", "Cat": "c", "Var": "bad", "Value": "1", "Line": "abc"}]) == \
+        ["Response: Success"]
+    assert body(confdir / "i.conf") == \
+        "[a]\nx = 1\nneg = 1\ny = 2\n[b]\nx = 1\ny = 2\napp = 2\n[c]\nx = 1\nins = obj\ny = 2\n"   # observed
+
+
+def test_insert_that_crashes_asterisk_drops_every_session(confdir, pbx, ctl):
+    """Insert with Line >= 2 into a category holding one variable (or any Line but 0 into an empty one) makes
+    ast_variable_insert() dereference NULL: the real Asterisk dies (observed: no answer, every session closed)."""
+    (confdir / "crash.conf").write_text("[one]\nx=1\n")
+    c, other = login(pbx.port), login(pbx.port)
+    c.action("Action: UpdateConfig", "SrcFilename: crash.conf", "DstFilename: crash.conf", "Action-000000: Insert",
+             "Cat-000000: one", "Var-000000: v", "Value-000000: 1", "Line-000000: 2")
+    assert c.message() is None and other.eof()
+    assert (confdir / "crash.conf").read_text() == "[one]\nx=1\n"
+    assert ctl.counters()["crashes"] == 1
+
+
+def test_includes_are_read_and_written_back(confdir, pbx):
+    """#include / #tryinclude: the other file's objects are part of the configuration, the save rewrites every
+    included file (with its own header) and keeps the directives; new variables go to the DstFilename even in a
+    category that came from an included file."""
+    (confdir / "main.conf").write_text("; top\n[a]\nx=1\n#include inc1.conf\ny=2\n[b]\nz=3\n#tryinclude try*.conf\n")
+    (confdir / "inc1.conf").write_text("w=0\n[c]\nq=1\n; inc comment\n")
+    (confdir / "try1.conf").write_text("[d]\nr=1\n")
+    (confdir / "try2.conf").write_text("[e]\ns=1\n")
+    c = login(pbx.port)
+    assert get_config(c, "main.conf") == [
+        "Response: Success", "Category-000000: a", "Line-000000-000000: x=1", "Line-000000-000001: w=0",
+        "Line-000000-000002: y=2", "Category-000001: c", "Line-000001-000000: q=1", "Category-000002: b",
+        "Line-000002-000000: z=3", "Category-000003: d", "Line-000003-000000: r=1", "Category-000004: e",
+        "Line-000004-000000: s=1"]
+    assert update(c, "main.conf", [{"Action": "Append", "Cat": "c", "Var": "new", "Value": "1"},
+                                   {"Action": "Append", "Cat": "a", "Var": "new", "Value": "2"},
+                                   {"Action": "NewCat", "Cat": "f"}]) == ["Response: Success"]
+    # observed:
+    assert body(confdir / "main.conf") == ('; top\n[a]\nx = 1\n#include "inc1.conf"\ny = 2\nnew = 2\nnew = 1\n'
+                                          '[b]\nz = 3\n[f]\n#tryinclude "try*.conf"\n')
+    head = (confdir / "inc1.conf").read_text().split("\n")
+    assert head[2] == ";! Filename: main.conf (%s/inc1.conf)" % os.path.realpath(str(confdir))
+    assert "\n".join(head[6:]) == "w = 0\n[c]\nq = 1\n"
+    assert "\n".join((confdir / "try2.conf").read_text().split("\n")[6:]) == "\n\n\n[e]\ns = 1\n"
+    (confdir / "bad.conf").write_text("[a]\n#include nosuch.conf\n")
+    assert get_config(c, "bad.conf") == ["Response: Error", "Message: Config file has invalid format"]
+
+
+def test_regex_filters_are_posix(confdir, pbx):
+    """does_category_match() uses regcomp(REG_EXTENDED): [[:alpha:]] works, "\\d" is a plain "d"."""
+    (confdir / "f.conf").write_text("[201]\ntype=endpoint\n[201]\ntype=aor\n[x1]\ntype=auth\nuser=A1\n")
+    c = login(pbx.port)
+    c.action("Action: ListCategories", "Filename: f.conf", "Match: type=[[:alpha:]]+,user=[[:digit:]]")
+    assert c.message() == ["Response: Success", "Category-000000: x1"]
+    c.action("Action: ListCategories", "Filename: f.conf", "Match: type=\\d")
+    assert c.message() == ["Response: Success", "Category-000000: 201"]          # observed: "endpoint" has a d
+
+
+def test_no_trimming_in_ast_true(confdir, pbx, ctl):
+    """ast_true()/ast_false() compare without trimming: "on " is neither (Events: Off, no class matches either);
+    "Reload: yes " asks for a module called "yes "."""
+    c = login(pbx.port)
+    c.action("Action: Events", "EventMask: on ", "ActionID: e")
+    assert c.message() == ["Response: Success", "ActionID: e", "Events: Off"]      # observed
+    (confdir / "t.conf").write_text("[a]\n")
+    update(c, "t.conf", [{"Action": "Append", "Cat": "a", "Var": "x", "Value": "1"}], Reload="yes ")
+    assert [(r["module"], r["status"]) for r in ctl.counters()["reloads"]] == [("yes ", 2)]
+
+
+def test_fixed_size_buffers_cut_long_values(pbx):
+    """idText[256] in Events, idText[150] in CoreSettings/CoreStatus, buf[512] for an unknown action: snprintf()
+    cuts the text, CRLF included, so the next line is glued on (observed)."""
+    c = login(pbx.port)
+    aid = "A" * 200
+    c.action("Action: Events", "EventMask: off", "ActionID: " + aid + "Z" * 100)
+    assert c.message() == ["Response: Success", "ActionID: " + aid + "Z" * 45 + "Events: Off"]
+    c.action("Action: CoreSettings", "ActionID: " + aid)
+    assert c.message()[:3] == ["Response: Success", "ActionID: " + aid[:139] + "AMIversion: 11.0.0",
+                               "AsteriskVersion: 22.10.1"]
+    c.action("Action: " + "X" * 600)
+    m = c.message()
+    assert m[1] == "Message: Invalid/unknown command: " + "X" * 486 and len(m) == 2
+    c.action("Action: Ping", "ActionID: " + aid)                                   # astman_append(): no limit
+    assert c.message()[1] == "ActionID: " + aid
+
+
+def test_reload_answers_and_events(confdir, pbx, ctl):
+    """ast_module_reload(): "No such module" (chan_sip is gone in 22), "Module does not support reload", or
+    success; each publishes a "Reload" event (class system) with Module and Status (observed)."""
+    c = login(pbx.port, events="system")
+    assert c.message()[0] == "Event: FullyBooted"
+    (confdir / "r.conf").write_text("[a]\n")
+    assert update(c, "r.conf", [{"Action": "Append", "Cat": "a", "Var": "x", "Value": "1"}],
+                  Reload="chan_sip.so") == ["Response: Success"]
+    ev = c.message()
+    assert ev[0] == "Event: Reload" and ev[1] == "Privilege: system,all" and ev[-2:] == ["Module: chan_sip.so",
+                                                                                         "Status: 2"]
+    for module, answer, status in (("nosuch.so", "Message: No such module", "2"),
+                                   ("chan_pjsip.so", "Message: Module does not support reload", "6"),
+                                   ("pbx_config", "Message: Module Reloaded", "0")):
+        c.action("Action: Reload", "Module: " + module, "ActionID: r")
+        assert c.message() == ["Response: %s" % ("Success" if status == "0" else "Error"), "ActionID: r", answer]
+        assert c.message()[-2:] == ["Module: " + module, "Status: " + status]
+    assert [r["status"] for r in ctl.counters()["reloads"]] == [2, 2, 6, 0]
+
+
+def test_answers_are_written_one_astman_append_at_a_time(confdir, tls_pbx):
+    """Every astman_append() is its own write, so over TLS its own record (observed record by record)."""
+    (confdir / "g.conf").write_text("[a](!)\nx=1\n[b](a)\ny=2\n")
+    b = BioTLS(tls_pbx.tls_port)
+    b.read_until(b"\r\n")
+    b.raw.sendall(b.record(b"Action: Login\r\nUsername: admin\r\nSecret: admin-secret-123\r\nEvents: off\r\n\r\n"))
+    b.read_until(b"accepted\r\n\r\n")
+
+    def records(request, end):
+        b.plain = b""
+        b.raw.sendall(b.record(request))
+        recs = []
+        while end not in b"".join(recs):
+            try:
+                recs.append(b.obj.read(65536))                 # SSL_read(): one record at most
+                continue
+            except ssl.SSLWantReadError:
+                pass
+            data = b.raw.recv(65536)
+            assert data, "closed"
+            b.inc.write(data)
+        return [r.decode() for r in recs]
+
+    assert records(b"Action: GetConfig\r\nFilename: g.conf\r\nActionID: g\r\n\r\n", b"\r\n\r\n") == [
+        "Response: Success\r\nActionID: g\r\n", "Category-000000: b\r\n", "Templates-000000: a\r\n",
+        "Line-000000-000000: x=1\r\n", "Line-000000-000001: y=2\r\n", "\r\n"]
+    assert records(b"Action: GetConfigJSON\r\nFilename: g.conf\r\n\r\n", b"}\r\n\r\n") == [
+        "Response: Success\r\n", "JSON: {", '"', "b", '":{', '"templates":"a"', ',"', "x", '":"', "1", '"', ',"',
+        "y", '":"', "2", '"', "}", "}\r\n\r\n"]
+    ping = records(b"Action: Ping\r\nActionID: 1\r\n\r\n", b"\r\n\r\n")
+    assert ping[:2] == ["Response: Success\r\n", "ActionID: 1\r\n"] and ping[2].startswith("Ping: Pong\r\n")
+
+
+def test_createconfig_through_a_file(confdir, pbx):
+    """realpath() of "file.conf" succeeds, then open("file.conf/x.conf") fails: strerror(ENOTDIR) (observed)."""
+    (confdir / "file.conf").write_text("")
+    c = login(pbx.port)
+    c.action("Action: CreateConfig", "Filename: file.conf/x.conf")
+    assert c.message() == ["Response: Error", "Message: Not a directory"]
+    c.action("Action: CreateConfig", "Filename: nosuchdir/x.conf")
+    assert c.message() == ["Response: Error", "Message: No such file or directory"]
+
+
+def test_authtimeout_ends_on_a_whole_second(confdir):
+    """get_input()/do_message() count time() seconds: an unauthenticated session ends once time() - authstart >
+    authtimeout, i.e. at the start of wall-clock second authstart + authtimeout + 1 (observed 2.1-2.9 s for 2)."""
+    p = testpbx.TestPBX(str(confdir), users=testpbx.users_text(USERS, {"authtimeout": "1"})).start()
+    try:
+        c = Conn(p.port)
+        t0 = time.time()
+        c.line()
+        assert c.eof(5)
+        t = time.time()
+        assert int(t0) + 2 - 0.05 <= t < int(t0) + 2.5, (t0, t)
+        assert t - t0 > 1
+    finally:
+        p.stop()
+
+
+def test_authlimit_over_tls_completes_the_handshake(confdir, cert_pair):
+    """handle_tcptls_connection() does the TLS handshake before session_do() counts unauthenticated sessions: the
+    connection over the limit gets a handshake, then a close_notify, and no banner (observed)."""
+    p = testpbx.TestPBX(str(confdir), users=testpbx.users_text(USERS, {"authlimit": "1"}), tls_port=0,
+                        cert=cert_pair[0], key=cert_pair[1]).start()
+    try:
+        first = Conn(p.port)
+        assert first.line() == "Asterisk Call Manager/11.0.0"
+        b = BioTLS(p.tls_port)                                 # handshake succeeds
+        assert b.closed_how() == "close_notify" and b.plain == b""
+        first.close()
+    finally:
+        p.stop()
+
+
+def test_user_acl(confdir):
+    """permit/deny lines (ast_apply_ha(): the last matching line wins); a denied user gets "Authentication
+    failed" after the usual second (observed)."""
+    users = dict(USERS)
+    users["lan"] = {"secret": "lan-secret-123", "read": "all", "write": "all", "deny": "0.0.0.0/0.0.0.0",
+                    "permit": "10.0.0.0/8"}
+    users["local"] = {"secret": "local-secret-123", "read": "all", "write": "all", "deny": "0.0.0.0/0.0.0.0",
+                      "permit": "127.0.0.1/255.255.255.255"}
+    p = testpbx.TestPBX(str(confdir), users=users).start()
+    try:
+        for user, ok in (("lan", False), ("local", True)):
+            c = Conn(p.port)
+            c.line()
+            c.action("Action: Login", "Username: " + user, "Secret: " + users[user]["secret"])
+            assert c.message()[1] == ("Message: Authentication accepted" if ok else
+                                      "Message: Authentication failed")
+    finally:
+        p.stop()

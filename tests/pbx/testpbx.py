@@ -17,7 +17,9 @@ Standard library only.
 
 import argparse
 import collections
+import glob
 import hashlib
+import ipaddress
 import json
 import os
 import random
@@ -26,6 +28,7 @@ import select
 import signal
 import socket
 import ssl
+import stat
 import subprocess
 import sys
 import threading
@@ -74,19 +77,27 @@ PERMS = [
 BLANKS = "".join(chr(i) for i in range(1, 33))   # ast_skip_blanks / ast_trim_blanks: every char < 33
 
 
+def _ascii_lower(s):
+    """strcasecmp()/strncasecmp() fold ASCII letters only (C locale)."""
+    return s.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+
 def ast_strip(s):
     """ast_strip(): drop leading and trailing chars < 33."""
     return s.strip(BLANKS)
 
 
 def ast_true(s):
-    """ast_true() in main/utils.c."""
-    return s is not None and s.strip().lower() in ("yes", "true", "y", "t", "1", "on")
+    """ast_true() in main/utils.c: strcasecmp() against the list, NO trimming ("yes " is not true)."""
+    return s is not None and _ascii_lower(s) in ("yes", "true", "y", "t", "1", "on")
 
 
 def ast_false(s):
-    """ast_false() in main/utils.c."""
-    return s is not None and s.strip().lower() in ("no", "false", "n", "f", "0", "off")
+    """ast_false() in main/utils.c: strcasecmp() against the list, NO trimming ("no " is not false)."""
+    return s is not None and _ascii_lower(s) in ("no", "false", "n", "f", "0", "off")
 
 
 def authority_to_str(authority):
@@ -126,10 +137,8 @@ def strings_to_mask(string):
     if not string:
         return -1
     if all("0" <= c <= "9" for c in string):
-        try:
-            return int(string)
-        except ValueError:
-            return -1
+        v = min(int(string), 2 ** 63 - 1)         # atoi() = (int) strtol(): clamped to LONG_MAX, then cut to int
+        return ((v + 2 ** 31) % 2 ** 32) - 2 ** 31
     if ast_false(string):
         return 0
     if ast_true(string):
@@ -179,6 +188,8 @@ def strsep(s, sep):
             if stack and stack[-1] == ch:
                 stack.pop()
             else:
+                if len(stack) + 1 >= 8:       # char stack[8]: "if (++inquote >= sizeof(stack)) return NULL;"
+                    return None, None
                 stack.append(ch)
         if ch == sep and not stack:
             tok, rest = s[:i], s[i + 1:]
@@ -202,14 +213,39 @@ class ConfigInvalid(Exception):
     """CONFIG_STATUS_FILEINVALID."""
 
 
-class Var:
-    __slots__ = ("name", "value", "lineno", "object", "inherited", "precomments", "sameline", "trailing")
+class AsteriskWouldCrash(Exception):
+    """A request that makes the real Asterisk dereference NULL (it dies: every AMI connection drops)."""
 
-    def __init__(self, name, value, lineno=0, obj=False):
+
+CAT_NAME_SIZE = 80               # struct ast_category { char name[80]; }: ast_copy_string() keeps 79 bytes
+CONFIG_BUF_SIZE = 8192           # config_text_file_load(): char buf[8192]; fgets() reads at most 8191 bytes
+MAX_NESTED_COMMENTS = 128        # config.c
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def c_snprintf(size, text):
+    """snprintf()/ast_copy_string() into a fixed char[size]: at most size - 1 BYTES survive, so a long value also
+    loses the end of the format (e.g. the "\\r\\n" of "ActionID: %s\\r\\n" in an idText[150])."""
+    b = text.encode("utf-8", "surrogateescape")
+    if len(b) <= size - 1:
+        return text
+    return b[:size - 1].decode("utf-8", "surrogateescape")
+
+
+def category_name(name):
+    """ast_copy_string(category->name, name, sizeof(category->name)) in new_category()/ast_category_rename()."""
+    return c_snprintf(CAT_NAME_SIZE, name)
+
+
+class Var:
+    __slots__ = ("name", "value", "lineno", "object", "inherited", "precomments", "sameline", "trailing", "file")
+
+    def __init__(self, name, value, lineno=0, obj=False, file=""):
         self.name = name
         self.value = value
         self.lineno = lineno        # ast_variable_new(): 0 for variables made by UpdateConfig
         self.object = obj           # "=>" instead of "="
+        self.file = file            # "" = the file itself; an #include-d file's path; the DstFilename for new ones
         self.inherited = False
         self.precomments = ""
         self.sameline = ""
@@ -217,35 +253,139 @@ class Var:
 
 
 class Category:
-    __slots__ = ("name", "lineno", "ignored", "templates", "vars", "precomments", "sameline", "trailing")
+    __slots__ = ("name", "lineno", "ignored", "templates", "vars", "last", "precomments", "sameline", "trailing",
+                 "file")
 
-    def __init__(self, name, lineno=-1, template=False):
-        self.name = name
+    def __init__(self, name, lineno=-1, template=False, file=""):
+        self.name = category_name(name)
         self.lineno = lineno        # handle_updates: ast_category_new(cat, dfn, -1)
+        self.file = file            # as Var.file
         self.ignored = template     # a template ("(!)") is an "ignored" category in config.c
         self.templates = []         # [(name, Category)]: ast_category_template_instance list
-        self.vars = []
+        self.vars = []              # the list from category->root
+        self.last = None            # category->last (ast_variable_insert() does not keep it up to date)
         self.precomments = ""
         self.sameline = ""
         self.trailing = ""
 
     def inherit(self, base):
-        """ast_category_inherit(): remember the template and copy its variables, marked inherited."""
+        """ast_category_inherit(): remember the template, append a variable_clone() (name, value, lineno, object;
+        no comments) of each of its variables, marked inherited."""
         self.templates.append((base.name, base))
-        for v in base.vars:
-            c = Var(v.name, v.value, v.lineno, False)
+        for v in list(base.vars):
+            c = Var(v.name, v.value, v.lineno, v.object, v.file)
             c.inherited = True
-            self.vars.append(c)
+            variable_append(self, [c])
 
 
 class Config:
     def __init__(self):
         self.cats = []
+        self.includes = []          # Include objects (ast_config_include list)
+        self.current = None         # config->current: where an #include-d file's first lines go
+        self.include_level = 0
+
+
+class Include:
+    """struct ast_config_include (#include / #tryinclude; #exec needs execincludes, off by default)."""
+
+    def __init__(self, location_file, location_lineno, included_file, kind):
+        self.location_file = location_file         # "" = the top file
+        self.location_lineno = location_lineno
+        self.included_file = included_file          # as written (or "name~~N" for a second inclusion)
+        self.kind = kind                            # "include" | "tryinclude"
+        self.included_files = []                    # paths the save truncates and re-heads
+        self.output = False
+        self.precomments = ""
+        self.sameline = ""
+        self.trailing = ""
+
+
+def _index(lst, obj):
+    for i, x in enumerate(lst):
+        if x is obj:
+            return i
+    raise ValueError("not in list")
+
+
+def variable_append(cat, chain):
+    """ast_variable_append(): category->last->next = variable, so whatever followed `last` is dropped (a variable
+    an Insert put after the last one), or category->root = variable when last is NULL (an Insert into an empty
+    category left root set and last NULL: that variable is dropped); then last walks to the end of the chain."""
+    chain = list(chain)
+    if not chain:
+        return
+    if cat.last is None:
+        cat.vars = chain
+    else:
+        cat.vars = cat.vars[:_index(cat.vars, cat.last) + 1] + chain
+    cat.last = cat.vars[-1]
+
+
+_POSIX_CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "xdigit": "0-9A-Fa-f",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"), "cntrl": "\\x00-\\x1f\\x7f",
+    "print": "\\x20-\\x7e", "graph": "\\x21-\\x7e",
+}
+_GNU_ESCAPES = {"w": "\\w", "W": "\\W", "s": "\\s", "S": "\\S", "b": "\\b", "B": "\\B",
+                "<": "\\b(?=\\w)", ">": "\\b(?<=\\w)", "`": "\\A", "'": "\\Z"}
+
+
+def posix_regex(pattern):
+    """regcomp(REG_EXTENDED | REG_NOSUB) (glibc) + regexec(): an unanchored search, translated to Python's re.
+    Bracket expressions take backslashes literally and know [:class:]; outside them glibc's \\w \\s \\b \\< \\>
+    (and back-references) keep their meaning and any other escaped char is itself ("\\d" is "d"); "(?" does not
+    compile.  DEVIATION: finer differences (leftmost-longest alternation, intervals) are not modelled."""
+    out = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1:i + 2]
+            if not nxt:
+                raise re.error("trailing backslash")
+            if nxt in _GNU_ESCAPES:
+                out.append(_GNU_ESCAPES[nxt])
+            elif nxt.isdigit() and nxt != "0":
+                out.append("\\" + nxt)
+            else:
+                out.append(re.escape(nxt))
+            i += 2
+        elif ch == "[":
+            j = i + 1
+            body = "["
+            if pattern[j:j + 1] == "^":
+                body += "^"
+                j += 1
+            if pattern[j:j + 1] == "]":
+                body += "\\]"
+                j += 1
+            while j < n and pattern[j] != "]":
+                if pattern[j:j + 2] == "[:":
+                    e = pattern.find(":]", j + 2)
+                    if e < 0 or pattern[j + 2:e] not in _POSIX_CLASSES:
+                        raise re.error("bad class")
+                    body += _POSIX_CLASSES[pattern[j + 2:e]]
+                    j = e + 2
+                    continue
+                body += "\\" + pattern[j] if pattern[j] in "\\[&~|" else pattern[j]
+                j += 1
+            if j >= n:
+                raise re.error("unterminated [")
+            out.append(body + "]")
+            i = j + 1
+        elif ch == "(" and pattern[i + 1:i + 2] == "?":
+            raise re.error("(? is not ERE")
+        else:
+            out.append(ch)
+            i += 1
+    return re.compile("".join(out))
 
 
 def does_category_match(cat, name, match, sep=","):
-    """does_category_match() in config.c: name (case-insensitive) + filter expressions name_regex=value_regex."""
-    if name and cat.name.lower() != name.lower():
+    """does_category_match() in config.c: name (strcasecmp) + filter expressions name_regex=value_regex."""
+    if name and _ascii_lower(cat.name) != _ascii_lower(name):
         return False
     if not match:
         return not cat.ignored           # no filter: templates never match
@@ -259,22 +399,22 @@ def does_category_match(cat, name, match, sep=","):
         if match_value is None:          # "an empty match value is OK.  A NULL match value (no =) is NOT."
             break
         if match_name == "TEMPLATES":
-            if match_value.lower() == "include":
+            if _ascii_lower(match_value) == "include":
                 if cat.ignored:
                     template_ok = True
                 match_found += 1
-            elif match_value.lower() == "restrict":
+            elif _ascii_lower(match_value) == "restrict":
                 if cat.ignored:
                     match_found += 1
                     template_ok = True
                 else:
                     break
             continue
-        try:                              # regcomp(REG_EXTENDED|REG_NOSUB) + regexec: unanchored search
-            r_name = re.compile(match_name)
-            r_value = re.compile(match_value)
+        try:
+            r_name = posix_regex(match_name)
+            r_value = posix_regex(match_value)
         except re.error:
-            break
+            return False                 # "Regular expression '%s' failed to compile"
         for v in cat.vars:
             if r_name.search(v.name) and r_value.search(v.value):
                 match_found += 1
@@ -295,140 +435,364 @@ def category_get(cfg, name, flt, sep=","):
     return None
 
 
-def parse_config(text):
-    """config_text_file_load() + process_text_line() with CONFIG_FLAG_WITHCOMMENTS, for one file.
+def _fgets(data):
+    """What successive fgets(buf, 8192, f) calls return: up to and including a LF, at most 8191 bytes."""
+    i, n = 0, len(data)
+    while i < n:
+        j = data.find(b"\n", i, i + CONFIG_BUF_SIZE - 1)
+        end = j + 1 if j >= 0 else min(n, i + CONFIG_BUF_SIZE - 1)
+        yield data[i:end]
+        i = end
+
+
+def _cstr(buf, i):
+    """The C string that starts at buf[i] (up to the first NUL)."""
+    j = buf.find("\0", i)
+    return buf[i:] if j < 0 else buf[i:j]
+
+
+def _signed_char_below_33(ch):
+    """`cur[0] < 33` on a (signed) char: bytes >= 128 are negative."""
+    return ord(ch) < 33 or ord(ch) >= 128
+
+
+MAX_INCLUDE_LEVEL = 10          # ast_config_new(): max_include_level
+
+
+def _brace_expand(pattern):
+    """GLOB_BRACE: "a{b,c}d" -> ["abd", "acd"] (first, non-nested group at a time)."""
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if not m or "," not in m.group(1):
+        return [pattern]
+    out = []
+    for alt in m.group(1).split(","):
+        out += _brace_expand(pattern[:m.start()] + alt + pattern[m.end():])
+    return out
+
+
+def c_glob(fn):
+    """glob(fn, GLOB_NOMAGIC | GLOB_BRACE): a name without * ? [ comes back as is (even if it does not exist);
+    otherwise the sorted matches."""
+    out = []
+    for pat in _brace_expand(fn):
+        if not re.search(r"[*?\[]", pat):
+            out.append(pat)
+        else:
+            out += sorted(glob.glob(pat))
+    return out
+
+
+def config_internal_load(cfg, filename, confdir, suggested=""):
+    """ast_config_internal_load() + config_text_file_load(): loads filename (a glob pattern, relative to the
+    config dir) into cfg.  Returns cfg, None (no file: CONFIG_STATUS_FILEMISSING) or "invalid"."""
+    if cfg.include_level == MAX_INCLUDE_LEVEL + 1:
+        return None                                 # "Maximum Include level (%d) exceeded"
+    cfg.include_level += 1
+    res = _ConfigParser(cfg, confdir, suggested).load(filename)
+    if res != "invalid":
+        cfg.include_level -= 1                      # (not after an invalid file: Asterisk leaves it raised)
+    return res
+
+
+class _ConfigParser:
+    """config_text_file_load() + process_text_line() with CONFIG_FLAG_WITHCOMMENTS.
 
     Keeps line numbers and comments the way config.c does: they drive where the writer puts blank lines.
-    DEVIATION: #include/#exec directives and ;-- --; block comments are not supported (ignored)."""
-    cfg = Config()
-    comment_buffer = ""
-    lline = ""
-    cat = None
-    last_cat = None
-    last_var = None
-    parts = text.split("\n")
-    if parts and parts[-1] == "":
-        parts.pop()
-        lines = [p + "\n" for p in parts]
-    else:
-        lines = [p + "\n" for p in parts[:-1]] + parts[-1:]
-    lineno = 0
-    for buf in lines:
-        lineno += 1
-        if lline:                                   # add the current lline buffer to the comment buffer
-            comment_buffer += lline
-            lline = ""
-        if comment_buffer and not buf.strip(" \t\n\r"):
-            comment_buffer += "\n"                  # blank line inside comments is kept with them
-            continue
-        start = 0
-        while True:
-            p = buf.find(";", start)
-            if p < 0:
-                break
-            if p > 0 and buf[p - 1] == "\\":        # escaped semicolons aren't comments: "\;" -> ";"
-                buf = buf[:p - 1] + buf[p:]
-                start = p
+    #include / #tryinclude load the other file into the same configuration, its objects remembering their file."""
+
+    def __init__(self, cfg, confdir, suggested=""):
+        self.cfg = cfg
+        self.confdir = confdir
+        self.suggested = suggested                  # suggested_include_file
+        self.cat = cfg.current                      # ast_config_get_current_category(cfg)
+        self.configfile = ""
+        self.comment_buffer = ""
+        self.lline = ""
+        self.last_cat = None
+        self.last_var = None
+        self.last_inc = None
+
+    def obj_file(self):
+        """S_OR(suggested_include_file, cfg->include_level == 1 ? "" : configfile)."""
+        return self.suggested or ("" if self.cfg.include_level == 1 else self.configfile)
+
+    def load(self, filename):
+        if filename.startswith("/"):
+            fn = c_snprintf(256, filename)          # char fn[256]
+        else:
+            fn = c_snprintf(256, "%s/%s" % (self.confdir, filename))
+        count = 0
+        self.comment = 0                            # nesting depth of ;-- --; comments (may even go negative)
+        self.lineno = 0                             # (not reset between the files of one glob)
+        for path in c_glob(fn):
+            try:
+                if not stat.S_ISREG(os.stat(path).st_mode):
+                    continue                        # "'%s' is not a regular file, ignoring"
+                with open(path, "rb") as f:
+                    data = f.read()
+            except (OSError, ValueError):
                 continue
-            lline += buf[p:]                        # CB_ADD(&lline_buffer, comment_p)
-            buf = buf[:p]
-            break
-        cur = ast_strip(buf)
-        if not cur:
-            continue
+            count += 1
+            self.configfile = path
+            try:
+                self.parse(data)
+            except ConfigInvalid:
+                return "invalid"
+            self.comment_buffer = ""
+            self.lline = ""
+        if count == 0:
+            return None
+        return self.cfg
+
+    def parse(self, data):
+        lines = _fgets(data)
+        for raw in lines:
+            self.lineno += 1
+            lineno = self.lineno
+            buf = raw.split(b"\0", 1)[0]            # strlen(): a NUL ends the line for every later step
+            if len(buf) == CONFIG_BUF_SIZE - 1 and buf[-1:] != b"\n":
+                # "Line %d too long, skipping": the rest of that line goes too
+                for more in lines:
+                    more = more.split(b"\0", 1)[0]
+                    if len(more) != CONFIG_BUF_SIZE - 1 or more[-1:] == b"\n":
+                        break
+                continue
+            if lineno == 1 and buf.startswith(UTF8_BOM):
+                buf = buf[len(UTF8_BOM):]           # "If there is a UTF-8 BOM, skip over it"
+            buf = buf.decode("utf-8", "surrogateescape")
+            if self.lline:                          # add the current lline buffer to the comment buffer
+                self.comment_buffer += self.lline
+                self.lline = ""
+            new = 0                                 # new_buf
+            process = None if self.comment else 0   # process_buf (None: NULL)
+            if not buf.strip(" \t\n\r"):            # strlen(buf) == strspn(buf, " \t\n\r")
+                self.comment_buffer += "\n"         # "keep blank lines as comments"
+                continue
+            while True:
+                end = buf.find("\0", new)
+                p = buf.find(";", new, len(buf) if end < 0 else end)      # strchr(new_buf, COMMENT_META)
+                if p < 0:
+                    break
+                if p > new and buf[p - 1] == "\\":
+                    buf = buf[:p - 1] + buf[p:]     # escaped semicolons aren't comments: "\;" -> ";"
+                    new = p
+                elif buf[p + 1:p + 2] == "-" and buf[p + 2:p + 3] == "-" and buf[p + 3:p + 4] != "-":
+                    if self.comment < MAX_NESTED_COMMENTS:      # ";--" starts a block comment
+                        buf = buf[:p] + "\0" + buf[p + 1:]
+                        new = p + 3
+                        self.comment += 1
+                    else:
+                        new = p + 1     # DEVIATION: "Maximum nest limit" - Asterisk loops forever here
+                elif p >= new + 2 and buf[p - 1] == "-" and buf[p - 2] == "-":
+                    self.comment -= 1               # "--;" ends one (a stray one makes the depth negative,
+                    new = p + 1                     # and the rest of the file is then a comment)
+                    if not self.comment:
+                        if process is not None:
+                            old = buf.find("\0", process)
+                            old = len(buf) if old < 0 else old
+                            self.comment_buffer += ";" + buf[old + 1:new]
+                            rest = _cstr(buf, new)
+                            buf = buf[:old] + rest + "\0" + buf[old + len(rest) + 1:]
+                            new = old
+                        else:
+                            process = new
+                elif not self.comment:
+                    # a plain ";": the rest of the line is a comment.  Since 22 ("retain leading whitespace
+                    # before comments") the blanks before the ";" go with it; if the comment is not in column 1
+                    # and starts with two spaces, those two are dropped (the writer puts them back).
+                    q = p
+                    while q > new and buf[q - 1] in " \t\n\v\f\r":
+                        q -= 1
+                    if q != new and buf[q:q + 1] == " " and buf[q + 1:q + 2] == " ":
+                        q += 2
+                    self.lline += _cstr(buf, q)
+                    buf = buf[:q] + "\0" + buf[q + 1:]
+                    new = q
+                else:
+                    new = p + 1
+            if self.comment and process is None:
+                self.comment_buffer += _cstr(buf, 0)       # the whole line is a comment, store it
+            if process is not None:
+                cur = ast_strip(_cstr(buf, process))
+                if cur:
+                    self.process_text_line(cur, lineno)
+        if not data or data.endswith(b"\n"):
+            self.lineno += 1        # while (!feof(f)) { lineno++; fgets() == NULL }: counts for the next glob file
+        # end of file: anything in the comment buffer becomes the trailing comment of the last object
+        if self.comment_buffer:
+            for last in (self.last_cat, self.last_var, self.last_inc):
+                if last is not None:
+                    last.trailing = self.comment_buffer + self.lline
+                    break
+
+    def _take_comments(self, obj):
+        obj.precomments = self.comment_buffer
+        obj.sameline = self.lline
+        self.comment_buffer = ""
+        self.lline = ""
+
+    def process_text_line(self, cur, lineno):
+        """process_text_line() in config.c."""
+        cfg = self.cfg
         if cur[0] == "[":                           # a category header
             c = cur.find("]")
             if c < 0:
                 raise ConfigInvalid("parse error: no closing ']', line %d" % lineno)
             catname = cur[1:c]
-            rest = cur[c + 1:]
             opts = None
-            if rest.startswith("("):
-                opts = rest[1:]
+            if cur[c + 1:c + 2] == "(":
+                opts = cur[c + 2:]
                 e = opts.find(")")
                 if e < 0:
                     raise ConfigInvalid("parse error: no closing ')', line %d" % lineno)
                 opts = opts[:e]
-            newcat = Category(catname, lineno)
-            cat = newcat
-            newcat.precomments = comment_buffer
-            newcat.sameline = lline
-            comment_buffer = ""
-            lline = ""
+            newcat = Category(catname, lineno, file=self.obj_file())      # the name is cut to 79 bytes
+            self.cat = newcat
+            self._take_comments(newcat)
             if opts is not None:
-                for o in opts.split(","):           # strsep(&c, ",")
-                    if o.lower() == "!":
-                        cat.ignored = True
+                for o in opts.split(","):           # strsep(&c, ","): no trimming
+                    if _ascii_lower(o) == "!":
+                        self.cat.ignored = True
                     elif o.startswith("+"):
-                        flt = o[1:]
-                        existing = category_get(cfg, catname, flt, "&")
+                        existing = category_get(cfg, catname, o[1:], "&")   # the whole, uncut name
                         if existing is None:
                             raise ConfigInvalid("Category addition requested, but category '%s' does not exist"
                                                 % catname)
+                        self.cat = existing
                         if newcat is not None:
+                            cfg.current = existing
                             existing.ignored = existing.ignored or newcat.ignored
-                            existing.vars.extend(newcat.vars)       # move_variables()
-                            newcat = None
-                        cat = existing
+                            variable_append(existing, newcat.vars)          # move_variables()
+                            newcat = None                                   # (and its comments)
                     else:
-                        base = category_get(cfg, o, "TEMPLATES=include")
+                        base = category_get(cfg, o, "TEMPLATES=include")    # "" matches the first category
                         if base is None:
                             raise ConfigInvalid("Inheritance requested, but category '%s' does not exist" % o)
-                        cat.inherit(base)
-            last_var = None
-            last_cat = newcat
+                        self.cat.inherit(base)
+            self.last_cat = newcat
+            self.last_var = None
+            self.last_inc = None
             if newcat is not None:
-                cfg.cats.append(newcat)
+                cfg.cats.append(newcat)             # ast_category_append()
+                cfg.current = newcat
         elif cur[0] == "#":
-            continue                                # DEVIATION: directives ignored
+            self.directive(cur, lineno)
         else:                                       # just a line (variable = value)
+            cat = self.cat
             if cat is None:
                 raise ConfigInvalid("parse error: No category context for line %d" % lineno)
             esc = 1 if cur[0] == "\\" else 0
             if esc:
                 cur = cur[1:]
-                if not cur or ord(cur[0]) < 33:
+                if not cur or _signed_char_below_33(cur[0]):
                     raise ConfigInvalid("Invalid escape in line %d" % lineno)
             c = cur.find("=", esc)
             if c < 0:
-                continue                            # "No '=' in line": warning only
+                return                              # "No '=' (equal sign) in line": warning only
             obj = False
             if c > esc and cur[c - 1] == "+":       # "name += more"
                 name = ast_strip(cur[:c - 1])
                 value = cur[c + 1:]
                 replace = None
-                for v in cat.vars:
+                for v in cat.vars:                  # the LAST variable of that name (strcmp) ...
                     if v.name == name:
                         replace = v
                 if replace is not None:
-                    replace.value = (replace.value + value).rstrip(BLANKS).lstrip(BLANKS)
-                    continue
-                value = ast_strip(value)
+                    # ... but ast_variable_update() then changes the FIRST one with that name and value
+                    newval = (replace.value + value).rstrip(BLANKS).lstrip(BLANKS)
+                    variable_update(cat, replace.name, newval, replace.value, False)
+                    return                          # (its comments stay in the buffer for the next object)
             else:
-                name = ast_strip(cur[:c])
+                name = cur[:c]
                 value = cur[c + 1:]
                 if value.startswith(">"):           # "Ignore > in =>"
                     obj = True
                     value = value[1:]
-                value = ast_strip(value)
+                name = ast_strip(name)
             if not name:
-                continue                            # "No variable name in line": warning only
-            v = Var(name, value, lineno, obj)
-            last_cat = None
-            last_var = v
-            cat.vars.append(v)
-            v.precomments = comment_buffer
-            v.sameline = lline
-            comment_buffer = ""
-            lline = ""
-    # end of file: anything in the comment buffer becomes the trailing comment of the last object
-    if comment_buffer:
-        if lline:
-            comment_buffer += lline
-        if last_cat is not None:
-            last_cat.trailing = comment_buffer
-        elif last_var is not None:
-            last_var.trailing = comment_buffer
+                return                              # "No variable name in line": warning only
+            v = Var(name, ast_strip(value), lineno, obj, self.obj_file())
+            self.last_cat = None
+            self.last_var = v
+            self.last_inc = None
+            variable_append(cat, [v])
+            self._take_comments(v)
+
+    def directive(self, cur, lineno):
+        """#include, #tryinclude, #exec.  #exec needs execincludes in asterisk.conf (off by default): ignored, as are
+        unknown directives and directives without argument."""
+        word = cur[1:]
+        arg = None
+        i = 0
+        while i < len(word) and 32 < ord(word[i]) < 128:    # `*c > 32` on a signed char
+            i += 1
+        if i < len(word):
+            arg = ast_strip(word[i + 1:]) or None
+        word = _ascii_lower(word[:i])
+        if word not in ("include", "tryinclude") or arg is None:
+            return
+        if arg[0] in "\"<":                         # "Strip off leading and trailing "'s and <>'s"
+            q = ">" if arg[0] == "<" else "\""
+            if arg.endswith(q):
+                arg = arg[1:-1] if len(arg) > 1 else ""
+        cfg = self.cfg
+        inc, real_name = include_new(cfg, "" if cfg.include_level == 1 else self.configfile, arg, word, lineno,
+                                     self.confdir)
+        result = config_internal_load(cfg, arg, self.confdir, real_name)
+        if result is None and word == "include":
+            raise ConfigInvalid("The file '%s' was listed as a #include but it does not exist." % arg)
+        self._take_comments(inc)
+        self.last_cat = None
+        self.last_var = None
+        self.last_inc = inc
+
+
+def include_new(cfg, from_file, included_file, kind, lineno, confdir):
+    """ast_include_new(): a file included a second time is saved as "name~~N"; #include remembers the path it
+    names, #tryinclude the existing paths its pattern matches."""
+    real_name = ""
+    prev = None
+    for x in cfg.includes:                          # ast_include_find(): strcmp on included_file
+        if x.included_file == included_file:
+            prev = x
+            break
+    if prev is not None:
+        count = getattr(prev, "inclusion_count", 0)
+        while True:
+            count += 1
+            real_name = "%s~~%d" % (included_file, count)
+            if not os.path.exists(real_name):       # stat() relative to Asterisk's working directory
+                break
+        prev.inclusion_count = count
+    inc = Include(from_file, lineno, real_name or included_file, kind)
+    fn = make_fn(confdir, inc.included_file, from_file)
+    if kind == "include":
+        inc.included_files = [fn]
+    else:
+        inc.included_files = [p for p in c_glob(fn) if os.path.exists(p)]
+    cfg.includes.append(inc)
+    return inc, real_name
+
+
+def make_fn(confdir, file, configfile):
+    """make_fn(): the file an object or include belongs to ("" = configfile), made absolute in the config dir."""
+    if not file:
+        return configfile if configfile.startswith("/") else "%s/%s" % (confdir, configfile)
+    if file.startswith("/"):
+        return file
+    return "%s/%s" % (confdir, file)
+
+
+def parse_config(data, confdir=None):
+    """A Config parsed from bytes (or str), or ConfigInvalid (#include names are looked up in confdir)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    cfg = Config()
+    cfg.include_level = 1
+    p = _ConfigParser(cfg, confdir or os.getcwd())
+    p.comment = 0
+    p.lineno = 0
+    p.parse(data)
     return cfg
 
 
@@ -445,75 +809,155 @@ def gen_header(configfile, fn, generator):
     return "".join(out)
 
 
-def save_config(cfg, configfile, fn, generator="Manager", preserve_effective_context=True):
-    """ast_config_text_file_save2() for one file: the whole text Asterisk would write.
+def print_comment(out, comment):
+    """print_comment(): every complete line of the comment but the ";!" ones (the old header); a last line without
+    its LF is not written."""
+    parts = comment.split("\n")
+    for line in parts[:-1]:
+        if not line.startswith(";!"):
+            out.append(line + "\n")
+
+
+class SaveFailed(Exception):
+    """ast_config_text_file_save2() returned -1 ("Save of config failed")."""
+
+
+def _is_writable(fn):
+    """is_writable() in config.c: the file if it exists, else its directory, must be readable and writable."""
+    if os.path.exists(fn):
+        return os.access(fn, os.R_OK | os.W_OK)
+    return os.access(os.path.dirname(fn) or ".", os.R_OK | os.W_OK)
+
+
+def save_config(cfg, configfile, confdir, generator="Manager", preserve_effective_context=True):
+    """ast_config_text_file_save2(): what Asterisk writes, as [(mode, path, text)] in order; mode "w" truncates
+    (fopen "w": the header), "a" appends (fopen "a": Asterisk reopens the file for every object).  Every
+    #include-d file is truncated and re-headed too, and each object goes back to the file it came from.
 
     Blank lines come from insert_leading_blank_lines(): the gap between an object's original line number and the
-    last written one (a Delete therefore leaves a blank line; new objects, numbered -1/0, get none)."""
-    out = [gen_header(configfile, fn, generator)]
-    fi_lineno = [1]                                 # set_fn(): inclfile scratch pad, lineno = 1
+    last written one of its file (a Delete therefore leaves a blank line; new objects, numbered -1/0, get none),
+    and from the blank lines the reader kept in the comments.  Raises SaveFailed when a file is not writable."""
+    ops = []
+    pads = {}                                       # set_fn(): one scratch pad (lineno) per file
 
-    def leading_blank_lines(precomments, lineno):
+    def set_fn(file):
+        fn = make_fn(confdir, file, configfile)
+        pads.setdefault(fn, [1])
+        return fn
+
+    def append(fn, text):
+        if text:
+            ops.append(("a", fn, text))
+
+    def leading_blank_lines(fn, precomments, lineno):
+        pad = pads[fn]
         precomment_lines = precomments.count("\n")
-        gap = lineno - precomment_lines - fi_lineno[0]
+        gap = lineno - precomment_lines - pad[0]
         if gap < 0 or lineno == 0:                  # insertions / replacements mess up the numbering
             return
         if gap < 5:
-            out.append("\n" * gap)
+            append(fn, "\n" * gap)
         else:
-            out.append("\n")                        # deletion occurred: a single blank line
-        fi_lineno[0] = lineno + 1
+            append(fn, "\n")                        # deletion occurred: a single blank line
+        pad[0] = lineno + 1
+
+    def comment(fn, text):
+        out = []
+        print_comment(out, text)
+        append(fn, "".join(out))
+
+    def dump_include(fn, incl):
+        leading_blank_lines(fn, incl.precomments, incl.location_lineno)
+        comment(fn, incl.precomments)
+        append(fn, '#%s "%s"\n' % (incl.kind, incl.included_file))      # print_include()
+        incl.output = True
+
+    def includes_before(fn, file, lineno):
+        for incl in cfg.includes:
+            if incl.location_file == file and lineno > incl.location_lineno and not incl.output:
+                dump_include(fn, incl)
+
+    for incl in cfg.includes:
+        incl.output = False
+        for path in incl.included_files:
+            if not _is_writable(path):
+                raise SaveFailed(path)
+    main = make_fn(confdir, "", configfile)
+    if not _is_writable(main):
+        raise SaveFailed(main)
+    for incl in cfg.includes:
+        for path in incl.included_files:
+            set_fn(path)
+            ops.append(("w", path, gen_header(configfile, path, generator)))
+    set_fn("")
+    ops.append(("w", main, gen_header(configfile, main, generator)))
 
     for cat in cfg.cats:
-        leading_blank_lines(cat.precomments, cat.lineno)
-        cmt = cat.precomments
-        while cmt.startswith(";!"):                 # the old ;! header is not written back
-            nl = cmt.find("\n", 1)
-            cmt = cmt[nl + 1:] if nl >= 0 else ""
-        out.append(cmt)
-        out.append("[%s]" % cat.name)
+        fn = set_fn(cat.file)
+        includes_before(fn, cat.file, cat.lineno)
+        leading_blank_lines(fn, cat.precomments, cat.lineno)
+        comment(fn, cat.precomments)
+        head = "[%s]" % cat.name
         if cat.ignored or cat.templates:
-            out.append("(")
-            if cat.ignored:
-                out.append("!")
-            if cat.ignored and cat.templates:
-                out.append(",")
-            out.append(",".join(t[0] for t in cat.templates))
-            out.append(")")
-        if cat.sameline:
-            out.append(cat.sameline)
-        else:
-            out.append("\n")
-        if cat.trailing and not cat.trailing.startswith(";!"):
-            out.append(cat.trailing)
+            head += "(" + ("!" if cat.ignored else "") + ("," if cat.ignored and cat.templates else "")
+            head += ",".join(t[0] for t in cat.templates) + ")"
+        append(fn, head + (cat.sameline or "\n"))
+        comment(fn, cat.trailing)
         for var in cat.vars:
             found = False
             for _, inst in cat.templates:
                 for v in inst.vars:
-                    if preserve_effective_context:
-                        if var.name.lower() == v.name.lower() and var.value == v.value:
-                            found = True
-                            break
-                    else:
-                        if var.inherited or (var.name.lower() == v.name.lower() and var.value == v.value):
-                            found = True
-                            break
+                    same = _ascii_lower(var.name) == _ascii_lower(v.name) and var.value == v.value
+                    if same or (not preserve_effective_context and var.inherited):
+                        found = True
+                        break
                 if found:
                     break
             if found:
                 continue
-            leading_blank_lines(var.precomments, var.lineno)
-            if var.precomments and not var.precomments.startswith(";!"):
-                out.append(var.precomments)
+            fn = set_fn(var.file)
+            includes_before(fn, var.file, var.lineno)
+            leading_blank_lines(fn, var.precomments, var.lineno)
+            comment(fn, var.precomments)
             escaped = var.value.replace(";", "\\;")           # ast_escape_semicolons()
             op = "=>" if var.object else "="
             if var.sameline:
-                out.append("%s %s %s  %s" % (var.name, op, escaped, var.sameline))
+                append(fn, "%s %s %s  %s" % (var.name, op, escaped, var.sameline))
             else:
-                out.append("%s %s %s\n" % (var.name, op, escaped))
-            if var.trailing and not var.trailing.startswith(";!"):
-                out.append(var.trailing)
-    return "".join(out)
+                append(fn, "%s %s %s\n" % (var.name, op, escaped))
+            comment(fn, var.trailing)
+    for incl in cfg.includes:                       # "files with trailing #include/#exec statements"
+        if not incl.output:
+            fn = set_fn(incl.location_file)
+            dump_include(fn, incl)
+            comment(fn, incl.trailing)
+    return ops
+
+
+def write_saved(ops):
+    """Apply save_config()'s operations to the disk: each file truncated ("w") or appended to, in place (same
+    inode), as fopen() does.  DEVIATION: each file is written once, in one write(), not object by object."""
+    files = collections.OrderedDict()
+    for mode, path, text in ops:
+        if mode == "w" or path not in files:
+            files[path] = [mode, []]
+        files[path][1].append(text)
+    for path, (mode, texts) in files.items():
+        with open(path, "wb" if mode == "w" else "ab") as f:
+            f.write("".join(texts).encode("utf-8", "surrogateescape"))
+
+
+def saved_text(ops, path):
+    """The text save_config() writes into path from its truncation on (tests)."""
+    out = None
+    for mode, p, text in ops:
+        if p != path:
+            continue
+        if mode == "w":
+            out = []
+        if out is not None:
+            out.append(text)
+    return "".join(out or [])
 
 
 # UpdateConfig results: enum error_type + action_updateconfig messages
@@ -534,25 +978,31 @@ UPDATE_ERRORS = {
 
 
 def _scan_int(s):
-    """sscanf(s, "%30d"): leading blanks, optional sign, digits."""
-    m = re.match(r"[ \t\n\r\f\v]*([+-]?\d{1,30})", s or "")
-    return int(m.group(1)) if m else None
+    """sscanf(s, "%30d"): leading white space, then at most 30 chars of sign and digits; glibc converts with
+    strtol() (clamped to LONG_MIN/LONG_MAX) and stores an int (cut to 32 bits)."""
+    m = re.match(r"[ \t\n\r\f\v]*([+-]?\d+)", s or "")
+    if not m:
+        return None
+    tok = m.group(1)[:30]
+    if tok in ("+", "-"):
+        return None
+    v = max(-2 ** 63, min(int(tok), 2 ** 63 - 1))
+    return ((v + 2 ** 31) % 2 ** 32) - 2 ** 31
 
 
 def variable_update(cat, var, value, match, obj):
-    """ast_variable_update(): replace the LAST variable named var (and valued match, if given)."""
-    matchvar = None
+    """ast_variable_update(): replace the FIRST variable named var (strcasecmp), valued match (strcasecmp) if match
+    is given.  The new variable keeps line number, comments and "=>" of the old one (ast_variable_move())."""
     for i, cur in enumerate(cat.vars):
-        if cur.name.lower() != var.lower() or (match and cur.value.lower() != match.lower()):
+        if _ascii_lower(cur.name) != _ascii_lower(var) or (match and _ascii_lower(cur.value) != _ascii_lower(match)):
             continue
-        matchvar = i
-    if matchvar is None:
-        return False
-    cur = cat.vars[matchvar]
-    newer = Var(var, value, cur.lineno, cur.object or obj)   # ast_variable_move() keeps line and comments
-    newer.precomments, newer.sameline, newer.trailing = cur.precomments, cur.sameline, cur.trailing
-    cat.vars[matchvar] = newer
-    return True
+        newer = Var(var, value, cur.lineno, cur.object or obj, cur.file)
+        newer.precomments, newer.sameline, newer.trailing = cur.precomments, cur.sameline, cur.trailing
+        cat.vars[i] = newer
+        if cat.last is cur:
+            cat.last = newer
+        return True
+    return False
 
 
 def variable_delete(cat, var, match, line):
@@ -564,27 +1014,35 @@ def variable_delete(cat, var, match, line):
             return False
     keep = []
     res = False
+    prev = None
     for num, cur in enumerate(cat.vars):
         if (req_item >= 0 and num == req_item) or (
-                req_item < 0 and cur.name.lower() == (var or "").lower()
-                and (not match or cur.value.lower() == match.lower())):
+                req_item < 0 and _ascii_lower(cur.name) == _ascii_lower(var or "")
+                and (not match or _ascii_lower(cur.value) == _ascii_lower(match))):
             res = True
+            if cur is cat.last:
+                cat.last = prev
         else:
             keep.append(cur)
+            prev = cur
     cat.vars[:] = keep
     return res
 
 
 def variable_insert(cat, v, line):
-    """ast_variable_insert(): 0 = first, N = after the N-th (DEVIATION: past the end appends, where Asterisk
-    would crash)."""
+    """ast_variable_insert(): Line 0 puts v first; any other number n puts it after the min(n, count)-th variable
+    (after the first one when n < 1); category->last is not updated.  With no variable at all, or with one and
+    n >= 2, Asterisk dereferences NULL and dies: raises AsteriskWouldCrash."""
     n = _scan_int(line)
     if n is None:
-        return
-    if n <= 0:
+        return                                      # sscanf() failed: nothing inserted, still "Success"
+    if n == 0:
         cat.vars.insert(0, v)
-    else:
-        cat.vars.insert(min(n, len(cat.vars)), v)
+        return
+    if not cat.vars or (len(cat.vars) == 1 and n >= 2):
+        raise AsteriskWouldCrash("ast_variable_insert(): NULL dereference (Line %d, %d variables)"
+                                 % (n, len(cat.vars)))
+    cat.vars.insert(min(max(n, 1), len(cat.vars)), v)
 
 
 def handle_updates(cfg, get, dfn):
@@ -614,11 +1072,11 @@ def handle_updates(cfg, get, dfn):
         catfilter = None
         if options:
             for token in strsep_all(options, ","):
-                if token.lower() == "allowdups":
+                if _ascii_lower(token) == "allowdups":
                     allowdups = True
-                elif token.lower() == "template":
+                elif _ascii_lower(token) == "template":
                     istemplate = True
-                elif token.lower() == "ignoreerror":
+                elif _ascii_lower(token) == "ignoreerror":
                     ignoreerror = True
                 elif token.startswith("inherit"):
                     _, rest = strsep(token, "=")
@@ -630,14 +1088,14 @@ def handle_updates(cfg, get, dfn):
                     c, _ = strsep(rest, "=")
                     if c is not None:
                         catfilter = c
-        act = action.lower()
+        act = _ascii_lower(action)
         if act == "newcat":
             if not allowdups and category_get(cfg, cat, "TEMPLATES=include"):
                 if ignoreerror:
                     continue
                 result = "FAILURE_NEWCAT"
                 break
-            category = Category(cat, -1, istemplate)
+            category = Category(cat, -1, istemplate, dfn)     # ast_category_new(): name cut to 79 bytes
             if inherit is not None:
                 for tmpl_name in strsep_all(inherit, ","):
                     template = category_get(cfg, tmpl_name, "TEMPLATES=restrict")
@@ -650,10 +1108,11 @@ def handle_updates(cfg, get, dfn):
                         break
             if category is not None:
                 if not match:
-                    cfg.cats.append(category)
+                    cfg.cats.append(category)               # ast_category_append()
+                    cfg.current = category
                 else:                               # ast_category_insert(): before the category named match
                     for i, c in enumerate(cfg.cats):
-                        if c.name.lower() == match.lower():
+                        if _ascii_lower(c.name) == _ascii_lower(match):
                             cfg.cats.insert(i, category)
                             break
                     else:
@@ -665,7 +1124,7 @@ def handle_updates(cfg, get, dfn):
                 break
             found = browse_filtered(cfg, cat, catfilter)
             for c in found:
-                c.name = value
+                c.name = category_name(value)       # ast_category_rename(): cut to 79 bytes
             if not found:
                 result = "UNKNOWN_CATEGORY"
                 break
@@ -680,6 +1139,7 @@ def handle_updates(cfg, get, dfn):
             found = browse_filtered(cfg, cat, catfilter)
             for c in found:
                 c.vars = []                         # ast_category_empty(): variables go, templates stay
+                c.last = None
             if not found:
                 result = "UNKNOWN_CATEGORY"
                 break
@@ -719,7 +1179,7 @@ def handle_updates(cfg, get, dfn):
                 break
             found = browse_filtered(cfg, cat, catfilter)
             for c in found:
-                c.vars.append(Var(var, value, 0, obj or (match.lower() == "object")))
+                variable_append(c, [Var(var, value, 0, obj or _ascii_lower(match) == "object", dfn)])
             if not found:
                 result = "UNKNOWN_CATEGORY"
                 break
@@ -729,7 +1189,7 @@ def handle_updates(cfg, get, dfn):
                 break
             found = browse_filtered(cfg, cat, catfilter)
             for c in found:
-                variable_insert(c, Var(var, value, 0, False), line)
+                variable_insert(c, Var(var, value, 0, False, dfn), line)   # a leading ">" dropped, no "=>"
             if not found:
                 result = "UNKNOWN_CATEGORY"
                 break
@@ -749,44 +1209,86 @@ class User:
         self.writeperm = 0
         self.permit = []
         self.deny = []
+        self.acl = []                   # [(allow, ip_network)] in file order (ast_append_ha)
+        self.writetimeout = 100         # ms
         self.allowmultiplelogin = True
+
+    def acl_allows(self, addr):
+        """ast_apply_acl() -> ast_apply_ha(): start with "allow", the LAST matching permit/deny line decides."""
+        allow = True
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return True
+        for sense, net in self.acl:
+            if ip.version == net.version and ip in net:
+                allow = sense
+        return allow
+
+
+def _parse_ha(value):
+    """ast_append_ha(): "addr[/mask]" with a dotted mask or a prefix length; "!" inverts the line."""
+    v = value.strip()
+    invert = v.startswith("!")
+    if invert:
+        v = v[1:].strip()
+    return invert, ipaddress.ip_network(v, strict=False)
 
 
 def load_users(text):
-    """__init_manager(): [general] options and one [user] section per AMI user (permit/deny parsed, not applied)."""
+    """__init_manager(): [general] options (all of them first, whatever their place in the file) and one [user]
+    section per AMI user.  A user whose permit/deny line does not parse is deleted ("Invalid ACL")."""
     cfg = parse_config(text)
+    # DEVIATION: timestampevents defaults to yes here (the transcripts were captured with it); Asterisk's is no
     general = {"timestampevents": "yes", "authtimeout": "30", "authlimit": "50", "allowmultiplelogin": "yes"}
+    gen = category_get(cfg, "general", None)          # ast_variable_browse(cfg, "general")
+    if gen is not None:
+        for v in gen.vars:
+            general[_ascii_lower(v.name)] = v.value
     users = {}
+    dropped = set()
     for cat in cfg.cats:
-        if cat.ignored:
+        if cat.ignored or _ascii_lower(cat.name) == "general":    # ast_category_browse() skips templates
             continue
-        if cat.name.lower() == "general":
-            for v in cat.vars:
-                general[v.name.lower()] = v.value
-            continue
-        u = User(cat.name)
-        u.allowmultiplelogin = ast_true(general.get("allowmultiplelogin", "yes"))
-        read = write = None
+        key = _ascii_lower(cat.name)
+        u = users.get(key)                               # get_manager_by_name_locked(): strcasecmp
+        if u is None:
+            u = User(cat.name)
+            u.allowmultiplelogin = ast_true(general.get("allowmultiplelogin", "yes"))
+        u.acl = []
         for v in cat.vars:
-            n = v.name.lower()
+            n = _ascii_lower(v.name)
             if n == "secret":
                 u.secret = v.value
+            elif n in ("permit", "deny"):
+                getattr(u, n).append(v.value)
+                try:
+                    invert, net = _parse_ha(v.value)
+                    u.acl.append(((n == "permit") != invert, net))
+                except ValueError:
+                    dropped.add(key)                     # "Invalid ACL '%s' for manager user '%s'. Deleting user"
+            elif n == "acl":
+                dropped.add(key)                         # DEVIATION: named ACLs (acl.conf) are not supported
             elif n == "read":
-                read = v.value
+                u.readperm = get_perm(v.value)
             elif n == "write":
-                write = v.value
-            elif n == "permit":
-                u.permit.append(v.value)
-            elif n == "deny":
-                u.deny.append(v.value)
+                u.writeperm = get_perm(v.value)
             elif n == "allowmultiplelogin":
                 u.allowmultiplelogin = ast_true(v.value)
-        if read is not None:
-            u.readperm = get_perm(read)
-        if write is not None:
-            u.writeperm = get_perm(write)
-        users[cat.name.lower()] = u
+            elif n == "writetimeout":
+                wt = _atoi(v.value)
+                if wt >= 100:                            # "Invalid writetimeout value" below 100
+                    u.writetimeout = wt
+        users[key] = u
+    for key in dropped:
+        users.pop(key, None)
     return general, users
+
+
+def _atoi(s):
+    """atoi(): leading blanks, sign, digits; 0 when there are none."""
+    v = _scan_int(s)
+    return 0 if v is None else v
 
 
 def users_text(users, general=None):
@@ -796,9 +1298,10 @@ def users_text(users, general=None):
         out.append("%s = %s\n" % (k, v))
     for name, u in users.items():
         out.append("\n[%s]\n" % name)
-        for key in ("secret", "read", "write", "permit", "deny"):
-            if key in u:
-                out.append("%s = %s\n" % (key, u[key]))
+        for key in u:                                    # in the dict's order: permit/deny order matters
+            vals = u[key] if isinstance(u[key], (list, tuple)) else [u[key]]
+            for val in vals:
+                out.append("%s = %s\n" % (key, val))
     return "".join(out)
 
 
@@ -980,6 +1483,103 @@ def call_events(caller="201", callee="202", context="from-internal", answered=Tr
     return ev
 
 
+# --- module reloads: ast_module_reload() in main/loader.c ------------------------------------------------------------
+
+# What `Action: Reload` answered for each of the 319 modules of the real Asterisk 22.10.1 built and configured by
+# shared/tools/asterisk (build.sh + config.sh), observed 2026-12-02: status (enum ast_module_reload_result) -> names.
+# 0 = Module Reloaded, 3 = An unknown error occurred, 5 = Module not initialized (loaded, not running: no config),
+# 6 = Module does not support reload.  Any other name: 2 = No such module.
+MODULE_RELOAD_STATUS = {
+    0: """
+        acl app_minivm.so app_playback.so app_sla.so app_voicemail.so cdr cdr_csv.so cdr_manager.so chan_websocket.so
+        dnsmgr dsp enum extconfig http indications logger manager pbx_config.so plc res_adsi.so res_aeap.so res_ari.so
+        res_clialiases.so res_config_sqlite3.so res_crypto.so res_fax.so res_geolocation.so res_musiconhold.so
+        res_pjproject.so res_pjsip.so res_pjsip_authenticator_digest.so res_pjsip_config_wizard.so
+        res_pjsip_endpoint_identifier_ip.so res_pjsip_geolocation.so res_pjsip_mwi.so res_pjsip_outbound_publish.so
+        res_pjsip_outbound_registration.so res_pjsip_publish_asterisk.so res_rtp_asterisk.so res_smdi.so
+        res_websocket_client.so udptl
+""",
+    5: """
+        app_agent_pool.so app_alarmreceiver.so app_amd.so app_confbridge.so app_festival.so app_followme.so app_page.so
+        app_queue.so cdr_custom.so cdr_pgsql.so cel_custom.so cel_manager.so cel_pgsql.so chan_iax2.so chan_unistim.so
+        pbx_ael.so pbx_dundi.so res_calendar.so res_config_pgsql.so res_parking.so res_phoneprov.so res_pjsip_notify.so
+        res_pjsip_phoneprov_provider.so res_prometheus.so res_stun_monitor.so
+""",
+    3: """
+        cel features res_statsd.so
+""",
+    6: """
+        app_adsiprog.so app_attended_transfer.so app_audiosocket.so app_authenticate.so app_blind_transfer.so
+        app_bridgeaddchan.so app_bridgewait.so app_broadcast.so app_cdr.so app_celgenuserevent.so app_chanisavail.so
+        app_channelredirect.so app_chanspy.so app_controlplayback.so app_db.so app_dial.so app_dictate.so
+        app_directed_pickup.so app_directory.so app_disa.so app_dtmfstore.so app_dumpchan.so app_echo.so app_exec.so
+        app_externalivr.so app_forkcdr.so app_getcpeid.so app_if.so app_mf.so app_milliwatt.so app_mixmonitor.so
+        app_morsecode.so app_mp3.so app_originate.so app_playtones.so app_privacy.so app_read.so app_readexten.so
+        app_record.so app_reload.so app_sayunixtime.so app_senddtmf.so app_sendtext.so app_sf.so app_signal.so
+        app_sms.so app_softhangup.so app_speech_utils.so app_stack.so app_stasis.so app_stasis_broadcast.so
+        app_stream_echo.so app_system.so app_talkdetect.so app_test.so app_transfer.so app_userevent.so app_verbose.so
+        app_waitforcond.so app_waitforring.so app_waitforsilence.so app_waituntil.so app_while.so app_zapateller.so
+        bridge_builtin_features.so bridge_builtin_interval_features.so bridge_holding.so bridge_native_rtp.so
+        bridge_simple.so bridge_softmix.so ccss chan_audiosocket.so chan_bridge_media.so chan_pjsip.so chan_rtp.so
+        codec_a_mu.so codec_adpcm.so codec_alaw.so codec_g722.so codec_g726.so codec_gsm.so codec_ilbc.so codec_lpc10.so
+        codec_resample.so codec_ulaw.so format_g719.so format_g723.so format_g726.so format_g729.so format_gsm.so
+        format_h263.so format_h264.so format_ilbc.so format_pcm.so format_siren14.so format_siren7.so format_sln.so
+        format_vox.so format_wav.so format_wav_gsm.so func_aes.so func_base64.so func_blacklist.so
+        func_callcompletion.so func_callerid.so func_cdr.so func_channel.so func_config.so func_cut.so func_db.so
+        func_devstate.so func_dialgroup.so func_dialplan.so func_enum.so func_env.so func_evalexten.so func_export.so
+        func_extstate.so func_frame_drop.so func_frame_trace.so func_global.so func_groupcount.so func_hangupcause.so
+        func_holdintercept.so func_iconv.so func_jitterbuffer.so func_json.so func_lock.so func_logic.so func_math.so
+        func_md5.so func_module.so func_periodic_hook.so func_pitchshift.so func_pjsip_aor.so func_pjsip_contact.so
+        func_pjsip_endpoint.so func_presencestate.so func_rand.so func_realtime.so func_sayfiles.so func_scramble.so
+        func_sha1.so func_shell.so func_sorcery.so func_sprintf.so func_srv.so func_strings.so func_sysinfo.so
+        func_talkdetect.so func_timeout.so func_uri.so func_uuid.so func_version.so func_vmcount.so func_volume.so
+        pbx_loopback.so pbx_realtime.so pbx_spool.so res_ael_share.so res_agi.so res_ari_applications.so
+        res_ari_asterisk.so res_ari_bridges.so res_ari_channels.so res_ari_device_states.so res_ari_endpoints.so
+        res_ari_events.so res_ari_model.so res_ari_playbacks.so res_ari_recordings.so res_ari_sounds.so
+        res_audiosocket.so res_cdrel_custom.so res_clioriginate.so res_convert.so res_format_attr_celt.so
+        res_format_attr_g729.so res_format_attr_h263.so res_format_attr_h264.so res_format_attr_ilbc.so
+        res_format_attr_opus.so res_format_attr_silk.so res_format_attr_siren14.so res_format_attr_siren7.so
+        res_format_attr_vp8.so res_http_websocket.so res_limit.so res_manager_devicestate.so
+        res_manager_presencestate.so res_mutestream.so res_mwi_devstate.so res_pjsip_acl.so res_pjsip_aoc.so
+        res_pjsip_caller_id.so res_pjsip_dialog_info_body_generator.so res_pjsip_diversion.so res_pjsip_dlg_options.so
+        res_pjsip_dtmf_info.so res_pjsip_empty_info.so res_pjsip_endpoint_identifier_anonymous.so
+        res_pjsip_endpoint_identifier_user.so res_pjsip_exten_state.so res_pjsip_header_funcs.so res_pjsip_history.so
+        res_pjsip_logger.so res_pjsip_maintenance.so res_pjsip_messaging.so res_pjsip_mwi_body_generator.so
+        res_pjsip_nat.so res_pjsip_one_touch_record_info.so res_pjsip_outbound_authenticator_digest.so res_pjsip_path.so
+        res_pjsip_pidf_body_generator.so res_pjsip_pidf_digium_body_supplement.so
+        res_pjsip_pidf_eyebeam_body_supplement.so res_pjsip_pubsub.so res_pjsip_refer.so res_pjsip_registrar.so
+        res_pjsip_rfc3326.so res_pjsip_rfc3329.so res_pjsip_sdp_rtp.so res_pjsip_send_to_voicemail.so
+        res_pjsip_session.so res_pjsip_sips_contact.so res_pjsip_t38.so res_pjsip_transport_websocket.so
+        res_pjsip_xpidf_body_generator.so res_realtime.so res_rtp_multicast.so res_security_log.so res_sorcery_astdb.so
+        res_sorcery_config.so res_sorcery_memory.so res_sorcery_memory_cache.so res_sorcery_realtime.so res_speech.so
+        res_speech_aeap.so res_stasis.so res_stasis_answer.so res_stasis_broadcast.so res_stasis_device_state.so
+        res_stasis_playback.so res_stasis_recording.so res_stasis_snoop.so res_timing_pthread.so res_timing_timerfd.so
+        res_tonedetect.so sounds
+""",
+}
+MODULES = {}
+for _status, _names in MODULE_RELOAD_STATUS.items():
+    for _name in _names.split():
+        MODULES[_ascii_lower(_name[:-3] if _name.endswith(".so") else _name)] = _status
+RELOAD_MESSAGES = {0: None, 1: None, 2: "No such module", 3: "An unknown error occurred",
+                   4: "A reload is in progress", 5: "Module not initialized", 6: "Module does not support reload"}
+
+
+def module_reload(pbx, name, via, filename=None):
+    """ast_module_reload(name): the status (resource_name_match(): case-insensitive, ".so" optional), recorded for
+    the control channel, and publish_reload_message(): a manager event "Reload" (class system) with Module (the
+    name as given, "All" for every module) and Status.  DEVIATION: on Asterisk that event travels through stasis
+    and may reach a session after the answer of its NEXT request (observed); here it is queued at once."""
+    if name is None:
+        status = 0                               # every module: SUCCESS as soon as one reloaded
+    else:
+        base = name[:-3] if name.endswith(".so") else name
+        status = MODULES.get(_ascii_lower(base), 2)
+    pbx._record_reload(name or "all", via, filename, status)
+    pbx.emit("Reload", [("Module", name or "All"), ("Status", str(status))], EVENT_FLAG_SYSTEM)
+    return status
+
+
 # --- the actions table: ast_manager_register_xml_core() in __init_manager + res_pjsip registrations ----------------
 
 ACTIONS = collections.OrderedDict()
@@ -1001,10 +1601,10 @@ class Message:
     def get(self, var, skip_empty=False, last=False):
         """__astman_get_header(): case-insensitive "Name:", leading blanks of the value skipped."""
         result = ""
-        lv = var.lower()
+        lv = _ascii_lower(var)
         n = len(var)
         for h in self.headers:
-            if h[:n].lower() == lv and h[n:n + 1] == ":":
+            if _ascii_lower(h[:n]) == lv and h[n:n + 1] == ":":
                 value = h[n + 1:].lstrip(BLANKS)
                 if skip_empty and not value:
                     continue
@@ -1015,40 +1615,50 @@ class Message:
         return result
 
 
+def id_text(m, size):
+    """The idText[size] most actions build with snprintf(idText, size, "ActionID: %s\\r\\n", id); "" without id."""
+    aid = m.get("ActionID")
+    return c_snprintf(size, "ActionID: %s\r\n" % aid) if aid else ""
+
+
 class Session:
-    """One AMI connection: session_do() / do_message() / get_input() / process_message()."""
+    """One AMI connection: session_do() / do_message() / get_input() / process_message().
+
+    Input is read exactly the way get_input() reads it (see there): TLS quirks included.  Output is written the way
+    astman_append()/send_string() write it: every astman_append() call is its own write (so its own TLS record)."""
 
     def __init__(self, pbx, sock, addr, tls_ctx):
         self.pbx = pbx
         self.sock = sock
         self.addr = addr
         self.tls_ctx = tls_ctx
-        self.inbuf = b""
-        self.pending = b""
+        self.inbuf = b""                   # mansession_session.inbuf (char[1025]) / inlen
         self.too_long = False              # s->parsing == MESSAGE_LINE_TOO_LONG
         self.authenticated = False
         self.username = ""
         self.readperm = 0
         self.writeperm = 0
+        self.writetimeout = 100            # build_mansession(): writetimeout = 100 (ms); the user's after Login
         self.send_events = -1              # build_mansession(): send_events = -1
         self.challenge = ""
-        self.authstart = time.time()
-        self.out = []
+        self.authstart = int(time.time())  # session_do(): time(&session->authstart), whole seconds
+        self.out = []                      # the astman_append() calls of the current action, one write each
         self.events = collections.deque()
         self.ev_lock = threading.Lock()
         self.wake_r, self.wake_w = socket.socketpair()
         self.wake_r.setblocking(False)
         self.wake_w.setblocking(False)
         self.closed = False
-        self.counted_unauth = True
+        self.counted_unauth = False        # counted in unauth_sessions (session_do)
 
     # -- output
     def append(self, text):
-        """astman_append(): buffered, flushed after each action (see flush)."""
+        """astman_append(): one send_string() per call.  Kept until the action returns (so that the control
+        channel's drop_after/delay can hold the answer back), then written call by call (flush)."""
         self.out.append(text)
 
     def send_response_full(self, m, resp, msg, listflag=None, moredata=False):
-        """astman_send_response_full(): Response, ActionID (if any), EventList, Message, blank line."""
+        """astman_send_response_full(): Response, ActionID (if any), EventList, Message, blank line: one write."""
         s = "Response: %s\r\n" % resp
         aid = m.get("ActionID")
         if aid:
@@ -1073,25 +1683,37 @@ class Session:
     def send_listack(self, m, msg, flag="start"):
         self.send_response_full(m, "Success", msg, flag)
 
-    def list_complete(self, m, event, count, extra=""):
-        """astman_send_list_complete_start() + _end()."""
+    def list_complete(self, m, event, count, extra=(), single=False):
+        """astman_send_list_complete_start() (one write), the action's own astman_append()s (extra), then
+        astman_send_list_complete_end() ("\\r\\n", one more write); single: astman_send_list_complete() (one)."""
         s = "Event: %s\r\n" % event
         aid = m.get("ActionID")
         if aid:
             s += "ActionID: %s\r\n" % aid
-        s += "EventList: Complete\r\nListItems: %d\r\n%s\r\n" % (count, extra)
+        s += "EventList: Complete\r\nListItems: %d\r\n" % count
+        if single:
+            self.append(s + "\r\n")
+            return
         self.append(s)
+        for line in extra:
+            self.append(line)
+        self.append("\r\n")
 
     def flush(self):
-        if self.out:
-            data = "".join(self.out).encode("utf-8", "surrogateescape")
-            self.out = []
-            self.write(data)
+        chunks, self.out = self.out, []
+        for text in chunks:
+            if self.closed:
+                return
+            if text:                       # ast_iostream_write() of 0 bytes writes nothing
+                self.write(text.encode("utf-8", "surrogateescape"))
 
     def write(self, data):
+        """send_string() -> ast_iostream_write(): blocks at most writetimeout ms (ast_iostream_set_timeout_inactivity
+        then ast_iostream_set_timeout_disable); a short write sets s->write_error and the session ends."""
         try:
+            self.sock.settimeout(self.writetimeout / 1000.0)
             self.sock.sendall(data)
-        except (OSError, ValueError):
+        except (OSError, ValueError):      # socket.timeout and ssl.SSLError are OSErrors
             self.closed = True
 
     # -- events
@@ -1099,13 +1721,13 @@ class Session:
         with self.ev_lock:
             self.events.append((category, text))
         try:
-            self.wake_w.send(b"x")
+            self.wake_w.send(b"x")         # the pthread_kill() that interrupts the poll() of get_input()
         except OSError:
             pass
 
     def process_events(self):
-        """process_events(): deliver queued events this session may see (readperm and event mask)."""
-        while True:
+        """process_events(): deliver queued events this session may see (readperm and event mask), one write each."""
+        while not self.closed:
             with self.ev_lock:
                 if not self.events:
                     return
@@ -1118,69 +1740,112 @@ class Session:
                 self.write(text.encode("utf-8", "surrogateescape"))
 
     # -- input
-    def _fill(self):
-        """Read more input, delivering events while idle.  Returns False on EOF/error/kill."""
+    def _wait_for_input(self):
+        """The wait of get_input(): ast_wait_for_input(ast_iostream_get_fd(stream), timeout), i.e. poll() on the
+        RAW socket.  It never asks OpenSSL whether it holds decrypted bytes already (SSL_pending(); only
+        ast_iostream_wait_for_input() would, and get_input() does not call it).  Returns 1 (socket readable),
+        0 (woken for events, or the authtimeout second passed) or -1 (killed)."""
         while True:
-            self.process_events()
             if self.closed:
-                return False
-            if self.pending:
-                return True
-            timeout = None
+                return -1
+            timeout = -1
             if not self.authenticated:
-                timeout = self.pbx.authtimeout - (time.time() - self.authstart)
-                if timeout < 0:
-                    return False           # do_message(): "failed to authenticate in %d seconds"
+                # timeout = (authtimeout - (now - authstart)) * 1000 with time() seconds: get_input() and
+                # do_message() give up once time() - authstart > authtimeout, i.e. at this wall-clock second.
+                deadline = self.authstart + self.pbx.authtimeout + 1
+                timeout = deadline - time.time()
+                if timeout <= 0:
+                    return 0
+                timeout = int(timeout * 1000) + 1
+            with self.ev_lock:
+                if self.events:            # s->session->pending_event
+                    return 0
+            poller = select.poll()
             try:
-                if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
-                    r = [self.sock]
-                else:
-                    r, _, _ = select.select([self.sock, self.wake_r], [], [], timeout)
-                if not r:
-                    continue
-                if self.wake_r in r:
+                poller.register(self.sock.fileno(), select.POLLIN | select.POLLPRI)
+                poller.register(self.wake_r.fileno(), select.POLLIN)
+                ready = poller.poll(timeout)
+            except (OSError, ValueError):
+                return -1
+            if not ready:
+                continue
+            woken = False
+            for fd, _ in ready:
+                if fd == self.wake_r.fileno():
+                    woken = True
                     try:
                         self.wake_r.recv(4096)
                     except OSError:
                         pass
-                if self.sock in r:
-                    data = self.sock.recv(65536)
-                    if not data:
-                        return False
-                    self.pending = data
-                    return True
-            except (OSError, ValueError):
-                return False
+            if self.closed:
+                return -1
+            if woken:
+                return 0                   # poll() interrupted by the event signal: EINTR -> return 0
+            return 1
+
+    def _read(self, n):
+        """ast_iostream_read(stream, src + inlen, maxlen - inlen): ONE read() / SSL_read() of at most n bytes.
+
+        SSL_read() returns at most n bytes of the current TLS record and keeps the rest decrypted inside OpenSSL,
+        where poll() cannot see it: Python's SSLSocket.recv(n) is SSL_read(), so a request written as one record
+        larger than the free part of the 1024-byte buffer stalls here exactly as on Asterisk (ami.md, observed
+        on 22.10.1).  The stream is non-blocking (ast_iostream_nonblock() in session_do) and not exclusive_input,
+        so an SSL_read() that wants more socket bytes (a record not complete yet) fails with EAGAIN and get_input()
+        returns -1: the session ends."""
+        try:
+            if self.tls_ctx is not None:
+                self.sock.settimeout(0.0)
+            data = self.sock.recv(n)
+        except (OSError, ValueError):      # ssl.SSLWantReadError included
+            return None
+        return data or None                # 0 = EOF (SSL_ERROR_ZERO_RETURN / read() == 0): res < 1 -> -1
 
     def get_input(self):
-        """get_input(): one line (CRLF or bare LF ends it); a line that fills the 1024-byte buffer is discarded,
-        keeping its last byte, and the message is marked "line too long" (07-limits, 08-bare-lf-injection)."""
-        while True:
-            i = self.inbuf.find(b"\n")
-            if i >= 0:
-                line = self.inbuf[:i]
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                self.inbuf = self.inbuf[i + 1:]
-                return line
-            if len(self.inbuf) >= INBUF_MAX:
-                self.inbuf = self.inbuf[-1:]
-                self.too_long = True
-            if not self.pending and not self._fill():
-                return None
-            room = INBUF_MAX - len(self.inbuf)
-            self.inbuf += self.pending[:room]
-            self.pending = self.pending[room:]
+        """get_input(): returns (1, line), (0, None) when no line is ready yet (do_message() then delivers events
+        and calls again) or (-1, None) on EOF / error.
+
+        A line ends at CRLF or at a bare LF (08-bare-lf-injection).  The buffer is char[1025] with maxlen 1024:
+        when it holds 1024 bytes and no line end, the line is discarded keeping its last byte (it may be the CR of
+        a CRLF) and the message is marked "line too long" (07-limits).  Otherwise: wait for the raw socket, then
+        read at most 1024 - inlen bytes, once."""
+        i = self.inbuf.find(b"\n")
+        if i >= 0:
+            line = self.inbuf[:i]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            self.inbuf = self.inbuf[i + 1:]
+            return 1, line
+        if len(self.inbuf) >= INBUF_MAX:
+            self.inbuf = self.inbuf[-1:]
+            self.too_long = True
+        res = self._wait_for_input()
+        if res <= 0:
+            return res, None
+        data = self._read(INBUF_MAX - len(self.inbuf))
+        if data is None:
+            return -1, None
+        self.inbuf += data
+        return 0, None
 
     def read_message(self):
-        """do_message(): collect header lines until an empty one.  Returns (Message, hdr_loss) or None."""
+        """do_message(): collect header lines until an empty one.  Returns (Message, hdr_loss) or None.
+
+        process_events() runs before every get_input() call, so events queued meanwhile go out between the lines of
+        a request (never inside an answer)."""
         headers = []
         hdr_loss = False
         while True:
-            line = self.get_input()
-            if line is None:
+            self.process_events()
+            if self.closed:
                 return None
-            line = line.split(b"\0", 1)[0]     # a NUL ends the C string
+            res, line = self.get_input()
+            if res == 0:
+                if not self.authenticated and int(time.time()) - self.authstart > self.pbx.authtimeout:
+                    return None             # "failed to authenticate in %d seconds"
+                continue
+            if res < 0:
+                return None
+            line = line.split(b"\0", 1)[0]     # a NUL ends the C string (ast_strdup(header_buf))
             if not line:
                 return Message(headers), hdr_loss
             if len(headers) < MAX_HEADERS:
@@ -1193,9 +1858,12 @@ class Session:
         pbx = self.pbx
         try:
             if self.tls_ctx is not None:
-                self.sock.settimeout(10)
+                # handle_tcptls_connection() -> ast_iostream_start_tls(): the handshake comes first, with a 30 s
+                # SO_RCVTIMEO/SO_SNDTIMEO; a failed handshake just closes.
+                self.sock.settimeout(30)
                 self.sock = self.tls_ctx.wrap_socket(self.sock, server_side=True)
-                self.sock.settimeout(None)
+            if not pbx._claim_unauth(self):
+                return                          # session_do(): unauth_sessions >= authlimit -> closed, no banner
             try:
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
@@ -1218,7 +1886,9 @@ class Session:
         """One message: parse errors, then the control-channel faults, then process_message()."""
         pbx = self.pbx
         if hdr_loss:
-            self.send_error(m, "Too many lines in message or allocation failure")   # do_message()
+            # do_message(): this answer does not reset s->parsing, so a message that was also "line too long"
+            # makes the NEXT message answer "line too long" too.
+            self.send_error(m, "Too many lines in message or allocation failure")
             self.flush()
             return 0
         if self.too_long:
@@ -1244,6 +1914,8 @@ class Session:
         if delay:
             time.sleep(delay / 1000.0)
         self.flush()
+        if self.closed:
+            return -1                           # s->write_error
         if res == 0 and not m.get("SuppressEvents"):
             self.process_events()               # process_message(): deliver pending events after the answer
         return res
@@ -1256,22 +1928,23 @@ class Session:
         if not action_name:
             self.send_error(m, "Missing action in request")
             return 0
-        low = action_name.lower()
+        low = _ascii_lower(action_name)
         if not self.authenticated and low not in ("login", "logoff", "challenge"):
             self.send_error(m, "Permission denied")
             return 0
         if not self.authenticated and low in ("login", "challenge"):
             username = m.get("Username")
             if username:
-                user = pbx.users.get(username.lower())
-                if user and not user.allowmultiplelogin and pbx._user_in_use(username, self):
+                user = pbx.users.get(_ascii_lower(username))
+                if pbx._user_in_use(username, self) and user and not user.allowmultiplelogin:
                     time.sleep(1)
                     self.send_error(m, "Login Already In Use")
                     return -1
         entry = ACTIONS.get(low)
         if entry is None:
-            self.send_error(m, "Invalid/unknown command: %s. Use Action: ListCommands to show available commands."
-                            % action_name)
+            # snprintf(buf, 512, ...): a very long action name loses the end of the sentence
+            self.send_error(m, c_snprintf(512, "Invalid/unknown command: %s. Use Action: ListCommands to show "
+                                               "available commands." % action_name))
             return 0
         name, authority, fn, _ = entry
         if not ((self.writeperm & authority) or authority == 0):
@@ -1281,7 +1954,9 @@ class Session:
         return fn(self, m)
 
     def kill(self):
+        """Abrupt end (session kicked, or a control-channel fault): no TLS close_notify."""
         self.closed = True
+        self.killed = True
         try:
             socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
         except (OSError, ValueError, TypeError):
@@ -1292,7 +1967,19 @@ class Session:
             pass
 
     def close(self):
+        """ast_iostream_close(): SSL_shutdown() (a TLS close_notify, without waiting for the peer's), then
+        shutdown(SHUT_RDWR) and close()."""
         self.closed = True
+        if isinstance(self.sock, ssl.SSLSocket) and not getattr(self, "killed", False):
+            try:
+                self.sock.settimeout(0.0)
+                self.sock.unwrap()
+            except (OSError, ValueError, AttributeError):
+                pass
+        try:
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+        except (OSError, ValueError, TypeError):
+            pass
         for s in (self.sock, self.wake_r, self.wake_w):
             try:
                 s.close()
@@ -1304,22 +1991,20 @@ class Session:
 
 @action("Ping", 0, "Keepalive command.")
 def action_ping(s, m):
-    """action_ping()."""
+    """action_ping(): three astman_append() calls, so three writes (three TLS records)."""
     aid = m.get("ActionID")
     now = time.time()
-    out = "Response: Success\r\n"
+    s.append("Response: Success\r\n")
     if aid:
-        out += "ActionID: %s\r\n" % aid
-    out += "Ping: Pong\r\nTimestamp: %d.%06d\r\n\r\n" % (int(now), int((now - int(now)) * 1000000))
-    s.append(out)
+        s.append("ActionID: %s\r\n" % aid)
+    s.append("Ping: Pong\r\nTimestamp: %d.%06d\r\n\r\n" % (int(now), int((now - int(now)) * 1000000)))
     return 0
 
 
 @action("Events", 0, "Control Event Flow.")
 def action_events(s, m):
-    """action_events() (brokeneventsaction = no)."""
-    aid = m.get("ActionID")
-    idtext = "ActionID: %s\r\n" % aid if aid else ""
+    """action_events() (brokeneventsaction = no).  char id_text[256]: a long ActionID is cut, CRLF included."""
+    idtext = id_text(m, 256)
     res = strings_to_mask(m.get("EventMask"))
     if res >= 0:
         s.send_events = res
@@ -1345,10 +2030,12 @@ def authenticate(s, m):
     username = m.get("Username")
     if not username:
         return False
-    user = pbx.users.get(username.lower())
+    user = pbx.users.get(_ascii_lower(username))
     if user is None:
         return False
-    if m.get("AuthType").lower() == "md5":
+    if not user.acl_allows(s.addr[0] if s.addr else ""):
+        return False                               # "failed to pass IP ACL"
+    if _ascii_lower(m.get("AuthType")) == "md5":
         key = m.get("Key")
         if key and s.challenge and user.secret is not None:
             if md5_key(s.challenge, user.secret) != key:
@@ -1360,9 +2047,10 @@ def authenticate(s, m):
             return False
     else:
         return False
-    s.username = username
+    s.username = c_snprintf(80, username)         # ast_copy_string(s->session->username, ..., 80)
     s.readperm = user.readperm
     s.writeperm = user.writeperm
+    s.writetimeout = user.writetimeout
     mask = strings_to_mask(m.get("Events"))      # set_eventmask(): a negative mask leaves it unchanged
     if mask >= 0:
         s.send_events = mask
@@ -1397,7 +2085,7 @@ def action_login(s, m):
 @action("Challenge", 0, "Generate Challenge for MD5 Auth.")
 def action_challenge(s, m):
     """action_challenge(): "%ld" of ast_random() in a char[10]: at most 9 digits (03-login-md5)."""
-    if m.get("AuthType").lower() == "md5":
+    if _ascii_lower(m.get("AuthType")) == "md5":
         if not s.challenge:
             s.challenge = str(random.randint(0, 2 ** 31 - 1))[:9]
         s.start_ack(m)
@@ -1420,44 +2108,50 @@ def action_listcommands(s, m):
 
 @action("CoreSettings", EVENT_FLAG_SYSTEM | EVENT_FLAG_REPORTING, "Show PBX core settings (version etc).")
 def action_coresettings(s, m):
-    """action_coresettings(): values as 01-login-and-basics shows."""
-    s.start_ack(m)
-    s.append("AMIversion: %s\r\nAsteriskVersion: %s\r\nSystemName: \r\nCoreMaxCalls: 0\r\n"
+    """action_coresettings(): values as 01-login-and-basics shows; ONE astman_append() with a char idText[150]
+    (a long ActionID is cut, CRLF included)."""
+    s.append("Response: Success\r\n%sAMIversion: %s\r\nAsteriskVersion: %s\r\nSystemName: \r\nCoreMaxCalls: 0\r\n"
              "CoreMaxLoadAvg: 0.000000\r\nCoreRunUser: root\r\nCoreRunGroup: root\r\nCoreMaxFilehandles: 0\r\n"
              "CoreRealTimeEnabled: No\r\nCoreCDRenabled: Yes\r\nCoreHTTPenabled: Yes\r\n"
-             "SoundsSearchCustomDir: No\r\n\r\n" % (AMI_VERSION, ASTERISK_VERSION))
+             "SoundsSearchCustomDir: No\r\n\r\n" % (id_text(m, 150), AMI_VERSION, ASTERISK_VERSION))
     return 0
 
 
 @action("CoreStatus", EVENT_FLAG_SYSTEM | EVENT_FLAG_REPORTING, "Show PBX core status variables.")
 def action_corestatus(s, m):
-    """action_corestatus(): start and last reload of this test PBX."""
+    """action_corestatus(): start and last reload of this test PBX; ONE astman_append(), char idText[150]."""
     pbx = s.pbx
     st, rl = time.localtime(pbx.started), time.localtime(pbx.reloaded)
-    s.start_ack(m)
-    s.append("CoreStartupDate: %s\r\nCoreStartupTime: %s\r\nCoreReloadDate: %s\r\nCoreReloadTime: %s\r\n"
-             "CoreCurrentCalls: 0\r\nCoreProcessedCalls: 0\r\n\r\n"
-             % (time.strftime("%Y-%m-%d", st), time.strftime("%H:%M:%S", st), time.strftime("%Y-%m-%d", rl),
+    s.append("Response: Success\r\n%sCoreStartupDate: %s\r\nCoreStartupTime: %s\r\nCoreReloadDate: %s\r\n"
+             "CoreReloadTime: %s\r\nCoreCurrentCalls: 0\r\nCoreProcessedCalls: 0\r\n\r\n"
+             % (id_text(m, 150), time.strftime("%Y-%m-%d", st), time.strftime("%H:%M:%S", st),
+                time.strftime("%Y-%m-%d", rl),
                 time.strftime("%H:%M:%S", rl)))
     return 0
 
 
 @action("Reload", EVENT_FLAG_CONFIG | EVENT_FLAG_SYSTEM, "Send a reload event.")
 def action_reload(s, m):
-    """action_reload(): recorded for the control channel, nothing else happens."""
+    """action_reload(): ast_module_reload(S_OR(Module, NULL)); the answer follows its status."""
     module = m.get("Module")
-    s.pbx._record_reload(module or "all", "Reload")
-    s.send_ack(m, "Module Reloaded")
+    status = module_reload(s.pbx, module or None, "Reload")
+    msg = RELOAD_MESSAGES[status]
+    if msg is None:
+        s.send_ack(m, "Module Reloaded")
+    else:
+        s.send_error(m, msg)
     return 0
 
 
 def is_restricted_file(pbx, filename):
-    """is_restricted_file(): 0 ok, 1 outside the config dir ("escalated privileges"), -1 missing."""
+    """is_restricted_file(): 0 ok, 1 outside the config dir ("escalated privileges"), -1 realpath() failed
+    (missing, or a path through a file)."""
     stripped = ast_strip(filename)
     path = stripped if stripped.startswith("/") else "%s/%s" % (pbx.confdir, stripped)
-    if not os.path.exists(path):
+    try:
+        real = os.path.realpath(path, strict=True)
+    except (OSError, ValueError):
         return -1
-    real = os.path.realpath(path)
     if not real.startswith(pbx.confdir):          # ast_begins_with(): a plain prefix test
         return 1
     return 0
@@ -1469,16 +2163,15 @@ def config_path(pbx, fn):
 
 
 def load_config(pbx, fn):
-    """ast_config_load2(fn, "manager", WITHCOMMENTS|NOCACHE): Config, or "missing"/"invalid"."""
-    try:
-        with open(config_path(pbx, fn), "rb") as f:
-            text = f.read().decode("utf-8", "surrogateescape")
-    except OSError:
+    """ast_config_load2(fn, "manager", WITHCOMMENTS|NOCACHE): a Config, or "missing"/"invalid".
+
+    config_text_file_load(): the path goes through a char fn[256] and glob(GLOB_NOMAGIC|GLOB_BRACE); what is not a
+    regular file is ignored (so "missing"); #include-d files are read too."""
+    cfg = Config()
+    res = config_internal_load(cfg, fn, pbx.confdir)
+    if res is None:
         return "missing"
-    try:
-        return parse_config(text)
-    except ConfigInvalid:
-        return "invalid"
+    return res
 
 
 def _file_checks(s, m, fn, check_missing=True):
@@ -1523,23 +2216,21 @@ def action_getconfig(s, m):
     if cfg is None:
         return 0
     s.start_ack(m)
-    out = []
-    catcount = 0
+    catcount = 0                                # one astman_append() (one write) per line below
     for cat in cfg.cats:
         if not does_category_match(cat, category, flt):
             continue
-        out.append("Category-%06d: %s\r\n" % (catcount, cat.name))
+        s.append("Category-%06d: %s\r\n" % (catcount, cat.name))
         if cat.ignored:
-            out.append("IsTemplate-%06d: %d\r\n" % (catcount, 1))
+            s.append("IsTemplate-%06d: %d\r\n" % (catcount, 1))
         if cat.templates:
-            out.append("Templates-%06d: %s\r\n" % (catcount, ",".join(t[0] for t in cat.templates)))
+            s.append("Templates-%06d: %s\r\n" % (catcount, ",".join(t[0] for t in cat.templates)))
         for lineno, v in enumerate(cat.vars):
-            out.append("Line-%06d-%06d: %s=%s\r\n" % (catcount, lineno, v.name, v.value))
+            s.append("Line-%06d-%06d: %s=%s\r\n" % (catcount, lineno, v.name, v.value))
         catcount += 1
     if category and catcount == 0:
-        out.append("No categories found\r\n")
-    out.append("\r\n")
-    s.append("".join(out))
+        s.append("No categories found\r\n")
+    s.append("\r\n")
     return 0
 
 
@@ -1569,27 +2260,32 @@ def action_getconfigjson(s, m):
         s.send_error(m, "Config file has invalid format")
         return 0
     s.start_ack(m)
-    out = ["JSON: {"]
+    s.append("JSON: {")                         # every piece is its own astman_append(), as there
     comma1 = False
     for cat in cfg.cats:
         if not does_category_match(cat, category, flt):
             continue
-        out.append('%s"%s":{' % ("," if comma1 else "", _json_escape(cat.name)))
+        s.append('%s"' % ("," if comma1 else ""))
+        s.append(_json_escape(cat.name))
+        s.append('":{')
         comma1 = True
         comma2 = False
         if cat.ignored:
-            out.append('"istemplate":1')
+            s.append('"istemplate":1')
             comma2 = True
         if cat.templates:
-            out.append("," if comma2 else "")
-            out.append('"templates":"%s"' % ",".join(t[0] for t in cat.templates))
+            s.append("," if comma2 else "")
+            s.append('"templates":"%s"' % ",".join(t[0] for t in cat.templates))
             comma2 = True
         for v in cat.vars:
-            out.append('%s"%s":"%s"' % ("," if comma2 else "", _json_escape(v.name), _json_escape(v.value)))
+            s.append('%s"' % ("," if comma2 else ""))
+            s.append(_json_escape(v.name))
+            s.append('":"')
+            s.append(_json_escape(v.value))
+            s.append('"')
             comma2 = True
-        out.append("}")
-    out.append("}\r\n\r\n")
-    s.append("".join(out))
+        s.append("}")
+    s.append("}\r\n\r\n")
     return 0
 
 
@@ -1602,16 +2298,14 @@ def action_listcategories(s, m):
     if cfg is None:
         return 0
     s.start_ack(m)
-    out = []
     n = 0
     for cat in cfg.cats:
         if does_category_match(cat, None, match):
-            out.append("Category-%06d: %s\r\n" % (n, cat.name))
+            s.append("Category-%06d: %s\r\n" % (n, cat.name))
             n += 1
     if n == 0:
-        out.append("Error: no categories found\r\n")
-    out.append("\r\n")
-    s.append("".join(out))
+        s.append("Error: no categories found\r\n")
+    s.append("\r\n")
     return 0
 
 
@@ -1630,7 +2324,7 @@ def action_updateconfig(s, m):
         s.send_error(m, "File requires escalated privileges")   # also a DstFilename that does not exist (06 e8)
         return 0
     paths = sorted({config_path(pbx, sfn), config_path(pbx, dfn)})
-    locks = [pbx._file_lock(p) for p in paths]       # our addition: one lock per file (Asterisk has none)
+    locks = [pbx._file_lock(p) for p in paths]       # DEVIATION: one lock per file (Asterisk has none)
     for lk in locks:
         lk.acquire()
     try:
@@ -1641,28 +2335,28 @@ def action_updateconfig(s, m):
         if cfg == "invalid":
             s.send_error(m, "Config file has invalid format")
             return 0
-        result = handle_updates(cfg, m.get, dfn)
+        try:
+            result = handle_updates(cfg, m.get, dfn)
+        except AsteriskWouldCrash as e:
+            return pbx._crash(s, "UpdateConfig: %s" % e)
         if result is not None:
             s.send_error(m, UPDATE_ERRORS[result])   # nothing saved
             return 0
         preserve = not (pec and not ast_true(pec))
-        fn = config_path(pbx, dfn)
-        text = save_config(cfg, dfn, fn, "Manager", preserve)
         try:
-            with open(fn, "wb") as f:                # fopen("w"): rewritten in place, like Asterisk
-                f.write(text.encode("utf-8", "surrogateescape"))
-        except OSError:
+            write_saved(save_config(cfg, dfn, pbx.confdir, "Manager", preserve))
+        except (SaveFailed, OSError):
             s.send_error(m, "Save of config failed")
             return 0
     finally:
         for lk in reversed(locks):
             lk.release()
     s.send_ack(m, None)
-    if rld:
+    if rld:                                          # after the answer (asterisk issue #551: "no" is ignored)
         if ast_true(rld):
-            pbx._record_reload("all", "UpdateConfig", dfn)
+            module_reload(pbx, None, "UpdateConfig", dfn)
         elif not ast_false(rld):
-            pbx._record_reload(rld, "UpdateConfig", dfn)
+            module_reload(pbx, rld, "UpdateConfig", dfn)
     return 0
 
 
@@ -1677,16 +2371,17 @@ def action_createconfig(s, m):
     stripped = ast_strip(fn)
     filepath = stripped if stripped.startswith("/") else "%s/%s" % (pbx.confdir, stripped)
     d, _, name = filepath.rpartition("/")
-    real_dir = os.path.realpath(d or "/")
-    if not os.path.isdir(real_dir):
-        s.send_error(m, os.strerror(2))
+    try:
+        real_dir = os.path.realpath(d or "/", strict=True)     # realpath(): a path through a FILE is fine here,
+    except OSError as e:                                        # open() then fails with ENOTDIR
+        s.send_error(m, os.strerror(e.errno or 2))
         return 0
     if not real_dir.startswith(pbx.confdir):
         s.send_error(m, "File requires escalated privileges")
         return 0
     target = "%s/%s" % (real_dir, name)
     try:
-        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o664)
+        fd = os.open(target, os.O_CREAT | os.O_EXCL, 0o666)   # O_CREAT | O_EXCL, AST_FILE_MODE
         os.close(fd)
         s.send_ack(m, "New configuration file created successfully")
     except OSError as e:
@@ -1862,7 +2557,9 @@ def action_command(s, m):
     elif key == "pjsip show contacts":
         lines = cli_pjsip_show_contacts(pbx)
     elif key == "dialplan reload":
-        pbx._record_reload("pbx_config.so", "Command")
+        # handle_cli_dialplan_reload(): pbx_load_module() directly - no "Reload" event, no new ast_lastreloadtime;
+        # recorded for the control channel all the same
+        pbx._record_reload("pbx_config.so", "Command", touch=False)
         lines = ["Dialplan reloaded."]
     else:
         ok = False
@@ -1870,7 +2567,8 @@ def action_command(s, m):
                  % (cmd, find_best(words))]
     s.send_response_full(m, "Success" if ok else "Error", None, moredata=True)
     s.append("Message: Command output follows\r\n")
-    s.append("".join("Output: %s\r\n" % l for l in lines))
+    for l in lines:
+        s.append("Output: %s\r\n" % l)
     s.append("\r\n")
     return 0
 
@@ -1936,7 +2634,7 @@ def action_pjsip_show_contacts(s, m):
 def action_pjsip_show_registrations_outbound(s, m):
     """Always none here (10-lists)."""
     s.send_listack(m, "Following are Events for each Outbound registration", "start")
-    s.list_complete(m, "OutboundRegistrationDetailComplete", 0, "Registered: 0\r\nNotRegistered: 0\r\n")
+    s.list_complete(m, "OutboundRegistrationDetailComplete", 0, ["Registered: 0\r\nNotRegistered: 0\r\n"])
     return 0
 
 
@@ -1962,7 +2660,7 @@ def action_devicestatelist(s, m):
 def action_coreshowchannels(s, m):
     """action_coreshowchannels(): no channels in the test PBX."""
     s.send_listack(m, "Channels will follow", "start")
-    s.list_complete(m, "CoreShowChannelsComplete", 0)
+    s.list_complete(m, "CoreShowChannelsComplete", 0, single=True)     # astman_send_list_complete()
     return 0
 
 
@@ -2034,8 +2732,13 @@ class TestPBX:
         if timestampevents is not None:
             self.general["timestampevents"] = "yes" if timestampevents else "no"
         self.timestampevents = ast_true(self.general.get("timestampevents", "yes"))
-        self.authtimeout = max(1, _scan_int(self.general.get("authtimeout", "30")) or 30)
-        self.authlimit = max(1, _scan_int(self.general.get("authlimit", "50")) or 50)
+        # __init_manager(): atoi(); a value below 1 is "Invalid ..., using default value"
+        self.authtimeout = _atoi(self.general.get("authtimeout", "30"))
+        if self.authtimeout < 1:
+            self.authtimeout = 30
+        self.authlimit = _atoi(self.general.get("authlimit", "50"))
+        if self.authlimit < 1:
+            self.authlimit = 50
         self.tls_ctx = None
         if tls_port is not None:
             if not cert or not key:
@@ -2129,10 +2832,6 @@ class TestPBX:
     def _accept(self, conn, addr, tls_ctx):
         with self.lock:
             refuse = self.refuse or not self.listening
-            if not refuse and self.unauth >= self.authlimit:    # session_do(): authlimit
-                refuse = True
-            if not refuse:
-                self.unauth += 1
             self.counters["connections"] += 1
         if refuse:
             try:
@@ -2144,6 +2843,16 @@ class TestPBX:
         with self.lock:
             self.sessions.add(sess)
         threading.Thread(target=sess.run, daemon=True).start()
+
+    def _claim_unauth(self, sess):
+        """session_do(): ast_atomic_fetchadd_int(&unauth_sessions, +1) >= authlimit -> the connection is closed
+        without a banner (after the TLS handshake: handle_tcptls_connection() runs first)."""
+        with self.lock:
+            if self.unauth >= self.authlimit:
+                return False
+            self.unauth += 1
+            sess.counted_unauth = True
+            return True
 
     def _authenticated(self, sess):
         with self.lock:
@@ -2160,8 +2869,18 @@ class TestPBX:
 
     def _user_in_use(self, username, me):
         with self.lock:
-            return any(s is not me and s.authenticated and s.username.lower() == username.lower()
+            return any(s is not me and s.authenticated and _ascii_lower(s.username) == _ascii_lower(username)
                        for s in self.sessions)
+
+    def _crash(self, sess, why):
+        """Where the real Asterisk would crash (SIGSEGV): no answer, nothing saved, every AMI connection drops.
+        DEVIATION: the listeners stay up (Asterisk would be down until restarted).  Counted in counters.crashes."""
+        sys.stderr.write("testpbx: Asterisk 22.10.1 would crash here: %s\n" % why)
+        with self.lock:
+            self.counters["crashes"] = self.counters.get("crashes", 0) + 1
+        sess.out = []
+        self.kill_sessions()
+        return -1
 
     def kill_sessions(self):
         with self.lock:
@@ -2200,7 +2919,7 @@ class TestPBX:
 
     def _reset_counters(self):
         self.counters = {"actions": collections.Counter(), "logins": 0, "login_failures": 0, "requests": 0,
-                         "connections": 0, "reloads": []}
+                         "connections": 0, "reloads": [], "crashes": 0}
 
     def _count(self, key):
         with self.lock:
@@ -2210,10 +2929,11 @@ class TestPBX:
         with self.lock:
             self.counters["actions"][name] += 1
 
-    def _record_reload(self, module, via, filename=None):
+    def _record_reload(self, module, via, filename=None, status=0, touch=True):
         with self.lock:
-            self.counters["reloads"].append({"module": module, "via": via, "file": filename})
-            self.reloaded = time.time()
+            self.counters["reloads"].append({"module": module, "via": via, "file": filename, "status": status})
+            if touch:
+                self.reloaded = time.time()      # ast_lastreloadtime, set whatever the module
 
     # -- events
     def emit(self, name, fields=None, klass=None):
@@ -2352,7 +3072,7 @@ class TestPBX:
                 c = self.counters
                 return {"ok": True, "actions": dict(c["actions"]), "logins": c["logins"],
                         "login_failures": c["login_failures"], "requests": c["requests"],
-                        "connections": c["connections"], "reloads": list(c["reloads"]),
+                        "connections": c["connections"], "reloads": list(c["reloads"]), "crashes": c["crashes"],
                         "sessions": len(self.sessions),
                         "authenticated_sessions": sum(1 for s in self.sessions if s.authenticated)}
         if cmd == "reset_counters":
