@@ -68,7 +68,8 @@ static const struct form_field filter_fields[] = {
 	{ "q", form_v_text, false, 0, 64, NULL },
 	{ "page", form_v_int, false, 1, 100000, NULL },
 	{ "done", form_v_choice, false, 0, 0,
-	  "saved|saved_pending|saved_blocked|removed|removed_pending|secret|secret_pending|secret_blocked" },
+	  "saved|saved_pending|saved_slow|saved_blocked|removed|removed_pending|removed_slow|secret|secret_pending|"
+	  "secret_slow|secret_blocked" },
 };
 static const struct form_def filter_form = FORM_DEF("filter", filter_fields);
 
@@ -238,19 +239,21 @@ void page_phones_edit(struct page *p)
  * "<what>_blocked" (it cannot be applied as it is: the page shows why). */
 static void redirect_done(struct page *p, const char *target, const char *what, const struct apply_result *r)
 {
-	const char *suffix = r->applied ? "" : r->outcome == APPLY_BLOCKED && strcmp(what, "removed") != 0 ? "_blocked"
-												     : "_pending";
+	const char *suffix = r->applied                                                     ? ""
+			     : r->slow                                                      ? "_slow"
+			     : r->outcome == APPLY_BLOCKED && strcmp(what, "removed") != 0 ? "_blocked"
+											    : "_pending";
 	char location[160];
 	snprintf(location, sizeof location, "%s?done=%s%s", target, what, suffix);
 	response_redirect(p->res, location);
 }
 
+/* Hands phone id to the applier and waits for the outcome at most [asterisk] save_wait (the apply goes on
+ * after that: a frozen PBX never holds this request longer). */
 static void apply_and_redirect(struct page *p, int64_t id, const char *target, const char *what)
 {
 	struct apply_result r;
-	applier_apply(p->w->applier, p->w->db, id, p->now, &r);
-	if (r.outcome == APPLY_RETRY || r.outcome == APPLY_REFUSED)
-		applier_wake(p->w->applier);
+	applier_save(p->w->applier, id, &r);
 	redirect_done(p, target, what, &r);
 }
 
@@ -260,7 +263,7 @@ static void apply_and_redirect(struct page *p, int64_t id, const char *target, c
 static bool extension_free_in_pbx(struct page *p, struct form_result *form, const char *extension)
 {
 	char where[200] = "";
-	if (applier_check_extension(p->w->applier, p->w->db, extension, p->now, where, sizeof where) != APPLIER_TAKEN)
+	if (applier_check_extension_now(p->w->applier, extension, where, sizeof where) != APPLIER_TAKEN)
 		return true;
 	form_set_error(form, "extension", "ext_not_ours");
 	response_set(p->res, "Form.phone.extension.detail", where);
@@ -275,18 +278,14 @@ static bool extension_free_in_pbx(struct page *p, struct form_result *form, cons
 static void create_and_redirect(struct page *p, struct form_result *form, int64_t id)
 {
 	struct apply_result r;
-	applier_apply(p->w->applier, p->w->db, id, p->now, &r);
+	applier_save(p->w->applier, id, &r);
 	if (r.outcome == APPLY_BLOCKED && *r.conflict && phones_withdraw(p->w->db, id, 1, p->now) == PHONES_OK) {
 		response_set(p->res, "Form.phone.extension.detail", r.conflict);
 		form_set_error(form, "extension", "ext_not_ours");
-		applier_apply(p->w->applier, p->w->db, id, p->now, &r);   /* clears anything created meanwhile */
-		if (!r.applied)
-			applier_wake(p->w->applier);
+		applier_wake(p->w->applier);   /* the withdrawn phone's removal clears anything created meanwhile */
 		show_form(p, form, 422, "/phones");
 		return;
 	}
-	if (r.outcome == APPLY_RETRY || r.outcome == APPLY_REFUSED)
-		applier_wake(p->w->applier);
 	redirect_done(p, "/phones", "saved", &r);
 }
 
@@ -435,8 +434,9 @@ void page_phones_show(struct page *p)
 	if (!load_phone(p, &ph))
 		return;
 	const char *done = form_pairs_get(&p->req->query_pairs, "done");
-	if (done && (strcmp(done, "secret") == 0 || strcmp(done, "secret_pending") == 0 ||
-		     strcmp(done, "secret_blocked") == 0))
+	if (done && strncmp(done, "secret", 6) == 0 &&
+	    (done[6] == '\0' || strcmp(done + 6, "_pending") == 0 || strcmp(done + 6, "_slow") == 0 ||
+	     strcmp(done + 6, "_blocked") == 0))
 		response_set(p->res, "Page.Done", done);
 	show_details(p, &ph, false);
 }

@@ -47,7 +47,8 @@ for stage in $stages; do
     sanitized) make -s BUILDDIR=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
                  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build/asan/centralita >/dev/null &&
                run_stage sanitized env CENTRALITA_BIN=build/asan/centralita $PY -m pytest -q -p no:cacheprovider \
-                 tests/integration/test_platform.py tests/integration/test_phones.py ;;
+                 tests/integration/test_platform.py tests/integration/test_phones.py \
+                 tests/integration/test_ownership.py tests/integration/test_slow_pbx.py ;;
     browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
     *) echo "unknown stage $stage"; exit 2 ;;
   esac

@@ -62,6 +62,7 @@ static const struct config_key config_keys[] = {
 	INT("asterisk", "extension_max", asterisk_ext_max, 1, 99999999),
 	STR("asterisk", "reserved", asterisk_reserved),
 	INT("asterisk", "retry_interval", asterisk_retry_interval, 1, 3600),
+	INT("asterisk", "save_wait", asterisk_save_wait_ms, 0, 10000),
 	STR("provisioning", "dir", prov_dir),
 	STR("provisioning", "templates", prov_templates),
 	STR("provisioning", "server", prov_server),
@@ -104,6 +105,7 @@ void config_defaults(struct config *cfg)
 	cfg->asterisk_ext_max = 899;
 	snprintf(cfg->asterisk_reserved, sizeof cfg->asterisk_reserved, "112");
 	cfg->asterisk_retry_interval = 5;
+	cfg->asterisk_save_wait_ms = 1500;
 	snprintf(cfg->prov_dir, sizeof cfg->prov_dir, "/var/lib/centralita/provisioning");
 	snprintf(cfg->prov_templates, sizeof cfg->prov_templates, "/usr/local/share/centralita/provisioning");
 	cfg->prov_port = 5060;

@@ -43,6 +43,7 @@ struct config {
 	int asterisk_ext_min, asterisk_ext_max;
 	char asterisk_reserved[256];          /* numbers phones may never take: "112,911,999" */
 	int asterisk_retry_interval;          /* seconds between background apply attempts */
+	int asterisk_save_wait_ms;            /* longest a save waits for the PBX before answering "pending" */
 	/* [provisioning] */
 	char prov_dir[CONFIG_PATH_MAX];       /* where MAC-named files are written (nginx serves it) */
 	char prov_templates[CONFIG_PATH_MAX]; /* per-vendor ClearSilver templates */

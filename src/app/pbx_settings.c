@@ -53,6 +53,7 @@ int config_pbx_settings(const struct config *cfg, struct pbx_settings *s, char *
 	s->ext_min = cfg->asterisk_ext_min;
 	s->ext_max = cfg->asterisk_ext_max;
 	s->retry_interval = cfg->asterisk_retry_interval;
+	s->save_wait_ms = cfg->asterisk_save_wait_ms;
 	snprintf(s->prov_dir, sizeof s->prov_dir, "%s", cfg->prov_dir);
 	snprintf(s->prov_server, sizeof s->prov_server, "%s", *cfg->prov_server ? cfg->prov_server : cfg->ami_host);
 	s->prov_port = (unsigned)cfg->prov_port;

@@ -18,6 +18,22 @@
 #define DUE_BATCH 256
 #define REFUSED_MAX_DELAY 300   /* seconds: the longest wait between attempts of a change Asterisk refused */
 
+/* A piece of work a web request hands to the applier's thread and may wait for (up to save_wait_ms): apply a
+ * phone, or check an extension against what Asterisk has. Shared by the requester and the thread; freed by
+ * whichever lets go of it last (refs, under the applier's mutex). */
+enum job_kind { JOB_APPLY, JOB_CHECK };
+struct apply_job {
+	enum job_kind kind;
+	int64_t phone_id;
+	char extension[PHONE_EXT_MAX];
+	int refs;
+	bool done;
+	struct apply_result result;          /* JOB_APPLY */
+	enum applier_check check;            /* JOB_CHECK */
+	char where[200];
+	struct apply_job *next;
+};
+
 struct applier {
 	struct pbx_settings s;
 	struct ami_pool *pool;
@@ -30,7 +46,9 @@ struct applier {
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;            /* wakes the thread: work queued, or stop */
+	pthread_cond_t done_cv;       /* wakes requesters: a job finished (CLOCK_MONOTONIC) */
+	struct apply_job *queue_head, *queue_tail;
 	bool stop, wake;
 };
 
@@ -52,6 +70,11 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 	pthread_mutex_init(&a->files_lock, NULL);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->done_cv, &attr);
+	pthread_condattr_destroy(&attr);
 	return a;
 }
 
@@ -562,14 +585,121 @@ void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t n
 	pthread_mutex_unlock(&a->apply_lock);
 }
 
+/* ---------- work handed over by web requests ---------- */
+
+static void job_release_locked(struct apply_job *j)
+{
+	if (--j->refs == 0)
+		free(j);
+}
+
+/* Queues a job for the thread (the caller keeps one reference). */
+static struct apply_job *job_submit(struct applier *a, enum job_kind kind, int64_t phone_id, const char *extension)
+{
+	struct apply_job *j = calloc(1, sizeof *j);
+	if (!j)
+		abort();
+	j->kind = kind;
+	j->phone_id = phone_id;
+	if (extension)
+		snprintf(j->extension, sizeof j->extension, "%.*s", PHONE_EXT_MAX - 1, extension);
+	j->refs = 2;
+	j->check = APPLIER_UNKNOWN;
+	pthread_mutex_lock(&a->mu);
+	if (a->queue_tail)
+		a->queue_tail->next = j;
+	else
+		a->queue_head = j;
+	a->queue_tail = j;
+	a->wake = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	return j;
+}
+
+/* Waits up to wait_ms for j; copies its outcome out with done = true if it finished in time. Lets go of j. */
+static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct apply_job *out)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->mu);
+	while (!j->done && pthread_cond_timedwait(&a->done_cv, &a->mu, &until) == 0)
+		;
+	bool done = j->done;
+	if (done)
+		*out = *j;
+	job_release_locked(j);
+	pthread_mutex_unlock(&a->mu);
+	return done;
+}
+
+/* Runs every queued job (on the thread). Returns how many phones were applied. */
+static int run_queued(struct applier *a, struct db *db)
+{
+	int applied = 0;
+	for (;;) {
+		pthread_mutex_lock(&a->mu);
+		struct apply_job *j = a->queue_head;
+		if (j) {
+			a->queue_head = j->next;
+			if (!a->queue_head)
+				a->queue_tail = NULL;
+		}
+		pthread_mutex_unlock(&a->mu);
+		if (!j)
+			return applied;
+		int64_t now = (int64_t)time(NULL);
+		if (j->kind == JOB_APPLY) {
+			applier_apply(a, db, j->phone_id, now, &j->result);
+			applied += j->result.applied;
+		} else {
+			j->check = applier_check_extension(a, db, j->extension, now, j->where, sizeof j->where);
+		}
+		pthread_mutex_lock(&a->mu);
+		j->done = true;
+		pthread_cond_broadcast(&a->done_cv);
+		job_release_locked(j);
+		pthread_mutex_unlock(&a->mu);
+	}
+}
+
+void applier_save(struct applier *a, int64_t phone_id, struct apply_result *r)
+{
+	struct apply_job *j = job_submit(a, JOB_APPLY, phone_id, NULL), out;
+	if (job_wait(a, j, a->s.save_wait_ms, &out)) {
+		*r = out.result;
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	r->outcome = APPLY_RETRY;
+	r->slow = true;
+	snprintf(r->message, sizeof r->message, "the PBX is slow to answer");
+}
+
+enum applier_check applier_check_extension_now(struct applier *a, const char *extension, char *where, size_t len)
+{
+	struct apply_job *j = job_submit(a, JOB_CHECK, 0, extension), out;
+	if (!job_wait(a, j, a->s.save_wait_ms, &out))
+		return APPLIER_UNKNOWN;
+	snprintf(where, len, "%s", out.where);
+	return out.check;
+}
+
 int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 {
 	int64_t ids[DUE_BATCH];
+	int applied = run_queued(a, db);
 	int n = phones_due(db, now, ids, DUE_BATCH);
 	if (n < 0)
 		return -1;
-	int applied = 0;
 	for (int i = 0; i < n; i++) {
+		applied += run_queued(a, db);   /* what people are waiting for goes first */
 		struct apply_result r;
 		applier_apply(a, db, ids[i], now, &r);
 		if (r.applied)
@@ -577,7 +707,7 @@ int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 		else if (r.unreachable)
 			break; /* the rest would fail the same way; their turn comes next round */
 	}
-	return applied;
+	return applied + run_queued(a, db);
 }
 
 /* ---------- checking an extension before a phone takes it ---------- */
@@ -662,24 +792,41 @@ static void *applier_main(void *arg)
 	int rewritten = applier_check_files(a, db);
 	if (rewritten > 0)
 		log_info("applier: rewrote %d missing or stale provisioning files", rewritten);
+	int64_t next_round = 0;
 	pthread_mutex_lock(&a->mu);
 	while (!a->stop) {
+		bool queued = a->queue_head != NULL;
 		pthread_mutex_unlock(&a->mu);
-		ami_pool_keepalive(a->pool); /* pings idle connections, drops dead ones */
-		int n = applier_apply_due(a, db, (int64_t)time(NULL));
-		if (n > 0)
-			log_info("applier: applied %d pending phones", n);
+		int64_t now = (int64_t)time(NULL);
+		if (queued && now < next_round) {
+			run_queued(a, db);   /* a save waits for this: no keep-alive round first */
+		} else {
+			ami_pool_keepalive(a->pool); /* pings idle connections, drops dead ones */
+			int n = applier_apply_due(a, db, now);
+			if (n > 0)
+				log_info("applier: applied %d phones", n);
+			next_round = (int64_t)time(NULL) + a->s.retry_interval;
+		}
 		pthread_mutex_lock(&a->mu);
 		if (a->stop)
 			break;
-		if (!a->wake) {
+		if (!a->wake && !a->queue_head) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += a->s.retry_interval;
 			pthread_cond_timedwait(&a->cv, &a->mu, &until);
 		}
+		if (a->wake && !a->queue_head)
+			next_round = 0;   /* woken for pending work (applier_wake): a round now */
 		a->wake = false;
 	}
+	/* Nobody will run what is still queued: requesters waiting for it see it unfinished. */
+	while (a->queue_head) {
+		struct apply_job *j = a->queue_head;
+		a->queue_head = j->next;
+		job_release_locked(j);
+	}
+	a->queue_tail = NULL;
 	pthread_mutex_unlock(&a->mu);
 	db_close(db);
 	return NULL;
@@ -716,5 +863,6 @@ void applier_free(struct applier *a)
 	pthread_mutex_destroy(&a->files_lock);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
+	pthread_cond_destroy(&a->done_cv);
 	free(a);
 }

@@ -16,8 +16,9 @@
  * half-applied change is completed by the next attempt, and an answer lost in transit is never replayed
  * blindly: the next attempt re-reads and sends only what is still missing.
  *
- * Web workers call applier_apply() right after saving (with their own database connection); a background
- * thread retries whatever is still pending every retry_interval seconds, or sooner when woken. */
+ * Web workers hand a saved phone to applier_save(), which has the applier's own thread apply it and waits
+ * for the outcome at most save_wait_ms (a frozen PBX never holds a web worker longer); the same thread
+ * retries whatever is still pending every retry_interval seconds, or sooner when woken. */
 #ifndef PBX_APPLY_H
 #define PBX_APPLY_H
 #include <stdbool.h>
@@ -43,6 +44,7 @@ struct apply_result {
 	bool applied;            /* PBX and files now match the database for this phone */
 	enum apply_outcome outcome;
 	bool unreachable;        /* APPLY_RETRY because nothing could be sent: later phones would fail too */
+	bool slow;               /* applier_save: no outcome within save_wait_ms; the apply goes on */
 	char message[300];       /* why not, in words (Asterisk's own message when it refused) */
 	char conflict[200];      /* for an extension taken outside Centralita: where, e.g. "pjsip.conf [250]" */
 };
@@ -61,6 +63,15 @@ void applier_free(struct applier *a);
 /* Applies one phone now. Thread-safe; db is the caller's own connection. Records the outcome in the
  * database (applied, or the error and when to retry). */
 void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r);
+
+/* What a web request calls after saving a phone: the applier's thread applies it (ahead of any retry round),
+ * and the request waits for the outcome at most save_wait_ms; past that r says APPLY_RETRY with slow set,
+ * while the apply goes on. A request never waits on the PBX longer than that. Thread-safe. */
+void applier_save(struct applier *a, int64_t phone_id, struct apply_result *r);
+
+/* applier_check_extension run by the applier's thread, waited for at most save_wait_ms (APPLIER_UNKNOWN
+ * past that). For web requests. */
+enum applier_check applier_check_extension_now(struct applier *a, const char *extension, char *where, size_t len);
 
 /* Whether Asterisk already has configuration for extension that Centralita did not create (its categories in
  * the channel driver's file, its dialplan context, or an "exten = <extension>,..." the integrator wrote in

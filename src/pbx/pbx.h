@@ -36,6 +36,7 @@ struct pbx_settings {
 	unsigned prov_port;
 	enum provision_transport prov_transport;
 	int retry_interval;       /* seconds */
+	int save_wait_ms;         /* a web request waits at most this long for the PBX (the apply goes on) */
 };
 
 const char *pbx_config_file(enum pbx_driver d);      /* "pjsip.conf" / "sip.conf" */

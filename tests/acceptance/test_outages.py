@@ -54,26 +54,30 @@ def frozen_save(stack):
         r, dt = add_phone(owner, "231", "While frozen", "yealink-t46u", "00:15:65:AC:02:31",
                           what="frozen: add 231")
         st = status(owner, "231")
+        t0 = time.monotonic()
+        page = owner.get("/phones")
+        page_dt = time.monotonic() - t0
     finally:
         os.kill(pid, signal.SIGCONT)
     NOTES.append(f"Asterisk frozen (SIGSTOP): save answered in {dt:.2f} s, {r.status} {r.header('Location')}; "
-                 f"list: {st[0] if st else None}: {st[1] if st else ''}")
-    return r, dt, st
+                 f"list: {st[0] if st else None}: {st[1] if st else ''}; the list page in {page_dt * 1000:.0f} ms")
+    return r, dt, st, page.status, page_dt
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 8: a save waits for the AMI timeout (5 s here) while Asterisk is frozen; it must "
-                          "answer within 2 s, kept pending")
 def test_asterisk_frozen_save_answers_within_2s_kept_pending(frozen_save):
-    r, dt, st = frozen_save
+    """Issue 8: a save waits for a hung Asterisk at most [asterisk] save_wait, then says so; pages never wait."""
+    r, dt, st, page_status, page_dt = frozen_save
     assert r.status == 303
     assert dt <= FROZEN_BOUND, f"the save took {dt:.2f} s with Asterisk frozen (bound {FROZEN_BOUND} s)"
-    assert r.header("Location") == "/phones?done=saved_pending", r.header("Location")
+    assert r.header("Location") == "/phones?done=saved_slow", r.header("Location")
+    assert st and st[0] == "pending", st
+    assert page_status == 200 and page_dt < 0.5, (page_status, page_dt)
 
 
 def test_asterisk_frozen_change_applied_once_after_cont(frozen_save, owner):
-    r, dt, st = frozen_save
-    assert r.status == 303 and r.header("Location") in ("/phones?done=saved_pending", "/phones?done=saved")
+    r = frozen_save[0]
+    assert r.status == 303 and r.header("Location") in ("/phones?done=saved_slow", "/phones?done=saved_pending",
+                                                        "/phones?done=saved")
     t0 = time.monotonic()
     wait_for(lambda: status(owner, "231")[0] != "pending", timeout=15, what="231 applied after SIGCONT")
     NOTES.append(f"after SIGCONT: 231 applied within {time.monotonic() - t0:.1f} s, its sections once")
