@@ -118,7 +118,8 @@ int ami_msg_serialize(const struct ami_msg *m, const char *action_id, struct buf
 /* Category names Asterisk writes raw as "[name]": non-empty, at most AMI_MAX_CATEGORY_LEN bytes, printable
  * ASCII without space and without any of [ ] ; ( ) ! + = " \ , #. Returns 0, or -1 with a message. */
 int ami_category_name_check(const char *name, char *err, size_t errlen);
-/* Config file names: [A-Za-z0-9._-], not starting with '.', at most 128 bytes (no paths: no traversal). */
+/* Config file names, relative to Asterisk's config directory: parts of [A-Za-z0-9._-] separated by '/', none
+ * empty or starting with '.' (so no "..": no traversal, no absolute path), at most 128 bytes. */
 int ami_filename_check(const char *name, char *err, size_t errlen);
 /* Config variable names: [A-Za-z0-9_.-], non-empty, at most 79 bytes. */
 int ami_varname_check(const char *name, char *err, size_t errlen);
@@ -232,6 +233,9 @@ struct ami_update {
 
 /* Starts an update of one file (src = dst = filename). */
 void ami_update_init(struct ami_update *u, const char *filename);
+/* Makes Asterisk load src and save the result into the update's file: with an empty src the file is written
+ * whole from the actions alone, whatever it holds now (even a file a crash left unreadable). */
+void ami_update_set_source(struct ami_update *u, const char *src);
 void ami_update_free(struct ami_update *u);
 void ami_update_set_reload(struct ami_update *u, const char *reload);   /* NULL clears */
 /* Adds one action after checking it (category name, variable name, required fields per action, no CR/LF).
@@ -245,9 +249,9 @@ int ami_update_build(const struct ami_update *u, struct ami_msg *out, char *err,
 const char *ami_uc_action_name(enum ami_uc_action a);
 
 /* Sends u through the pool while holding the pool's lock for u->dst (changes to one file never interleave).
- * If Asterisk answers "File requires escalated privileges" (file missing) and create_missing is true, sends
- * CreateConfig and retries once (safe: the refused UpdateConfig wrote nothing). An empty update is AMI_OK
- * without a request. */
+ * If Asterisk answers "File requires escalated privileges" (a file missing) and create_missing is true, sends
+ * CreateConfig for the destination (and a separate source) and retries once (safe: the refused UpdateConfig
+ * wrote nothing). An update without actions of a file into itself is AMI_OK without a request. */
 enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_update *u, bool create_missing,
                                        struct ami_result *r);
 

@@ -371,14 +371,15 @@ int ami_filename_check(const char *name, char *err, size_t errlen)
 		ami_seterr(err, errlen, "config file name must be 1..128 bytes");
 		return -1;
 	}
-	if (name[0] == '.') {
-		ami_seterr(err, errlen, "config file name must not start with '.'");
-		return -1;
-	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (!(isalnum(c) || c == '.' || c == '_' || c == '-')) {
-			ami_seterr(err, errlen, "config file name: character %zu is not one of [A-Za-z0-9._-]", i + 1);
+		bool starts_part = i == 0 || name[i - 1] == '/';
+		if (starts_part && (c == '.' || c == '/')) {
+			ami_seterr(err, errlen, "config file name: a part must not be empty or start with '.'");
+			return -1;
+		}
+		if (!(isalnum(c) || c == '.' || c == '_' || c == '-' || (c == '/' && i + 1 < len))) {
+			ami_seterr(err, errlen, "config file name: character %zu is not one of [A-Za-z0-9._-/]", i + 1);
 			return -1;
 		}
 	}

@@ -321,7 +321,7 @@ enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_upda
                                        struct ami_result *r)
 {
 	ami_result_free(r);
-	if (u->n == 0 && !u->err[0])
+	if (u->n == 0 && !u->err[0] && strcmp(u->src, u->dst) == 0)
 		return ami_result_set(r, AMI_OK, "nothing to change");
 	struct ami_msg m;
 	ami_msg_init(&m);
@@ -338,9 +338,25 @@ enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_upda
 		struct ami_result cr;
 		ami_msg_init(&cc);
 		ami_result_init(&cr);
-		ami_msg_add(&cc, "Action", "CreateConfig");
-		ami_msg_add(&cc, "Filename", u->dst);
-		if (ami_pool_action(p, &cc, &cr) == AMI_OK) {
+		enum ami_status created = AMI_OK;
+		if (strcmp(u->src, u->dst) != 0) {
+			/* The source may be the missing one; "File exists" just means it was not. */
+			ami_msg_add(&cc, "Action", "CreateConfig");
+			ami_msg_add(&cc, "Filename", u->src);
+			created = ami_pool_action(p, &cc, &cr);
+			if (created == AMI_ERROR && strcmp(cr.message, "File exists") == 0)
+				created = AMI_OK;
+			ami_msg_free(&cc);
+			ami_msg_init(&cc);
+		}
+		if (created == AMI_OK) {
+			ami_msg_add(&cc, "Action", "CreateConfig");
+			ami_msg_add(&cc, "Filename", u->dst);
+			created = ami_pool_action(p, &cc, &cr);
+			if (created == AMI_ERROR && strcmp(cr.message, "File exists") == 0)
+				created = AMI_OK;
+		}
+		if (created == AMI_OK) {
 			st = ami_pool_action(p, &m, r);
 		} else {
 			char first[sizeof r->message];

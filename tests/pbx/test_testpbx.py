@@ -1351,3 +1351,53 @@ def test_user_acl(confdir):
                                       "Message: Authentication failed")
     finally:
         p.stop()
+
+
+# ---------------------------------------------------------------- crashes and restarts (issue 9)
+
+def core_status(c):
+    c.action("Action: CoreStatus")
+    return dict(l.split(": ", 1) for l in c.message()[1:])
+
+
+def test_control_restart_drops_sessions_and_changes_start_time(pbx, ctl):
+    a = login(pbx.port)
+    before = core_status(a)
+    time.sleep(1.05)                        # CoreStatus counts whole seconds, as Asterisk does
+    assert ctl.restart()["killed"] >= 1
+    assert a.eof()
+    b = login(pbx.port)
+    after = core_status(b)
+    assert (after["CoreStartupDate"], after["CoreStartupTime"]) != (before["CoreStartupDate"],
+                                                                    before["CoreStartupTime"])
+    assert after["CoreReloadTime"] == after["CoreStartupTime"]
+    assert ctl.counters()["restarts"] == 1
+    b.close()
+
+
+def test_control_truncate_cuts_a_file_in_place(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text("[201]\ntype = endpoint\n\n[201-auth]\ntype = auth\npassword = secret\n")
+    text = (confdir / "pjsip.conf").read_text()
+    keep = text.index("password")
+    ctl.truncate(file="pjsip.conf", keep=keep)
+    assert (confdir / "pjsip.conf").read_text() == text[:keep]
+    c = login(pbx.port)
+    m = get_config(c, "pjsip.conf")
+    assert "Line-000001-000000: type=auth" in m and not any("password" in l for l in m)   # half a category
+    c.close()
+
+
+def test_crash_on_save_leaves_part_of_the_file_and_restarts(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text("".join("[%d]\ntype = aor\nmax_contacts = 1\n\n" % n for n in range(100, 140)))
+    c = login(pbx.port)
+    ctl.crash_on_save(file="pjsip.conf", fraction=0.3)
+    c.action("Action: UpdateConfig", "SrcFilename: pjsip.conf", "DstFilename: pjsip.conf",
+             "Action-000000: NewCat", "Cat-000000: 999")
+    assert c.eof()                            # no answer: killed mid-save
+    text = (confdir / "pjsip.conf").read_text()
+    assert text.startswith(";!\n") and "[999]" not in text and "[139]" not in text and "[100]" in text
+    assert ctl.counters()["restarts"] == 1
+    c = login(pbx.port)                       # "started again"; the crash was one-shot
+    assert update(c, "pjsip.conf", [{"Action": "NewCat", "Cat": "999"}]) == ["Response: Success"]
+    assert "[999]" in (confdir / "pjsip.conf").read_text()
+    c.close()

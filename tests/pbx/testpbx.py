@@ -2343,14 +2343,26 @@ def action_updateconfig(s, m):
             s.send_error(m, UPDATE_ERRORS[result])   # nothing saved
             return 0
         preserve = not (pec and not ast_true(pec))
+        crash = pbx._crash_save_for(dfn)
         try:
-            write_saved(save_config(cfg, dfn, pbx.confdir, "Manager", preserve))
+            ops = save_config(cfg, dfn, pbx.confdir, "Manager", preserve)
+            if crash:
+                # kill -9 mid-save: the file was opened "w" (emptied), then only part of it was written.
+                text = saved_text(ops, config_path(pbx, dfn)).encode("utf-8", "surrogateescape")
+                with open(config_path(pbx, dfn), "wb") as f:
+                    f.write(text[:int(len(text) * crash["fraction"])])
+            else:
+                write_saved(ops)
         except (SaveFailed, OSError):
             s.send_error(m, "Save of config failed")
             return 0
     finally:
         for lk in reversed(locks):
             lk.release()
+    if crash:
+        s.out = []
+        pbx.restart()
+        return -1
     s.send_ack(m, None)
     if rld:                                          # after the answer (asterisk issue #551: "no" is ignored)
         if ast_true(rld):
@@ -2762,6 +2774,7 @@ class TestPBX:
         self.drop = None                 # {"n": int, "mode": "before"|"after", "action": name|None, "all": bool}
         self.delay_ms = 0
         self.delay_action = None
+        self.crash_save = None           # {"file": name|None, "fraction": f}: the next save dies midway
         self.started = time.time()
         self.reloaded = self.started
         self._reset_counters()
@@ -2888,6 +2901,28 @@ class TestPBX:
         for s in sessions:
             s.kill()
         return len(sessions)
+
+    def restart(self):
+        """As after Asterisk was killed and started again: every AMI session gone, a new CoreStartupTime and
+        reload time (CoreStatus; whole seconds, as Asterisk reports them), faults and delays cleared.
+        Registered contacts are kept, as Asterisk keeps them in its astdb (ami.md)."""
+        with self.lock:
+            self.started = self.reloaded = time.time()
+            self.drop = None
+            self.delay_ms = 0
+            self.delay_action = None
+            self.crash_save = None
+            self.counters["restarts"] = self.counters.get("restarts", 0) + 1
+        return self.kill_sessions()
+
+    def _crash_save_for(self, filename):
+        """The pending crash_on_save for a save of filename (taken: one-shot), or None."""
+        with self.lock:
+            c = self.crash_save
+            if c is None or (c.get("file") and c["file"] != filename):
+                return None
+            self.crash_save = None
+            return c
 
     def _file_lock(self, path):
         path = os.path.normpath(path)
@@ -3033,6 +3068,23 @@ class TestPBX:
             return {"ok": True, "port": self.port, "tls_port": self.tls_port}
         if cmd == "kill_sessions":
             return {"ok": True, "killed": self.kill_sessions()}
+        if cmd == "restart":
+            return {"ok": True, "killed": self.restart()}
+        if cmd == "truncate":
+            # A crash or power cut while Asterisk rewrote the file in place (fopen "w" in
+            # ast_config_text_file_save2): only its first `keep` bytes reached the disk.
+            path = config_path(self, req["file"])
+            with self._file_lock(path):
+                with open(path, "r+b") as f:
+                    f.truncate(int(req["keep"]))
+            return {"ok": True}
+        if cmd == "crash_on_save":
+            # The next UpdateConfig of `file` (any file if absent) dies mid-save: the file keeps only the first
+            # `fraction` of what was being written (as kill -9 during ast_config_text_file_save2 leaves it),
+            # no answer is sent, and the PBX restarts (see restart).  One-shot.
+            with self.lock:
+                self.crash_save = {"file": req.get("file"), "fraction": float(req.get("fraction", 0.5))}
+            return {"ok": True}
         if cmd == "set_contacts":
             contacts = []
             for c in req.get("contacts", []):
@@ -3073,6 +3125,7 @@ class TestPBX:
                 return {"ok": True, "actions": dict(c["actions"]), "logins": c["logins"],
                         "login_failures": c["login_failures"], "requests": c["requests"],
                         "connections": c["connections"], "reloads": list(c["reloads"]), "crashes": c["crashes"],
+                        "restarts": c.get("restarts", 0),
                         "sessions": len(self.sessions),
                         "authenticated_sessions": sum(1 for s in self.sessions if s.authenticated)}
         if cmd == "reset_counters":
@@ -3089,6 +3142,7 @@ class TestPBX:
                 self.contacts.clear()
                 self.device_states.clear()
                 self.command_outputs.clear()
+                self.crash_save = None
             return {"ok": True}
         return {"ok": False, "error": "unknown cmd %r" % cmd}
 
