@@ -133,12 +133,11 @@ int cmd_passwd(const struct config *cfg, int argc, char **argv)
 		return 1;
 	struct user u;
 	int rc = users_get_by_name(db, argv[0], &u);
+	/* The password and the end of every session of the user: one transaction, or neither. */
 	if (rc == 0 && auth_hash_password(password, hash) == 0)
-		rc = users_set_password(db, u.id, hash, (int64_t)time(NULL));
+		rc = users_set_password(db, u.id, hash, (int64_t)time(NULL), NULL);
 	else if (rc == 0)
 		rc = -1;
-	if (rc == 0)
-		sessions_delete_for_user(db, u.id);
 	db_close(db);
 	if (rc == 1) {
 		fprintf(stderr, "centralita passwd: no user named '%s'\n", argv[0]);

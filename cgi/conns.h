@@ -4,7 +4,10 @@
  * connection, so nginx holding more idle connections than there are threads could stall requests. Here
  * the listening socket and every idle connection sit in one epoll set, each armed one-shot; the workers
  * themselves wait on it (the kernel wakes one per event), accept new connections when the listening
- * socket is ready, and serve one request when a connection is: then give the connection back. */
+ * socket is ready, and serve one request when a connection is: then give the connection back.
+ * When accept() fails for want of descriptors (EMFILE, ENFILE), accepting pauses instead of retrying in a
+ * loop (50 ms, doubling to 1 s while nothing can be accepted; one log line when it starts, one when it
+ * ends): new connections wait in the listen backlog and are taken as connections close. */
 #ifndef CGI_CONNS_H
 #define CGI_CONNS_H
 

@@ -44,11 +44,13 @@ void page_form_to_hdf(struct page *p, const struct form_result *form)
 	}
 }
 
-/* Loads the session named by the cookie, if it is live and its user is enabled. */
+/* Loads the session named by the cookie, if it is live and its user is enabled. Under HTTPS only the
+ * __Host- cookie counts (see auth_session_cookie). */
 static void load_session(struct page *p)
 {
 	char token[AUTH_TOKEN_HEX + 1];
-	if (!request_cookie(p->req, SESSION_COOKIE, token, sizeof token) || strlen(token) != AUTH_TOKEN_HEX)
+	if (!request_cookie(p->req, auth_session_cookie(p->req->https), token, sizeof token) ||
+	    strlen(token) != AUTH_TOKEN_HEX)
 		return;
 	auth_sha256(token, strlen(token), p->session_hash);
 	const struct config *cfg = p->w->cfg;
@@ -74,8 +76,8 @@ int dispatch_start_session(struct page *p, const struct user *user)
 	auth_sha256(token, strlen(token), hash);
 	if (sessions_create(p->w->db, hash, user->id, csrf, p->now) != 0)
 		return -1;
-	response_set_cookie(p->res, SESSION_COOKIE, token, -1, p->req->https);
-	response_set_cookie(p->res, LOGIN_CSRF_COOKIE, "", 0, p->req->https);
+	response_set_cookie(p->res, auth_session_cookie(p->req->https), token, -1, p->req->https);
+	response_set_cookie(p->res, auth_login_csrf_cookie(p->req->https), "", 0, p->req->https);
 	p->user = *user;
 	p->logged_in = true;
 	memcpy(p->session_hash, hash, sizeof hash);
@@ -88,7 +90,8 @@ static const char *expected_csrf(struct page *p, char *cookie_token, size_t len)
 {
 	if (p->logged_in)
 		return p->csrf;
-	if (request_cookie(p->req, LOGIN_CSRF_COOKIE, cookie_token, len) && strlen(cookie_token) == AUTH_TOKEN_HEX)
+	if (request_cookie(p->req, auth_login_csrf_cookie(p->req->https), cookie_token, len) &&
+	    strlen(cookie_token) == AUTH_TOKEN_HEX)
 		return cookie_token;
 	return NULL;
 }

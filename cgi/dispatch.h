@@ -4,9 +4,6 @@
 #define CGI_DISPATCH_H
 #include "app.h"
 
-#define SESSION_COOKIE "centralita_session"
-#define LOGIN_CSRF_COOKIE "centralita_login_csrf"
-
 /* Header lines every response carries (CSP without inline script, no framing, no sniffing, no caching). */
 extern const char dispatch_security_headers[];
 

@@ -4,6 +4,7 @@
 
 #include "dispatch.h"
 #include "routes.h"
+#include "util/log.h"
 #include "web/auth.h"
 
 static const struct form_field login_fields[] = {
@@ -26,7 +27,7 @@ static void show_form(struct page *p, const char *next)
 		page_error(p, 500, "internal");
 		return;
 	}
-	response_set_cookie(p->res, LOGIN_CSRF_COOKIE, token, 3600, p->req->https);
+	response_set_cookie(p->res, auth_login_csrf_cookie(p->req->https), token, 3600, p->req->https);
 	snprintf(p->csrf, sizeof p->csrf, "%s", token);
 	response_set(p->res, "Form.login.next.value", next && is_local_path(next) ? next : "");
 	p->res->template = "login.cs";
@@ -50,23 +51,46 @@ static void refuse(struct page *p, struct form_result *form, int status, const c
 	response_set(p->res, "Login.Error", message_key);
 }
 
+/* The limits of web/auth.h, from [web] login_max_failures and login_window. */
+static struct login_limits login_limits(const struct config *cfg, int64_t now)
+{
+	int n = cfg->web_login_max_failures;
+	return (struct login_limits){
+		.per_pair = n,
+		.per_address = n * AUTH_THROTTLE_ADDRESS_FACTOR,
+		.per_user = n * AUTH_THROTTLE_USER_FACTOR,
+		.since = now - cfg->web_login_window,
+		.usual_since = now - AUTH_USUAL_ADDRESS_SECONDS,
+	};
+}
+
 void page_login_submit(struct page *p)
 {
 	struct form_result form;
 	bool valid = form_validate(&login_form, &p->req->form, &form);
 	const struct config *cfg = p->w->cfg;
 	const char *name = form_value(&form, "username");
-	const char *addr = p->req->remote_addr ? p->req->remote_addr : "unknown";
+	char addr[AUTH_ADDRESS_KEY_MAX];
+	auth_throttle_address(p->req->remote_addr ? p->req->remote_addr : "unknown", addr);
 
 	if (!valid) {
 		refuse(p, &form, 422, "missing");
 		form_result_free(&form);
 		return;
 	}
-	int failures = login_failures_count(p->w->db, name, addr, p->now - cfg->web_login_window);
-	if (failures < 0 || failures >= cfg->web_login_max_failures) {
-		/* Refused before checking the password, so guessing gains nothing while throttled. */
+	/* Counted (as a failure) before the password is checked, so guessing gains nothing while throttled and
+	 * concurrent guesses cannot slip past the count. */
+	struct login_limits limits = login_limits(cfg, p->now);
+	switch (login_attempt_begin(p->w->db, name, addr, p->now, &limits)) {
+	case LOGIN_ATTEMPT_ALLOWED:
+		break;
+	case LOGIN_ATTEMPT_THROTTLED:
 		refuse(p, &form, 429, "throttled");
+		form_result_free(&form);
+		return;
+	case LOGIN_ATTEMPT_ERROR:
+		log_err("login: cannot record the attempt: %s", db_errmsg(p->w->db));
+		page_error(p, 500, "internal");
 		form_result_free(&form);
 		return;
 	}
@@ -75,14 +99,19 @@ void page_login_submit(struct page *p)
 	/* Hash even for unknown users, so the response time does not reveal which names exist. */
 	bool ok = auth_verify_password(form_value(&form, "password"), found == 0 ? u.password_hash : auth_dummy_hash());
 	if (found != 0 || !ok || u.disabled) {
-		login_failures_record(p->w->db, name, addr, p->now);
-		refuse(p, &form, 403, "bad_credentials");
+		refuse(p, &form, 403, "bad_credentials"); /* the attempt stays recorded as a failure */
 		form_result_free(&form);
 		return;
 	}
-	login_failures_clear_user(p->w->db, name);
-	login_failures_purge(p->w->db, p->now - cfg->web_login_window);
-	sessions_purge_expired(p->w->db, p->now, cfg->web_session_idle, cfg->web_session_lifetime);
+	if (login_attempt_succeeded(p->w->db, u.id, name, addr, p->now, limits.usual_since) != 0) {
+		log_err("login: cannot record the success: %s", db_errmsg(p->w->db));
+		page_error(p, 500, "internal");
+		form_result_free(&form);
+		return;
+	}
+	/* Housekeeping only: expired sessions are refused at lookup whether or not their rows are gone. */
+	if (sessions_purge_expired(p->w->db, p->now, cfg->web_session_idle, cfg->web_session_lifetime) != 0)
+		log_warn("login: cannot purge expired sessions: %s", db_errmsg(p->w->db));
 	if (dispatch_start_session(p, &u) != 0) {
 		page_error(p, 500, "internal");
 		form_result_free(&form);

@@ -130,13 +130,13 @@ void page_users_reset_password(struct page *p)
 	if (!load_target(p, &target))
 		return;
 	char password[21], hash[AUTH_HASH_MAX];
+	/* The user's sessions end with the old password, all but this one when integrators reset their own. */
+	const unsigned char *keep = target.id == p->user.id ? p->session_hash : NULL;
 	if (auth_random_password(password, sizeof password) != 0 || auth_hash_password(password, hash) != 0 ||
-	    users_set_password(p->w->db, target.id, hash, p->now) != 0) {
+	    users_set_password(p->w->db, target.id, hash, p->now, keep) != 0) {
 		page_error(p, 500, "internal");
 		return;
 	}
-	if (target.id != p->user.id)
-		sessions_delete_for_user(p->w->db, target.id);
 	/* Shown once, in this response only; it is not stored anywhere readable. */
 	response_set(p->res, "Reset.Name", target.name);
 	response_set(p->res, "Reset.Password", password);

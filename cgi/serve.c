@@ -1,6 +1,7 @@
 /* serve: libfcgi multi-threaded responder. Each worker owns an SQLite connection and a template cache;
- * the main thread only waits for a signal, then closes the listening socket so accept() returns and
- * workers finish the request they hold before exiting. */
+ * the main thread only waits for a stop signal, then wakes the workers waiting for a connection (conns)
+ * and lets those serving a request finish it before they exit. serve_prepare holds every check of the
+ * configuration the daemon makes, so that check-config can run the very same. */
 #include "serve.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "conns.h"
 #include "app/ami_options.h"
 #include "app/pbx_settings.h"
+#include "pbx/apply.h"
 #include "db/db.h"
 #include "pbx/registrations.h"
 #include "dispatch.h"
@@ -151,86 +153,140 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+int serve_prepare(const struct config *cfg, struct serve_setup *setup, char *err, size_t errlen)
+{
+	memset(setup, 0, sizeof *setup);
+	if (config_pbx_settings(cfg, &setup->pbx, err, errlen) != 0 ||
+	    config_ami_options(cfg, &setup->ami, err, errlen) != 0)
+		return -1;
+	/* Reconnect attempts must not outlast a retry round, or pending phones would wait for the pool. */
+	struct ami_options *ami = &setup->ami;
+	if (ami->backoff_max_ms > setup->pbx.retry_interval * 500)
+		ami->backoff_max_ms = setup->pbx.retry_interval * 500;
+	if (ami->backoff_initial_ms > ami->backoff_max_ms)
+		ami->backoff_initial_ms = ami->backoff_max_ms;
+
+	char e[512];
+	/* The pages' templates and languages, as each worker will load them. */
+	render_global_init();
+	struct renderer *pages = renderer_new(cfg->web_templates, e, sizeof e);
+	if (!pages)
+		return config_fail(cfg, "web", "templates", err, errlen, "%s", e);
+	renderer_free(pages);
+	/* The TLS side of the pool: a CA file that cannot be read is found now, not at the first save. */
+	setup->pool = ami_pool_create(ami, e, sizeof e);
+	if (!setup->pool)
+		return config_fail(cfg, "ami", ami->tls && *ami->cafile ? "cafile" : "tls", err, errlen, "%s", e);
+	setup->prov = provision_renderer_new(cfg->prov_templates, e, sizeof e);
+	if (!setup->prov) {
+		serve_setup_free(setup);
+		return config_fail(cfg, "provisioning", "templates", err, errlen, "%s", e);
+	}
+	/* [provisioning] server, port and transport go into every phone's file: render a made-up phone now,
+	 * by the renderer's own rules, rather than have every phone refused one by one ("needs attention"). */
+	struct provision_phone probe = {
+		.mac = "00:15:65:00:00:01", .model = provision_model_at(0)->id, .extension = "100", .display_name = "",
+		.secret = "0123456789abcdefghijklmnopqrstuv", .server = setup->pbx.prov_server,
+		.port = setup->pbx.prov_port, .transport = setup->pbx.prov_transport,
+	};
+	struct provision_output out;
+	enum provision_err pe = provision_render(setup->prov, &probe, &out, e, sizeof e);
+	provision_output_free(&out);
+	if (pe != PROVISION_OK) {
+		serve_setup_free(setup);
+		if (pe == PROVISION_E_VALUE) /* the phone's own values are valid: what the configuration gave is not */
+			return config_fail(cfg, "provisioning", "server", err, errlen, "'%s': %s", cfg->prov_server, e);
+		return config_fail(cfg, "provisioning", "templates", err, errlen, "%s", e);
+	}
+	return 0;
+}
+
+void serve_setup_free(struct serve_setup *setup)
+{
+	provision_renderer_free(setup->prov);
+	ami_pool_destroy(setup->pool);
+	setup->prov = NULL;
+	setup->pool = NULL;
+}
+
 int serve_main(const struct config *cfg)
 {
-	char err[512];
+	/* Before any thread exists, so that every thread inherits the mask: the stop signals are then only
+	 * ever taken by the sigwait below. A thread left with them unblocked would take one with its default
+	 * action, killing the process mid-apply: during start-up, or on a second Ctrl-C while stopping. A
+	 * signal sent during start-up waits, and stops the daemon as soon as it is up. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	if (FCGX_Init() != 0) {
+		log_err("FCGX_Init failed");
+		return 1;
+	}
+	/* A peer that hangs up is an error on that connection, not the end of the process. After FCGX_Init,
+	 * which installs a SIGPIPE handler of its own. */
+	signal(SIGPIPE, SIG_IGN);
+
+	char err[1024];
+	struct serve_setup setup;
+	if (serve_prepare(cfg, &setup, err, sizeof err) != 0) {
+		log_err("configuration: %s", err);
+		return 1;
+	}
 	struct db *db = db_open(cfg->db_path, err, sizeof err);
 	if (!db || db_migrate(db, err, sizeof err) != 0) {
 		log_err("database: %s", err);
 		if (db)
 			db_close(db);
+		serve_setup_free(&setup);
 		return 1;
 	}
 	db_close(db);
 
-	render_global_init();
-
-	/* The PBX side: settings, the AMI pool (connections open on first use, so a PBX that is down does
-	 * not stop the web interface), the provisioning templates, and the reconciler's thread. */
-	struct pbx_settings pbx;
-	struct ami_options ami;
-	if (config_pbx_settings(cfg, &pbx, err, sizeof err) != 0 || config_ami_options(cfg, &ami, err, sizeof err) != 0) {
-		log_err("configuration: %s", err);
-		return 1;
-	}
-	/* Reconnect attempts must not outlast a retry round, or pending phones would wait for the pool. */
-	if (ami.backoff_max_ms > pbx.retry_interval * 500)
-		ami.backoff_max_ms = pbx.retry_interval * 500;
-	if (ami.backoff_initial_ms > ami.backoff_max_ms)
-		ami.backoff_initial_ms = ami.backoff_max_ms;
-	struct ami_pool *pool = ami_pool_create(&ami, err, sizeof err);
-	struct provision_renderer *prov = pool ? provision_renderer_new(cfg->prov_templates, err, sizeof err) : NULL;
-	struct applier *applier = prov ? applier_new(&pbx, pool, prov, cfg->db_path, err, sizeof err) : NULL;
-	struct reg_watcher *watcher = applier ? reg_watcher_new(&ami, pool, pbx.driver, cfg->db_path, err, sizeof err)
+	/* The PBX side: the reconciler's thread and the registration watcher's. The pool opens connections on
+	 * first use, so a PBX that is down does not stop the web interface. */
+	struct pbx_settings *pbx = &setup.pbx;
+	struct applier *applier = applier_new(pbx, setup.pool, setup.prov, cfg->db_path, err, sizeof err);
+	struct reg_watcher *watcher = applier ? reg_watcher_new(&setup.ami, setup.pool, pbx->driver, cfg->db_path,
+								pbx->retry_interval, err, sizeof err)
 					      : NULL;
 	if (!watcher || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0 ||
 	    reg_watcher_start(watcher) != 0) {
 		log_err("start-up: %s", watcher ? strerror(errno) : err);
 		reg_watcher_free(watcher);
 		applier_free(applier);
-		provision_renderer_free(prov);
-		ami_pool_destroy(pool);
+		serve_setup_free(&setup);
 		return 1;
 	}
 
-	if (FCGX_Init() != 0) {
-		log_err("FCGX_Init failed");
-		return 1;
-	}
+	int status = 1;
+	struct conns *conns = NULL;
+	struct worker_thread *threads = NULL;
+	int n = cfg->web_threads, started = 0;
 	int listen_fd = FCGX_OpenSocket(cfg->web_socket, 128);
 	if (listen_fd < 0) {
 		log_err("cannot listen on %s: %s", cfg->web_socket, strerror(errno));
-		return 1;
+		goto stop;
 	}
 	if (chmod(cfg->web_socket, (mode_t)cfg->web_socket_mode) != 0) {
 		log_err("chmod %s: %s", cfg->web_socket, strerror(errno));
-		return 1;
+		goto stop;
 	}
-
-	/* Block the stop signals in every thread; the main thread collects them with sigwait. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	struct conns *conns = conns_new(listen_fd);
+	conns = conns_new(listen_fd);
 	if (!conns) {
 		log_err("connections: %s", strerror(errno));
-		return 1;
+		goto stop;
 	}
 
-	int n = cfg->web_threads;
-	struct worker_thread *threads = calloc((size_t)n, sizeof *threads);
+	threads = calloc((size_t)n, sizeof *threads);
 	if (!threads)
 		abort();
-	int started = 0;
 	for (int i = 0; i < n; i++) {
 		struct worker_thread *t = &threads[i];
 		t->conns = conns;
 		t->w.cfg = cfg;
-		t->w.pbx = &pbx;
+		t->w.pbx = pbx;
 		t->w.applier = applier;
 		t->w.db = db_open(cfg->db_path, err, sizeof err);
 		t->w.renderer = t->w.db ? renderer_new(cfg->web_templates, err, sizeof err) : NULL;
@@ -244,31 +300,33 @@ int serve_main(const struct config *cfg)
 		}
 		started++;
 	}
-	int status = 0;
 	if (started == n) {
 		log_info("serving on %s with %d workers", cfg->web_socket, n);
 		int sig = 0;
 		sigwait(&stop, &sig);
 		log_info("signal %d: finishing in-flight requests", sig);
-	} else {
-		status = 1;
+		status = 0;
 	}
-	/* Workers waiting for work end; a worker serving a request finishes it first. */
-	conns_stop(conns);
+	/* Workers waiting for work end; a worker serving a request finishes it first. Signals arriving from
+	 * here on stay pending (blocked everywhere): a second Ctrl-C cannot cut the shutdown short. */
+	if (conns)
+		conns_stop(conns);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i].tid, NULL);
-	conns_free(conns);
-	close(listen_fd);
-	unlink(cfg->web_socket);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; threads && i < n; i++) {
 		renderer_free(threads[i].w.renderer);
 		db_close(threads[i].w.db);
 	}
 	free(threads);
+stop:
+	conns_free(conns);
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(cfg->web_socket);
+	}
 	reg_watcher_free(watcher);
 	applier_free(applier);
-	provision_renderer_free(prov);
-	ami_pool_destroy(pool);
+	serve_setup_free(&setup);
 	log_info("stopped");
 	return status;
 }

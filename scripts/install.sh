@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# make install: the binary, templates, static files, a sample configuration, a systemd unit and an
-# nginx site. Usage: scripts/install.sh DESTDIR PREFIX   (DESTDIR may be empty)
+# make install: the binary, templates, static files, a sample configuration, a systemd unit, an nginx site
+# and centralita-nginx (which writes the site's /provisioning/ files from the configuration).
+# Usage: scripts/install.sh DESTDIR PREFIX   (DESTDIR may be empty)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 destdir=${1:-}
 prefix=${2:-/usr/local}
 share=$destdir$prefix/share/centralita
 
-install -d "$destdir$prefix/bin" "$share" "$destdir/etc/centralita" "$destdir/lib/systemd/system" \
+install -d "$destdir$prefix/bin" "$destdir$prefix/sbin" "$share" "$destdir/etc/centralita" "$destdir/lib/systemd/system" \
   "$destdir/etc/nginx/sites-available" "$destdir$prefix/share/doc/centralita"
 install -m 0755 build/centralita "$destdir$prefix/bin/centralita"
+sed "s|@BIN@|$prefix/bin/centralita|" scripts/centralita-nginx.sh > "$destdir$prefix/sbin/centralita-nginx"
+chmod 0755 "$destdir$prefix/sbin/centralita-nginx"
 for d in templates static provisioning; do
   rm -rf "${share:?}/$d"
   cp -R "$d" "$share/$d"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes an nginx configuration for running Centralita without systemd (make run, tests, benchmarks).
 # Usage: scripts/nginx-conf.sh PORT CONF PREFIX_DIR > PREFIX_DIR/nginx.conf
-#   CONF: Centralita's configuration: the socket, the provisioning directory and its credentials come from it.
+#   CONF: Centralita's configuration: the socket and /provisioning/ (scripts/centralita-nginx.sh) come from it.
 #   Optional environment: TLS_PORT, TLS_CERT, TLS_KEY add an HTTPS server with the same locations.
 # nginx then runs with `nginx -p PREFIX_DIR -c nginx.conf`, in the foreground.
 set -euo pipefail
@@ -14,22 +14,13 @@ abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 socket=$(abs "$(get web socket)")
 static=$root/static
 prov_dir=$(abs "$(get provisioning dir)")
-prov_user=$(get provisioning user)
-prov_password=$(get provisioning password)
-prov_allow=$(get provisioning allow)
 mkdir -p "$prefix/tmp" "$prefix/logs"
 
-# Phones authenticate with HTTP basic auth; the password file holds a SHA-512 crypt hash.
-prov_access="return 403;  # no [provisioning] password configured: nothing is served"
-if [ -n "$prov_password" ]; then
-  printf '%s:%s\n' "$prov_user" "$(printf '%s' "$prov_password" | openssl passwd -6 -stdin)" > "$prefix/htpasswd"
-  chmod 0644 "$prefix/htpasswd"
-  prov_access="auth_basic \"Centralita provisioning\";
-      auth_basic_user_file $prefix/htpasswd;"
-fi
-allow_lines=""
-for net in $prov_allow; do allow_lines="$allow_lines allow $net;"; done
-[ -z "$allow_lines" ] || allow_lines="$allow_lines deny all;"
+# /provisioning/ as the installed site serves it ([provisioning] allow, user and password, the rate limit,
+# its logs), written by the same script; a higher rate, since tests fetch files back to back. This nginx
+# has one server, so no separate plain-HTTP location.
+CENTRALITA_BIN=$bin "$root/scripts/centralita-nginx.sh" -c "$conf" -o "$prefix" --log-dir "$prefix/logs" \
+  --rate "${PROV_RATE:-50r/s}" --burst "${PROV_BURST:-200}" --group '' --http off -q
 
 # Workers of a root-started nginx drop to `nobody`. When nobody cannot reach the socket, the static files
 # or the provisioning directory (a checkout under a private directory), the workers run as root instead.
@@ -59,17 +50,8 @@ cat > "$prefix/locations.conf" <<CONF
       expires 1h;
     }
 
-    # MAC-named phone files: they hold SIP passwords, so HTTP basic auth (and an optional network list).
-    location /provisioning/ {
-      alias $prov_dir/;
-      $prov_access
-      $allow_lines
-      autoindex off;
-      default_type text/plain;
-      types { application/xml xml; text/plain cfg; }
-      add_header X-Content-Type-Options nosniff always;
-      add_header Cache-Control no-store always;
-    }
+    # MAC-named phone files (they hold SIP passwords): written by scripts/centralita-nginx.sh.
+    include $prefix/provisioning.conf;
 
     location / {
       include /etc/nginx/fastcgi_params;
@@ -99,6 +81,7 @@ http {
   proxy_temp_path $prefix/tmp/proxy;
   scgi_temp_path $prefix/tmp/scgi;
   uwsgi_temp_path $prefix/tmp/uwsgi;
+  include $prefix/http.conf;
 
   upstream centralita {
     server unix:$socket;

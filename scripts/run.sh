@@ -13,7 +13,12 @@ if [ -z "$conf" ]; then
   conf=$var/centralita.conf
   if [ ! -f "$conf" ]; then
     provpass=$(openssl rand -hex 12)
-    sed -e "s|@VAR@|$var|g" -e "s|@ROOT@|$root|g" -e "s|@PROVPASS@|$provpass|g" etc/centralita.dev.conf.in > "$conf"
+    # [provisioning] server is what phones register with: this machine's first IPv4 address, as a phone on
+    # its network would reach it (127.0.0.1 only when it has none: a phone told that would call itself).
+    sipserver=$(hostname -I 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) { print $i; exit }}')
+    sipserver=${sipserver:-127.0.0.1}
+    sed -e "s|@VAR@|$var|g" -e "s|@ROOT@|$root|g" -e "s|@PROVPASS@|$provpass|g" -e "s|@SIPSERVER@|$sipserver|g" \
+      etc/centralita.dev.conf.in > "$conf"
     chmod 0600 "$conf"
     echo "wrote $conf"
   fi

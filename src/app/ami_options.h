@@ -6,7 +6,8 @@
 #include "ami/ami.h"
 #include "app/config.h"
 
-/* Fills o from cfg. Returns 0, or -1 with err when the result is unusable (e.g. no secret). */
+/* Fills o from cfg. Returns 0, or -1 with err ("file:line: [ami] key: message", see config_fail) when the
+ * result is unusable (an empty user name, a malformed fingerprint...). */
 int config_ami_options(const struct config *cfg, struct ami_options *o, char *err, size_t errlen);
 
 #endif

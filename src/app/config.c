@@ -4,12 +4,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/file.h"
 #include "util/ini.h"
+
+#define CONFIG_MAX_FILE (1024 * 1024)
 
 enum key_type { KEY_STRING, KEY_INT, KEY_OCTAL, KEY_BOOL, KEY_CHOICE };
 
@@ -74,6 +78,8 @@ static const struct config_key config_keys[] = {
 	STR("provisioning", "allow", prov_allow),
 };
 
+_Static_assert(sizeof config_keys / sizeof *config_keys <= CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
+
 static const char *const config_sections[] = { "web", "database", "ami", "asterisk", "provisioning" };
 
 void config_defaults(struct config *cfg)
@@ -93,6 +99,8 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->ami_host, sizeof cfg->ami_host, "127.0.0.1");
 	cfg->ami_port = 5039;
 	cfg->ami_tls = true;
+	/* The manager.conf user the README tells integrators to create: a file need not repeat it. */
+	snprintf(cfg->ami_username, sizeof cfg->ami_username, "centralita");
 	snprintf(cfg->ami_auth, sizeof cfg->ami_auth, "md5");
 	cfg->ami_pool_size = 4;
 	cfg->ami_connect_timeout_ms = 3000;
@@ -126,9 +134,34 @@ static bool choice_allowed(const char *choices, const char *value)
 	return false;
 }
 
+/* What the INI callbacks work on: the config, and the text being parsed, to know each value's line. */
+struct loader {
+	struct config *cfg;
+	const char *next;   /* start of the line after the last one called back for */
+	int line;           /* its number */
+};
+
+/* The number of the line the INI reader is calling back for. The reader calls back once per line, in
+ * order, for every line that is not blank once its comment is cut; a line is blank when everything before
+ * its first ';' (a "\;" is text, not a comment) is spaces, tabs or CRs (see util/ini.c). So the k-th
+ * callback is about the k-th such line. 0 if the text ran out (cannot happen while the reader agrees). */
+static int next_line(struct loader *l)
+{
+	while (*l->next) {
+		const char *p = l->next;
+		size_t n = strcspn(p, "\n");
+		l->next = p + n + (p[n] ? 1 : 0);
+		l->line++;
+		for (size_t i = 0; i < n && p[i] != ';'; i++)
+			if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+				return l->line;
+	}
+	return 0;
+}
+
 static int on_section(void *ctx, const char *section, char *err, size_t errlen)
 {
-	(void)ctx;
+	next_line(ctx);
 	for (size_t i = 0; i < sizeof config_sections / sizeof *config_sections; i++)
 		if (strcmp(config_sections[i], section) == 0)
 			return 0;
@@ -139,11 +172,14 @@ static int on_section(void *ctx, const char *section, char *err, size_t errlen)
 static int set_key(void *ctx, const char *section, const char *key, const char *value, char *err,
 		   size_t errlen)
 {
-	struct config *cfg = ctx;
+	struct loader *l = ctx;
+	struct config *cfg = l->cfg;
+	int line = next_line(l);
 	const struct config_key *k = NULL;
 	for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++) {
 		if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, key) == 0) {
 			k = &config_keys[i];
+			cfg->key_line[i] = line;
 			break;
 		}
 	}
@@ -218,29 +254,72 @@ int config_get(const struct config *cfg, const char *section, const char *key, c
 	return -1;
 }
 
-static int check_consistency(const struct config *cfg, const char *name, char *err, size_t errlen)
+const char *config_key_at(size_t i, const char **section)
 {
-	if (cfg->asterisk_ext_min > cfg->asterisk_ext_max) {
-		snprintf(err, errlen, "%s: [asterisk] extension_min must not exceed extension_max", name);
-		return -1;
-	}
-	if (cfg->web_session_idle > cfg->web_session_lifetime) {
-		snprintf(err, errlen, "%s: [web] session_idle must not exceed session_lifetime", name);
-		return -1;
-	}
+	if (i >= sizeof config_keys / sizeof *config_keys)
+		return NULL;
+	if (section)
+		*section = config_keys[i].section;
+	return config_keys[i].name;
+}
+
+int config_fail(const struct config *cfg, const char *section, const char *key, char *err, size_t errlen,
+		const char *fmt, ...)
+{
+	int line = 0;
+	for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++)
+		if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, key) == 0)
+			line = cfg->key_line[i];
+	char where[CONFIG_PATH_MAX + 16] = "";
+	if (*cfg->source && line > 0)
+		snprintf(where, sizeof where, "%s:%d: ", cfg->source, line);
+	else if (*cfg->source)
+		snprintf(where, sizeof where, "%s: ", cfg->source);
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s[%s] %s: %s", where, section, key, msg);
+	return -1;
+}
+
+/* Rules between keys, which no single line decides: named at the line of the key that went too far. */
+static int check_consistency(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->asterisk_ext_min > cfg->asterisk_ext_max)
+		return config_fail(cfg, "asterisk", "extension_min", err, errlen, "%d must not exceed extension_max (%d)",
+				   cfg->asterisk_ext_min, cfg->asterisk_ext_max);
+	if (cfg->web_session_idle > cfg->web_session_lifetime)
+		return config_fail(cfg, "web", "session_idle", err, errlen, "%d must not exceed session_lifetime (%d)",
+				   cfg->web_session_idle, cfg->web_session_lifetime);
 	return 0;
 }
 
 int config_load_string(struct config *cfg, const char *name, const char *text, char *err, size_t errlen)
 {
-	if (ini_parse_string(name, text, on_section, set_key, cfg, err, errlen) != 0)
+	snprintf(cfg->source, sizeof cfg->source, "%s", name);
+	struct loader l = { cfg, text, 0 };
+	if (ini_parse_string(name, text, on_section, set_key, &l, err, errlen) != 0)
 		return -1;
-	return check_consistency(cfg, name, err, errlen);
+	return check_consistency(cfg, err, errlen);
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	if (ini_parse_file(path, on_section, set_key, cfg, err, errlen) != 0)
+	size_t len;
+	char *text = file_read_all(path, CONFIG_MAX_FILE, &len);
+	if (!text) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
-	return check_consistency(cfg, path, err, errlen);
+	}
+	int rc;
+	if (strlen(text) != len) {
+		snprintf(err, errlen, "%s: NUL byte in file", path);
+		rc = -1;
+	} else {
+		rc = config_load_string(cfg, path, text, err, errlen);
+	}
+	free(text);
+	return rc;
 }

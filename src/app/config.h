@@ -1,6 +1,9 @@
 /* config: Centralita's configuration, one Asterisk-style INI file (etc/centralita.conf.sample documents
- * every key). Loaded once at start-up; read-only afterwards, so threads share it freely.
- * Unknown sections or keys and bad values refuse to start with "file:line: message". */
+ * every key and its default, which is config_defaults()'s). Loaded once at start-up; read-only afterwards,
+ * so threads share it freely. Unknown sections or keys and values of the wrong type or range refuse to
+ * load with "file:line: message"; what a value means to the program (a dialplan context's characters, a
+ * required key) is checked where it is turned into settings (pbx_settings.c, ami_options.c, and the
+ * daemon's serve_prepare, which check-config runs too), whose messages name the line through config_fail. */
 #ifndef APP_CONFIG_H
 #define APP_CONFIG_H
 #include <stdbool.h>
@@ -8,6 +11,7 @@
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_STR_MAX 256
+#define CONFIG_MAX_KEYS 64                /* room for the key table (config.c checks it fits) */
 
 struct config {
 	/* [web] */
@@ -54,13 +58,26 @@ struct config {
 	char prov_user[64];                   /* HTTP basic auth the phones use (nginx checks it) */
 	char prov_password[128];
 	char prov_allow[CONFIG_STR_MAX];      /* optional networks allowed to fetch files: "10.0.0.0/8 192.168.1.0/24" */
+	/* where the values came from, for messages */
+	char source[CONFIG_PATH_MAX];         /* the file (or name) loaded; "" = defaults only */
+	int key_line[CONFIG_MAX_KEYS];        /* per key, in table order: the line that set it last; 0 = default */
 };
 
 void config_defaults(struct config *cfg);
 /* Loads path over the defaults. Returns 0, or -1 with err = "file:line: message". */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* The same for text; name stands for the file in messages. */
+int config_load_string(struct config *cfg, const char *name, const char *text, char *err, size_t errlen);
 /* The value of [section] key as text (octal for modes, yes/no for booleans). -1 if there is no such key. */
 int config_get(const struct config *cfg, const char *section, const char *key, char *out, size_t size);
-int config_load_string(struct config *cfg, const char *name, const char *text, char *err, size_t errlen);
+/* The name of the i-th key (table order) and its section; NULL past the last. */
+const char *config_key_at(size_t i, const char **section);
+
+/* Writes a message about [section] key into err, saying where its value came from:
+ *   "file:line: [section] key: message"   the file sets it (its last setting's line)
+ *   "file: [section] key: message"        the file leaves it at its default
+ * Returns -1, so a check can end with `return config_fail(...)`. */
+int config_fail(const struct config *cfg, const char *section, const char *key, char *err, size_t errlen,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

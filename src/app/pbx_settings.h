@@ -6,7 +6,9 @@
 #include "app/config.h"
 #include "pbx/pbx.h"
 
-/* Returns 0, or -1 with err naming the bad key (e.g. a codec with a space). */
+/* Returns 0, or -1 with err ("file:line: [section] key: message", see config_fail) naming the bad key: a
+ * context with a space, a codec list too long, [provisioning] server not set (it is required: see the
+ * sample configuration). */
 int config_pbx_settings(const struct config *cfg, struct pbx_settings *s, char *err, size_t errlen);
 
 #endif

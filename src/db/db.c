@@ -113,7 +113,18 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO pbx_owned SELECT 'extensions.conf', 'centralita-' || applied_extension, '', 'owned', '', 0"
 	"  FROM phones WHERE applied_extension IS NOT NULL;",
 
-	/* 4: phones in files of their own (src/pbx/pbx.h); phones whose configuration vanished from the PBX (a
+	/* 4: login throttling that an attacker elsewhere cannot turn against a user (see web/auth.h): the
+	 * addresses each user logged in from (where a user-wide limit does not apply), and an index so that
+	 * every attempt can delete the failures that fell out of the window. */
+	"CREATE INDEX login_failures_at ON login_failures(at);"
+	"CREATE TABLE login_addresses ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"      /* the throttling key: IPv4, or an IPv6 /64 */
+	"  last_login INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, address)"
+	") WITHOUT ROWID;",
+
+	/* 5: phones in files of their own (src/pbx/pbx.h); phones whose configuration vanished from the PBX (a
 	 * crash mid-save, a hand edit): pending again until put back, with what was found; when one was last put
 	 * back. */
 	"ALTER TABLE phones ADD COLUMN drifted INTEGER NOT NULL DEFAULT 0 CHECK (drifted IN (0, 1));"

@@ -1,4 +1,5 @@
-/* phones: SQL for phones and their registrations. Prepared statements only. */
+/* phones: SQL for phones (lists join the registrations table, which db/registrations.c writes). Prepared
+ * statements only. */
 #include "db/phones.h"
 
 #include <stdio.h>
@@ -446,24 +447,4 @@ int phones_purge(struct db *db, int64_t id, int64_t version)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
 	return step_done(st) == SQLITE_DONE ? 0 : -1;
-}
-
-int registrations_set(struct db *db, const char *endpoint, const char *address, const char *status, int64_t now)
-{
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO registrations (endpoint, address, status, updated_at) "
-					  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(endpoint) DO UPDATE SET "
-					  "address = excluded.address, status = excluded.status, updated_at = excluded.updated_at");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
-}
-
-int registrations_clear(struct db *db)
-{
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM registrations");
-	return st && step_done(st) == SQLITE_DONE ? 0 : -1;
 }

@@ -104,8 +104,4 @@ int phones_discard(struct db *db, int64_t id, int64_t version);
 /* Deletes a tombstone whose removal was applied (only if it is still the same version). */
 int phones_purge(struct db *db, int64_t id, int64_t version);
 
-/* Registration state from the PBX (AMI events / contact lists). */
-int registrations_set(struct db *db, const char *endpoint, const char *address, const char *status, int64_t now);
-int registrations_clear(struct db *db);
-
 #endif

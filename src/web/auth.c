@@ -1,6 +1,7 @@
-/* auth: scrypt passwords and random tokens on OpenSSL. */
+/* auth: scrypt passwords and random tokens on OpenSSL; cookie names; client address keys for throttling. */
 #include "web/auth.h"
 
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -137,4 +138,36 @@ bool auth_equal(const char *a, const char *b)
 	if (la != lb)
 		return false;
 	return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+const char *auth_session_cookie(bool https) { return https ? "__Host-centralita_session" : "centralita_session"; }
+
+const char *auth_login_csrf_cookie(bool https)
+{
+	return https ? "__Host-centralita_login_csrf" : "centralita_login_csrf";
+}
+
+void auth_throttle_address(const char *address, char out[AUTH_ADDRESS_KEY_MAX])
+{
+	unsigned char raw[16];
+	char text[INET6_ADDRSTRLEN];
+	if (!address)
+		address = "";
+	if (inet_pton(AF_INET, address, raw) == 1 && inet_ntop(AF_INET, raw, text, sizeof text)) {
+		snprintf(out, AUTH_ADDRESS_KEY_MAX, "%s", text);
+		return;
+	}
+	if (inet_pton(AF_INET6, address, raw) == 1) {
+		static const unsigned char v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(raw, v4_mapped, sizeof v4_mapped) == 0 && inet_ntop(AF_INET, raw + 12, text, sizeof text)) {
+			snprintf(out, AUTH_ADDRESS_KEY_MAX, "%s", text);
+			return;
+		}
+		memset(raw + 8, 0, 8);
+		if (inet_ntop(AF_INET6, raw, text, sizeof text)) {
+			snprintf(out, AUTH_ADDRESS_KEY_MAX, "%s/64", text);
+			return;
+		}
+	}
+	snprintf(out, AUTH_ADDRESS_KEY_MAX, "%s", address);
 }

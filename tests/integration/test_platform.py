@@ -194,7 +194,7 @@ def test_secure_cookie_when_request_came_over_https(stack):
     token = c.get("/login").csrf()
     r = c.post("/login", {"_csrf": token, "username": OWNER[0], "password": OWNER[1]})
     assert r.status == 303
-    cookie = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("centralita_session=")][0]
+    cookie = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("__Host-centralita_session=")][0]
     assert "; Secure" in cookie
     assert c.get("/").status == 200
 

@@ -1,4 +1,5 @@
-/* Unit tests: scrypt against RFC 7914, password hashes, tokens, constant-time comparison. */
+/* Unit tests: scrypt against RFC 7914, password hashes, tokens, constant-time comparison, cookie names, the
+ * address keys login throttling counts under. */
 #include <check.h>
 
 #include "support/check_run.h"
@@ -65,6 +66,39 @@ START_TEST(equal_compares_whole_strings)
 }
 END_TEST
 
+START_TEST(cookies_are_host_prefixed_only_over_https)
+{
+	ck_assert_str_eq(auth_session_cookie(true), "__Host-centralita_session");
+	ck_assert_str_eq(auth_login_csrf_cookie(true), "__Host-centralita_login_csrf");
+	ck_assert_str_eq(auth_session_cookie(false), "centralita_session");
+	ck_assert_str_eq(auth_login_csrf_cookie(false), "centralita_login_csrf");
+}
+END_TEST
+
+static const char *key(const char *address)
+{
+	static char out[AUTH_ADDRESS_KEY_MAX];
+	auth_throttle_address(address, out);
+	return out;
+}
+
+START_TEST(throttle_address_counts_ipv6_by_its_64)
+{
+	ck_assert_str_eq(key("192.0.2.7"), "192.0.2.7");
+	ck_assert_str_eq(key("::ffff:192.0.2.7"), "192.0.2.7");            /* the same client either way */
+	ck_assert_str_eq(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+	ck_assert_str_eq(key("2001:0db8:0001:0002::1"), "2001:db8:1:2::/64"); /* one spelling per /64 */
+	ck_assert_str_eq(key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+	ck_assert_str_eq(key("::1"), "::/64");
+	ck_assert_str_eq(key("unknown"), "unknown");
+	ck_assert_str_eq(key(NULL), "");
+	char longer[200];
+	memset(longer, 'x', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	ck_assert_uint_eq(strlen(key(longer)), AUTH_ADDRESS_KEY_MAX - 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("auth");
@@ -74,6 +108,8 @@ int main(void)
 	tcase_add_test(tc, password_hash_round_trip);
 	tcase_add_test(tc, tokens_are_random_hex);
 	tcase_add_test(tc, equal_compares_whole_strings);
+	tcase_add_test(tc, cookies_are_host_prefixed_only_over_https);
+	tcase_add_test(tc, throttle_address_counts_ipv6_by_its_64);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

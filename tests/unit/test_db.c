@@ -1,5 +1,6 @@
-/* Unit tests: migrations (from empty and from every earlier version), users, session expiry, throttling
- * counts, and that a database survives a killed writer. Real SQLite files in a temporary directory. */
+/* Unit tests: migrations (from empty and from every earlier version), users, session expiry, password changes
+ * ending sessions, login throttling (limits, window, atomic under concurrency, refused when not recordable),
+ * and that a database survives a killed writer. Real SQLite files in a temporary directory. */
 #include <check.h>
 
 #include "support/check_run.h"
@@ -178,26 +179,6 @@ START_TEST(deleting_a_user_deletes_sessions)
 }
 END_TEST
 
-START_TEST(login_failures_count_by_user_or_address)
-{
-	struct db *db = open_migrated();
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(login_failures_record(db, "ana", "10.0.0.1", 100 + i), 0);
-	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(login_failures_record(db, "other", "10.0.0.9", 100 + i), 0);
-	ck_assert_int_eq(login_failures_count(db, "ana", "10.0.0.2", 0), 3);
-	ck_assert_int_eq(login_failures_count(db, "ANA", "10.0.0.2", 0), 3);
-	ck_assert_int_eq(login_failures_count(db, "nobody", "10.0.0.9", 0), 4);
-	ck_assert_int_eq(login_failures_count(db, "ana", "10.0.0.9", 0), 4);
-	ck_assert_int_eq(login_failures_count(db, "ana", "10.0.0.1", 102), 1);  /* window */
-	ck_assert_int_eq(login_failures_clear_user(db, "ana"), 0);
-	ck_assert_int_eq(login_failures_count(db, "ana", "x", 0), 0);
-	ck_assert_int_eq(login_failures_purge(db, 1000), 0);
-	ck_assert_int_eq(login_failures_count(db, "other", "x", 0), 0);
-	db_close(db);
-}
-END_TEST
-
 static int scalar(struct db *db, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -207,6 +188,173 @@ static int scalar(struct db *db, const char *sql)
 	sqlite3_finalize(st);
 	return v;
 }
+
+static const struct login_limits limits = { .per_pair = 2, .per_address = 8, .per_user = 20, .since = 1000,
+					    .usual_since = 0 };
+
+static enum login_attempt attempt(struct db *db, const char *name, const char *address)
+{
+	return login_attempt_begin(db, name, address, 1000, &limits);
+}
+
+START_TEST(login_limits_per_pair_per_address_and_per_user)
+{
+	struct db *db = open_migrated();
+	/* (user, address): the third try at one name from one address is refused; other addresses are not. */
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.1"), LOGIN_ATTEMPT_ALLOWED);
+	ck_assert_int_eq(attempt(db, "ANA", "10.0.0.1"), LOGIN_ATTEMPT_ALLOWED); /* names are case-insensitive */
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.1"), LOGIN_ATTEMPT_THROTTLED);
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.2"), LOGIN_ATTEMPT_ALLOWED);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_failures"), 3); /* refused tries are not counted */
+
+	/* One address, many names: 8 in all, then nothing from it; other addresses go on. */
+	for (int i = 0; i < 4; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "name%d", i);
+		ck_assert_int_eq(attempt(db, name, "10.0.0.3"), LOGIN_ATTEMPT_ALLOWED);
+		ck_assert_int_eq(attempt(db, name, "10.0.0.3"), LOGIN_ATTEMPT_ALLOWED);
+	}
+	ck_assert_int_eq(attempt(db, "fresh", "10.0.0.3"), LOGIN_ATTEMPT_THROTTLED);
+	ck_assert_int_eq(attempt(db, "fresh", "10.0.0.4"), LOGIN_ATTEMPT_ALLOWED);
+
+	/* One name from many addresses: 20 in all, then refused except where the user logged in before. */
+	int64_t boss;
+	ck_assert_int_eq(users_create(db, "boss", ROLE_INTEGRATOR, "h", 0, &boss), 0);
+	ck_assert_int_eq(login_attempt_succeeded(db, boss, "boss", "192.0.2.1", 900, 0), 0);
+	for (int i = 0; i < 20; i++) {
+		char address[32];
+		snprintf(address, sizeof address, "198.51.100.%d", i / 2);
+		ck_assert_int_eq(attempt(db, "boss", address), LOGIN_ATTEMPT_ALLOWED);
+	}
+	ck_assert_int_eq(attempt(db, "boss", "198.51.100.200"), LOGIN_ATTEMPT_THROTTLED);
+	ck_assert_int_eq(attempt(db, "Boss", "192.0.2.1"), LOGIN_ATTEMPT_ALLOWED);
+	/* A usual address stops being one when unused since usual_since. */
+	struct login_limits later = limits;
+	later.usual_since = 901;
+	ck_assert_int_eq(login_attempt_begin(db, "boss", "192.0.2.1", 1000, &later), LOGIN_ATTEMPT_THROTTLED);
+	db_close(db);
+}
+END_TEST
+
+START_TEST(login_failures_leave_the_window_and_the_table)
+{
+	struct db *db = open_migrated();
+	for (int i = 0; i < 100; i++) {
+		char address[32];
+		snprintf(address, sizeof address, "203.0.113.%d", i);
+		ck_assert_int_eq(login_attempt_begin(db, "admin", address, 10 + i, &(struct login_limits){
+					 .per_pair = 1, .per_address = 1, .per_user = 1000, .since = 0 }),
+				 LOGIN_ATTEMPT_ALLOWED);
+	}
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_failures"), 100);
+	ck_assert_int_eq(attempt(db, "admin", "203.0.113.1"), LOGIN_ATTEMPT_ALLOWED); /* out of the window */
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_failures"), 1);         /* and out of the table */
+	db_close(db);
+}
+END_TEST
+
+START_TEST(login_success_clears_its_pair_and_remembers_the_address)
+{
+	struct db *db = open_migrated();
+	int64_t uid;
+	ck_assert_int_eq(users_create(db, "ana", ROLE_OWNER, "h", 0, &uid), 0);
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.1"), LOGIN_ATTEMPT_ALLOWED);
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.2"), LOGIN_ATTEMPT_ALLOWED);
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.1"), LOGIN_ATTEMPT_ALLOWED);
+	ck_assert_int_eq(login_attempt_succeeded(db, uid, "ana", "10.0.0.1", 1000, 0), 0);
+	/* Only this address's failures go: a guesser elsewhere does not get a fresh start from the user's login. */
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_failures WHERE address = '10.0.0.1'"), 0);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_failures WHERE address = '10.0.0.2'"), 1);
+	ck_assert_int_eq(scalar(db, "SELECT last_login FROM login_addresses WHERE address = '10.0.0.1'"), 1000);
+	ck_assert_int_eq(login_attempt_succeeded(db, uid, "ana", "10.0.0.3", 5000, 2000), 0);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_addresses"), 1); /* 10.0.0.1, unused since, forgotten */
+	db_close(db);
+}
+END_TEST
+
+/* Twelve processes try at once, each on its own connection: exactly the limit get through. */
+START_TEST(concurrent_login_attempts_respect_the_limit)
+{
+	struct db *db = open_migrated();
+	db_close(db);
+	enum { TRIES = 12 };
+	int go[2];
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t pids[TRIES];
+	for (int i = 0; i < TRIES; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			char err[256], c;
+			close(go[1]);
+			struct db *w = db_open(path, err, sizeof err);
+			if (!w || read(go[0], &c, 1) != 0) /* everyone starts when the pipe closes */
+				_exit(3);
+			_exit(login_attempt_begin(w, "ana", "10.0.0.1", 1000, &limits) == LOGIN_ATTEMPT_ALLOWED ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	int allowed = 0;
+	for (int i = 0; i < TRIES; i++) {
+		int status;
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) <= 1);
+		allowed += WEXITSTATUS(status) == 0;
+	}
+	ck_assert_int_eq(allowed, limits.per_pair);
+	db = open_db();
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM login_failures"), limits.per_pair);
+	db_close(db);
+}
+END_TEST
+
+START_TEST(login_attempt_that_cannot_be_recorded_is_refused)
+{
+	struct db *db = open_migrated();
+	ck_assert_int_eq(db_exec(db, "CREATE TRIGGER full BEFORE INSERT ON login_failures "
+				     "BEGIN SELECT RAISE(ABORT, 'disk full'); END"), SQLITE_OK);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(attempt(db, "ana", "10.0.0.1"), LOGIN_ATTEMPT_ERROR);
+	ck_assert(sqlite3_get_autocommit(db_handle(db))); /* no transaction left open */
+	ck_assert_int_eq(db_exec(db, "DROP TRIGGER full"), SQLITE_OK);
+	ck_assert_int_eq(attempt(db, "ana", "10.0.0.1"), LOGIN_ATTEMPT_ALLOWED);
+	db_close(db);
+}
+END_TEST
+
+START_TEST(password_change_ends_the_other_sessions_or_nothing)
+{
+	struct db *db = open_migrated();
+	int64_t uid, other;
+	ck_assert_int_eq(users_create(db, "ana", ROLE_OWNER, "old", 0, &uid), 0);
+	ck_assert_int_eq(users_create(db, "eva", ROLE_OWNER, "h", 0, &other), 0);
+	unsigned char a[32] = { 1 }, b[32] = { 2 }, c[32] = { 3 }, e[32] = { 4 };
+	ck_assert_int_eq(sessions_create(db, a, uid, "x", 0), 0);
+	ck_assert_int_eq(sessions_create(db, b, uid, "x", 0), 0);
+	ck_assert_int_eq(sessions_create(db, e, other, "x", 0), 0);
+	ck_assert_int_eq(users_set_password(db, uid, "new", 1, a), 0);    /* from session a: a stays */
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM sessions WHERE user_id = 1"), 1);
+	struct session_row row;
+	ck_assert_int_eq(sessions_lookup(db, a, 1, 100, 100, &row), 0);
+	ck_assert_int_eq(sessions_create(db, c, uid, "x", 2), 0);
+	ck_assert_int_eq(users_set_password(db, uid, "newer", 3, NULL), 0); /* from the command line: all go */
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM sessions WHERE user_id = 1"), 0);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM sessions"), 1);  /* other users' sessions stay */
+	ck_assert_int_eq(users_set_password(db, 999, "x", 4, NULL), 1);
+
+	/* If the sessions cannot end, the password does not change either. */
+	ck_assert_int_eq(sessions_create(db, b, uid, "x", 5), 0);
+	ck_assert_int_eq(db_exec(db, "CREATE TRIGGER keep BEFORE DELETE ON sessions "
+				     "BEGIN SELECT RAISE(ABORT, 'no'); END"), SQLITE_OK);
+	ck_assert_int_eq(users_set_password(db, uid, "lost", 6, NULL), -1);
+	ck_assert(sqlite3_get_autocommit(db_handle(db)));
+	struct user u;
+	ck_assert_int_eq(users_get_by_id(db, uid, &u), 0);
+	ck_assert_str_eq(u.password_hash, "newer");
+	db_close(db);
+}
+END_TEST
 
 /* The trigger-kept counts equal what counting the rows says, through every kind of change. */
 static void expect_counts(struct db *db, int live, int pending)
@@ -294,7 +442,12 @@ int main(void)
 	tcase_add_test(tc, users_store_names_literally);
 	tcase_add_test(tc, sessions_expire_when_idle_or_old);
 	tcase_add_test(tc, deleting_a_user_deletes_sessions);
-	tcase_add_test(tc, login_failures_count_by_user_or_address);
+	tcase_add_test(tc, login_limits_per_pair_per_address_and_per_user);
+	tcase_add_test(tc, login_failures_leave_the_window_and_the_table);
+	tcase_add_test(tc, login_success_clears_its_pair_and_remembers_the_address);
+	tcase_add_test(tc, concurrent_login_attempts_respect_the_limit);
+	tcase_add_test(tc, login_attempt_that_cannot_be_recorded_is_refused);
+	tcase_add_test(tc, password_change_ends_the_other_sessions_or_nothing);
 	tcase_add_test(tc, killed_writer_leaves_consistent_database);
 	tcase_add_test(tc, phone_counts_follow_changes);
 	suite_add_tcase(s, tc);
