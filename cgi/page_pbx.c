@@ -5,12 +5,11 @@
 
 #include "routes.h"
 
-#define VERIFY_WAIT_MS 5000   /* a big PBX takes a few seconds; past that the check goes on in the background */
-
 void page_pbx_verify(struct page *p)
 {
 	char msg[200];
-	int rc = applier_verify_now(p->w->applier, VERIFY_WAIT_MS, msg, sizeof msg);
+	/* Waited for like a save ([asterisk] save_wait): a big PBX takes longer, and the check goes on. */
+	int rc = applier_verify_now(p->w->applier, p->w->pbx->save_wait_ms, msg, sizeof msg);
 	response_redirect(p->res, rc == 0 ? "/phones?done=verified" : rc > 0 ? "/phones?done=verify_slow"
 									      : "/phones?done=verify_failed");
 }

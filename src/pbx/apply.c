@@ -54,7 +54,8 @@ struct applier {
 	/* The applier thread's own (under apply_lock): what the last verification learnt, and how to tell that
 	 * the PBX changed since (CoreStatus start and reload times; the pool's reconnections). */
 	struct pbx_snapshot snap;
-	char pbx_seen[96];
+	char started_seen[48], reloaded_seen[48];   /* CoreStatus's start and last reload, as last seen */
+	bool own_reload;              /* Centralita reloaded a module since: the next new reload time is its own */
 	unsigned long losses_seen;    /* the pool's dropped connections + failed connects: a restart shows there */
 	int64_t next_verify;
 };
@@ -127,22 +128,24 @@ static int fail_ami(struct apply_ctx *c, enum ami_status st, const char *what, c
 	return fail(c, APPLY_RETRY, "%s failed: %s", what, detail);
 }
 
-/* CoreStatus's start and reload times, as one string; "" if it could not be asked. */
-static void pbx_times(struct applier *a, char *out, size_t len)
+/* CoreStatus's start and last reload times (date and time each); false if it could not be asked. */
+static bool pbx_times(struct applier *a, char started[48], char reloaded[48])
 {
 	struct ami_msg m;
 	ami_msg_init(&m);
 	ami_msg_add(&m, "Action", "CoreStatus");
 	struct ami_result r;
 	ami_result_init(&r);
-	*out = '\0';
-	if (ami_pool_action(a->pool, &m, &r) == AMI_OK) {
+	bool ok = ami_pool_action(a->pool, &m, &r) == AMI_OK;
+	if (ok) {
 		const char *sd = ami_msg_get(r.response, "CoreStartupDate"), *stt = ami_msg_get(r.response, "CoreStartupTime");
 		const char *rd = ami_msg_get(r.response, "CoreReloadDate"), *rt = ami_msg_get(r.response, "CoreReloadTime");
-		snprintf(out, len, "%s %s / %s %s", sd ? sd : "", stt ? stt : "", rd ? rd : "", rt ? rt : "");
+		snprintf(started, 48, "%.20s %.20s", sd ? sd : "", stt ? stt : "");
+		snprintf(reloaded, 48, "%.20s %.20s", rd ? rd : "", rt ? rt : "");
 	}
 	ami_result_free(&r);
 	ami_msg_free(&m);
+	return ok;
 }
 
 /* Verifies everything now (see verify.h), under apply_lock. Returns the AMI status. */
@@ -151,14 +154,18 @@ static enum ami_status verify_locked(struct applier *a, struct db *db, char *msg
 	struct pbx_verify_report rep;
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
-	char times[96];
-	pbx_times(a, times, sizeof times);
+	char started[48], reloaded[48];
+	bool have_times = pbx_times(a, started, reloaded);
 	enum ami_status st = pbx_verify(&a->s, a->pool, db, &a->snap, &rep, msg, len);
 	if (st != AMI_OK) {
 		log_warn("verification: %s", msg);
 		return st;
 	}
-	snprintf(a->pbx_seen, sizeof a->pbx_seen, "%s", times);
+	if (have_times) {
+		memcpy(a->started_seen, started, sizeof started);
+		memcpy(a->reloaded_seen, reloaded, sizeof reloaded);
+	}
+	a->own_reload = false;
 	a->losses_seen = stats.dropped + stats.connect_failures;
 	a->next_verify = (int64_t)time(NULL) + VERIFY_EVERY;
 	if (rep.drifted)
@@ -171,32 +178,28 @@ static enum ami_status verify_locked(struct applier *a, struct db *db, char *msg
 	return AMI_OK;
 }
 
-/* Whether the PBX may have changed behind Centralita's back: restarted or reloaded by someone else, connections
- * lost since the last look (it may have restarted), or not verified for VERIFY_EVERY seconds. */
+/* Whether the PBX may have changed behind Centralita's back: restarted, reloaded by someone else, connections
+ * lost since the last look (it may have restarted), or not verified for VERIFY_EVERY seconds. A new reload
+ * time after one of Centralita's own reloads is taken as that one (Asterisk runs the reload after answering,
+ * so it cannot be read right away; another's reload at the same moment waits for the periodic check). */
 static bool pbx_changed(struct applier *a)
 {
 	if (!a->snap.valid || (int64_t)time(NULL) >= a->next_verify)
 		return true;
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
-	char times[96];
-	pbx_times(a, times, sizeof times);
-	if (!*times)
+	char started[48], reloaded[48];
+	if (!pbx_times(a, started, reloaded))
 		return false;   /* unreachable: nothing to verify against now */
-	return strcmp(times, a->pbx_seen) != 0 || stats.dropped + stats.connect_failures != a->losses_seen;
-}
-
-/* After one of Centralita's own reloads: its new reload time is no news. */
-static void note_own_reload(struct applier *a)
-{
-	struct ami_pool_stats stats;
-	ami_pool_stats(a->pool, &stats);
-	if (stats.dropped + stats.connect_failures != a->losses_seen)
-		return;   /* connections lost meanwhile: let the next round look */
-	char times[96];
-	pbx_times(a, times, sizeof times);
-	if (*times)
-		snprintf(a->pbx_seen, sizeof a->pbx_seen, "%s", times);
+	if (strcmp(started, a->started_seen) != 0 || stats.dropped + stats.connect_failures != a->losses_seen)
+		return true;
+	if (strcmp(reloaded, a->reloaded_seen) != 0) {
+		if (!a->own_reload)
+			return true;
+		memcpy(a->reloaded_seen, reloaded, sizeof reloaded);
+		a->own_reload = false;
+	}
+	return false;
 }
 
 /* Makes sure file exists (CreateConfig; "File exists" is fine): UpdateConfig refuses a missing destination.
@@ -336,7 +339,7 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	ami_update_free(&chan);
 	ami_update_free(&dial);
 	if (rc == 0 && (send_chan || send_dial))
-		note_own_reload(a);
+		a->own_reload = true;
 	if (rc == 0) {
 		pthread_mutex_lock(&a->files_lock);
 		if (apply_files_write(&a->s, db, &p, &files, msg, sizeof msg) != 0)

@@ -182,3 +182,23 @@ match = 192.0.2.90
     finally:
         s.stop()
         s.cleanup()
+
+
+def test_vanished_phones_are_pending_with_the_reason_and_counted_on_the_home_page(stack, integrator, clean_pbx):
+    """While a vanished phone cannot be put back (here the PBX answers changes too slowly), it is never shown
+    as applied: pending, with what was found, and the home page counts it."""
+    assert add(integrator, "786", name="Slow restore", mac="00:15:65:78:06:00").status == 303
+    chan, _ = files_of(stack, "786")
+    os.unlink(chan)
+    pbx(stack, "delay", ms=8000, action="UpdateConfig")      # changes time out; reading still works
+    r = integrator.post("/pbx/verify", {"_csrf": integrator.csrf()})
+    assert r.header("Location") == "/phones?done=verified"
+    wait_for(lambda: phone_row(stack, "786")["drifted"] == 1, timeout=10, what="786 found missing")
+    body = integrator.get("/").body
+    assert re.search(r'id="vanished-count"[^>]*>1<', body), body
+    row = integrator.get("/phones?q=786").body
+    assert "status-pending" in row and "vanished from the PBX" in row and "is missing" in row
+    pbx(stack, "delay", ms=0)
+    wait_for(lambda: applied(stack, "786"), timeout=20, what="786 restored")
+    assert on_pbx_once(stack, "786")
+    assert 'id="vanished-count"' not in integrator.get("/").body
