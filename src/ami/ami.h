@@ -165,8 +165,24 @@ enum ami_status {
 	AMI_INVALID,
 };
 
+/* What an Asterisk refusal (AMI_ERROR) means. Asterisk answers with fixed words only (manager.c, config.c,
+ * loader.c, pbx.c, res_pjsip); they are recognised here, once, so that callers decide from a kind, never from
+ * the text. */
+enum ami_refusal {
+	AMI_REFUSAL_OTHER = 0,
+	AMI_REFUSAL_FILE_NOT_FOUND,     /* GetConfig/UpdateConfig: "Config file not found" */
+	AMI_REFUSAL_FILE_INVALID,       /* "Config file has invalid format": Asterisk cannot parse it */
+	AMI_REFUSAL_FILE_PRIVILEGES,    /* "File requires escalated privileges": outside the config dir, or missing */
+	AMI_REFUSAL_FILE_EXISTS,        /* CreateConfig: "File exists" */
+	AMI_REFUSAL_NO_DIRECTORY,       /* CreateConfig: "No such file or directory" (its folder is missing) */
+	AMI_REFUSAL_RELOAD_IN_PROGRESS, /* Reload: "A reload is in progress" (another reload runs; nothing done) */
+	AMI_REFUSAL_EMPTY_LIST,         /* a list with nothing in it: "No Contacts found", "No endpoints found",
+	                                   "No AORs found", "No Auths found", "Did not find context X" */
+};
+
 struct ami_result {
 	enum ami_status status;
+	enum ami_refusal refusal;  /* with AMI_ERROR: what Asterisk's refusal means */
 	char message[512];         /* human-readable: Asterisk's Message, or what went wrong locally */
 	struct ami_msg *response;  /* the Response message (AMI_OK / AMI_ERROR), else NULL */
 	struct ami_msg **events;   /* EventList items in order (the closing ...Complete event excluded) */
@@ -177,6 +193,8 @@ struct ami_result {
 void ami_result_init(struct ami_result *r);
 void ami_result_free(struct ami_result *r);     /* frees contents and re-initialises */
 const char *ami_status_name(enum ami_status s); /* "ok", "error", "unreachable", "unknown-outcome", "invalid" */
+/* The kind of an Asterisk refusal message (AMI_REFUSAL_OTHER if it is none of the known ones). */
+enum ami_refusal ami_refusal_of(const char *message);
 
 /* ---------- pool ---------- */
 

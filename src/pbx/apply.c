@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pbx/apply_files.h"
+#include "pbx/reload.h"
 #include "pbx/verify.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -167,12 +168,20 @@ static enum ami_status verify_locked(struct applier *a, struct db *db, char *msg
 	}
 	a->own_reload = false;
 	a->losses_seen = stats.dropped + stats.connect_failures;
-	a->next_verify = (int64_t)time(NULL) + VERIFY_EVERY;
+	/* Phones left to the reloads of the drifted ones' rewriting are checked again once those are done. */
+	a->next_verify = (int64_t)time(NULL) + (rep.recheck ? a->s.retry_interval : VERIFY_EVERY);
+	int applied = rep.phones - rep.pending;
 	if (rep.drifted)
-		log_warn("verification: %d of %d phones found missing or changed on the PBX; restoring them", rep.drifted,
-			 rep.phones);
+		log_warn("verification: %d of %d applied phones found missing, changed or not loaded on the PBX; "
+			 "restoring them", rep.drifted, applied);
 	else
-		log_info("verification: %d phones checked, all as applied", rep.phones);
+		log_info("verification: the %d applied phones are on the PBX as applied%s", applied,
+			 rep.reloaded ? " (after a reload)" : "");
+	if (rep.pending)
+		log_info("verification: %d phones wait to be applied", rep.pending);
+	if (rep.not_loaded)
+		log_info("verification: %d phones are not loaded yet; they will be once the damaged files are written "
+			 "again", rep.not_loaded);
 	if (a->snap.chan_not_loaded || a->snap.dial_not_loaded)
 		log_err("Asterisk does not load Centralita's files: add the #tryinclude lines of the README");
 	return AMI_OK;
@@ -214,9 +223,9 @@ static int create_file(struct apply_ctx *c, const char *file)
 	ami_result_init(&r);
 	enum ami_status st = ami_pool_action(c->a->pool, &m, &r);
 	int rc = 0;
-	if (st == AMI_ERROR && strcmp(r.message, "File exists") == 0)
+	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
 		st = AMI_OK;
-	if (st == AMI_ERROR && strcmp(r.message, "No such file or directory") == 0)
+	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_NO_DIRECTORY)
 		rc = fail(c, APPLY_REFUSED, "Asterisk's configuration directory has no %s/ folder for Centralita's files: "
 			  "create it (see the README)", PBX_DIR);
 	else if (st != AMI_OK)
@@ -227,8 +236,11 @@ static int create_file(struct apply_ctx *c, const char *file)
 }
 
 /* Sends u (creating its file first when it may not exist yet; the empty source is made by the verification,
- * and again by the pool if it went missing). Returns 0, or -1 with the failure recorded. */
-static int send_update(struct apply_ctx *c, struct ami_update *u, bool may_be_missing, const char *what)
+ * and again by the pool if it went missing), then reloads module so that Asterisk runs with it (reload.h).
+ * Returns 0, or -1 with the failure recorded; a file written but not reloaded is written again next time (its
+ * digest is recorded only after the reload). */
+static int send_update(struct apply_ctx *c, struct ami_update *u, bool may_be_missing, const char *module,
+		       const char *what)
 {
 	if (may_be_missing && create_file(c, u->dst) != 0)
 		return -1;
@@ -237,7 +249,16 @@ static int send_update(struct apply_ctx *c, struct ami_update *u, bool may_be_mi
 	enum ami_status st = ami_pool_update_config(c->a->pool, u, true, &r);
 	int rc = st == AMI_OK ? 0 : fail_ami(c, st, what, r.message);
 	ami_result_free(&r);
-	return rc;
+	if (rc != 0)
+		return rc;
+	char msg[300];
+	enum ami_refusal why;
+	c->a->own_reload = true;
+	st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
+	if (st == AMI_ERROR && why == AMI_REFUSAL_RELOAD_IN_PROGRESS)
+		return fail(c, APPLY_RETRY, "Asterisk was busy with other reloads for %d s; the change is written and "
+			    "will be loaded at the next attempt", PBX_RELOAD_PATIENCE_MS / 1000);
+	return st == AMI_OK ? 0 : fail_ami(c, st, "the reload", msg);
 }
 
 /* Checks the phone against the rules and the integrator's configuration, before anything is sent. */
@@ -327,19 +348,17 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	/* Files never written (or found changed) may not exist: created first, which costs less than a refused
 	 * UpdateConfig. Each file's digest is recorded as soon as it is written. */
 	if (rc == 0 && send_chan) {
-		rc = send_update(c, &chan, !*p.applied_chan_digest, "the change");
+		rc = send_update(c, &chan, !*p.applied_chan_digest, pbx_reload_module(a->s.driver), "the change");
 		if (rc == 0 && phones_set_file_digest(db, p.id, true, chan_digest) != 0)
 			rc = fail(c, APPLY_RETRY, "database error");
 	}
 	if (rc == 0 && send_dial) {
-		rc = send_update(c, &dial, !*p.applied_dial_digest, "the dialplan change");
+		rc = send_update(c, &dial, !*p.applied_dial_digest, PBX_DIALPLAN_MODULE, "the dialplan change");
 		if (rc == 0 && phones_set_file_digest(db, p.id, false, dial_digest) != 0)
 			rc = fail(c, APPLY_RETRY, "database error");
 	}
 	ami_update_free(&chan);
 	ami_update_free(&dial);
-	if (rc == 0 && (send_chan || send_dial))
-		a->own_reload = true;
 	if (rc == 0) {
 		pthread_mutex_lock(&a->files_lock);
 		if (apply_files_write(&a->s, db, &p, &files, msg, sizeof msg) != 0)

@@ -9,6 +9,7 @@
 #include "db/pbx_owned.h"
 #include "db/phones.h"
 #include "pbx/ownership.h"
+#include "pbx/reload.h"
 #include "util/log.h"
 
 #define BATCH 40         /* DelCats per UpdateConfig: well under Asterisk's 128 lines a message */
@@ -69,14 +70,13 @@ static enum ami_status send(struct ami_pool *pool, struct ami_update *u, const c
 {
 	if (u->n == 0)
 		return AMI_OK;
-	ami_update_set_reload(u, module);
 	struct ami_result r;
 	ami_result_init(&r);
 	enum ami_status st = ami_pool_update_config(pool, u, false, &r);
 	if (st != AMI_OK)
 		snprintf(msg, len, "removing the old phones from %s: %s", u->dst, r.message);
 	ami_result_free(&r);
-	return st;
+	return st == AMI_OK ? pbx_reload(pool, module, NULL, msg, len) : st;
 }
 
 /* Empties the per-phone files of every phone a legacy category belonged to, so that the merged view of the

@@ -70,7 +70,7 @@ enum ami_status pbx_read_categories(struct ami_pool *pool, const char *file, con
 				config_append(cur, &one);
 			}
 			ami_config_free(&one);
-		} else if (st == AMI_ERROR && strcmp(r.message, "Config file not found") == 0) {
+		} else if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_NOT_FOUND) {
 			st = AMI_OK;   /* nothing of it exists yet */
 		} else {
 			snprintf(msg, len, "%s", r.message);

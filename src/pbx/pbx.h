@@ -82,8 +82,8 @@ void pbx_phone_files(const struct pbx_settings *s, int64_t phone_id, char chan[P
 int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, struct pbx_sections *out);
 
 /* The two UpdateConfigs (initialised here; free them) that write phone p's files whole: its sections in
- * chan (the channel driver's part) and its dialplan in dial, each loaded from PBX_EMPTY_FILE and followed by
- * its module's reload; for a removed phone both files are written empty. Idempotent: sending them again, or
+ * chan (the channel driver's part) and its dialplan in dial, each loaded from PBX_EMPTY_FILE (without a Reload
+ * header: the caller reloads each module after, see reload.h); for a removed phone both files are written empty. Idempotent: sending them again, or
  * after a lost answer, writes the same files. The digests name each file's content: a file whose digest has
  * not changed since it was last written need not be sent. Returns 0, or -1 with err. */
 #define PBX_DIGEST_HEX 65

@@ -211,8 +211,6 @@ int pbx_phone_updates(const struct pbx_settings *s, const struct phone *p, struc
 	ami_update_init(dial, dial_file);
 	ami_update_set_source(chan, PBX_EMPTY_FILE);
 	ami_update_set_source(dial, PBX_EMPTY_FILE);
-	ami_update_set_reload(chan, pbx_reload_module(s->driver));
-	ami_update_set_reload(dial, PBX_DIALPLAN_MODULE);
 	struct pbx_sections sections, context;
 	memset(&sections, 0, sizeof sections);
 	memset(&context, 0, sizeof context);

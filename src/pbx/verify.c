@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "pbx/legacy.h"
+#include "pbx/loaded.h"
 #include "pbx/ownership.h"
+#include "pbx/reload.h"
 #include "util/log.h"
 
 #define PAGE 256
@@ -44,10 +46,10 @@ static enum ami_status read_file(struct ami_pool *pool, const char *file, const 
 			snprintf(msg, len, "unreadable GetConfig answer for %s: %s", file, err);
 			st = AMI_ERROR;
 		}
-	} else if (st == AMI_ERROR && strcmp(r.message, "Config file not found") == 0) {
+	} else if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_NOT_FOUND) {
 		*state = FILE_ABSENT;
 		st = AMI_OK;
-	} else if (st == AMI_ERROR && strcmp(r.message, "Config file has invalid format") == 0) {
+	} else if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_INVALID) {
 		*state = FILE_UNREADABLE;
 		st = AMI_OK;
 	} else {
@@ -268,7 +270,6 @@ static enum ami_status add_include(const struct pbx_settings *s, struct ami_pool
 	if (!have_context)
 		ami_update_add(&u, AMI_UC_NEWCAT, s->context, NULL, NULL, NULL, -1, NULL, NULL);
 	ami_update_add(&u, AMI_UC_APPEND, s->context, "include", PBX_PHONES_CONTEXT, NULL, -1, NULL, NULL);
-	ami_update_set_reload(&u, PBX_DIALPLAN_MODULE);
 	struct ami_result r;
 	ami_result_init(&r);
 	enum ami_status st = ami_pool_update_config(pool, &u, false, &r);
@@ -276,6 +277,8 @@ static enum ami_status add_include(const struct pbx_settings *s, struct ami_pool
 		snprintf(msg, len, "adding include => %s to [%s]: %s", PBX_PHONES_CONTEXT, s->context, r.message);
 	ami_result_free(&r);
 	ami_update_free(&u);
+	if (st == AMI_OK)
+		st = pbx_reload(pool, PBX_DIALPLAN_MODULE, NULL, msg, len);
 	return st;
 }
 
@@ -289,13 +292,82 @@ static enum ami_status create_empty_source(struct ami_pool *pool, char *msg, siz
 	struct ami_result r;
 	ami_result_init(&r);
 	enum ami_status st = ami_pool_action(pool, &m, &r);
-	if (st == AMI_ERROR && strcmp(r.message, "File exists") == 0)
+	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
 		st = AMI_OK;
 	else if (st != AMI_OK)
 		snprintf(msg, len, "creating %s: %s%s", PBX_EMPTY_FILE, r.message,
-			 strcmp(r.message, "No such file or directory") == 0 ? " (create the folder: see the README)" : "");
+			 r.refusal == AMI_REFUSAL_NO_DIRECTORY ? " (create the folder: see the README)" : "");
 	ami_result_free(&r);
 	ami_msg_free(&m);
+	return st;
+}
+
+/* Which of the phones ids[] (applied, files right) Asterisk has not loaded; their count is returned, -1 on a
+ * database error. */
+static int find_not_loaded(const struct pbx_settings *s, const struct pbx_loaded *l, struct db *db,
+			   const int64_t *ids, size_t n, int64_t *out)
+{
+	int count = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct phone p;
+		enum phones_result pr = phones_get(db, ids[i], &p);
+		if (pr == PHONES_NOT_FOUND)
+			continue;
+		if (pr != PHONES_OK)
+			return -1;
+		if (!pbx_loaded_phone(s, l, &p))
+			out[count++] = ids[i];
+	}
+	return count;
+}
+
+/* Phones whose files are right must also be live (see loaded.h). Those that are not: if files were found
+ * damaged, their rewriting reloads the modules, which loads the rest too (a file Asterisk cannot read stops the
+ * #tryinclude glob, hiding every file after it): checked again soon rather than all rewritten. Otherwise the
+ * modules are reloaded once, and phones still not loaded are marked to be written again. */
+static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
+				    const int64_t *ids, size_t n, bool any_unreadable, struct pbx_verify_report *rep,
+				    char *msg, size_t len)
+{
+	if (n == 0)
+		return AMI_OK;
+	struct pbx_loaded loaded = { 0 };
+	int64_t *missing = calloc(n, sizeof *missing);
+	if (!missing)
+		abort();
+	enum ami_status st = pbx_loaded_read(s, pool, &loaded, msg, len);
+	int count = st == AMI_OK ? find_not_loaded(s, &loaded, db, ids, n, missing) : 0;
+	if (count > 0 && (rep->drifted > 0 || any_unreadable)) {
+		rep->not_loaded = count;
+		rep->recheck = true;
+		count = 0;
+	}
+	if (count > 0) {
+		log_warn("verification: %d phones have their files but are not loaded by Asterisk (a reload was lost?): "
+			 "reloading", count);
+		st = pbx_reload(pool, pbx_reload_module(s->driver), NULL, msg, len);
+		if (st == AMI_OK)
+			st = pbx_reload(pool, PBX_DIALPLAN_MODULE, NULL, msg, len);
+		if (st == AMI_OK)
+			st = pbx_loaded_read(s, pool, &loaded, msg, len);
+		count = st == AMI_OK ? find_not_loaded(s, &loaded, db, missing, (size_t)count, missing) : 0;
+		rep->reloaded = true;
+	}
+	for (int i = 0; i < count && st == AMI_OK; i++) {
+		struct phone p;
+		if (phones_get(db, missing[i], &p) == PHONES_OK &&
+		    mark(db, &p, "vanished from the PBX: Asterisk has its files but does not load them; they are being "
+				 "written again", rep) != 0) {
+			snprintf(msg, len, "database error");
+			st = AMI_ERROR;
+		}
+	}
+	if (count < 0) {
+		snprintf(msg, len, "database error");
+		st = AMI_ERROR;
+	}
+	free(missing);
+	pbx_loaded_free(&loaded);
 	return st;
 }
 
@@ -338,8 +410,8 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	int64_t ids[PAGE], after = 0;
 	int n;
 	bool any_unreadable = false;
-	int64_t *unloaded = NULL;   /* applied phones whose files are right but absent from the merged view */
-	size_t n_unloaded = 0;
+	int64_t *live = NULL;   /* applied phones whose files are right: are they loaded too? */
+	size_t n_live = 0;
 	while (st == AMI_OK && (n = phones_ids_after(db, after, ids, PAGE)) > 0) {
 		for (int i = 0; i < n && st == AMI_OK; i++) {
 			struct phone p;
@@ -350,6 +422,8 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 			if (st != AMI_OK)
 				break;
 			rep->phones++;
+			if (p.deleted || p.applied_version != p.version)
+				rep->pending++;
 			any_unreadable |= pc.unreadable;
 			for (int f = 0; f < 2; f++) {
 				loaded[f] += pc.loaded[f];
@@ -360,11 +434,11 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 					snprintf(msg, len, "database error");
 					st = AMI_ERROR;
 				}
-			} else if ((pc.not_loaded[0] || pc.not_loaded[1]) && !p.deleted && p.applied_version == p.version) {
-				unloaded = realloc(unloaded, (n_unloaded + 1) * sizeof *unloaded);
-				if (!unloaded)
+			} else if (!p.deleted && p.applied_version == p.version && *p.applied_extension) {
+				live = realloc(live, (n_live + 1) * sizeof *live);
+				if (!live)
 					abort();
-				unloaded[n_unloaded++] = p.id;
+				live[n_live++] = p.id;
 			}
 		}
 		after = ids[n - 1];
@@ -374,18 +448,9 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	 * integrator's one-time set-up, README). */
 	snap->chan_not_loaded = !any_unreadable && loaded[0] == 0 && not_in_merged[0] > 0;
 	snap->dial_not_loaded = !any_unreadable && loaded[1] == 0 && not_in_merged[1] > 0;
-	/* Otherwise a phone whose right files Asterisk did not load is written again (with its reload), once what
-	 * stopped the loading is repaired. */
-	for (size_t i = 0; i < n_unloaded && st == AMI_OK && !snap->chan_not_loaded && !snap->dial_not_loaded; i++) {
-		struct phone p;
-		if (phones_get(db, unloaded[i], &p) == PHONES_OK &&
-		    mark(db, &p, "vanished from the PBX: Asterisk did not load its files (one it could not read stops "
-				 "the ones after it); they are being written again", rep) != 0) {
-			snprintf(msg, len, "database error");
-			st = AMI_ERROR;
-		}
-	}
-	free(unloaded);
+	if (st == AMI_OK && !snap->chan_not_loaded && !snap->dial_not_loaded)
+		st = check_loaded(s, pool, db, live, n_live, any_unreadable, rep, msg, len);
+	free(live);
 	if (st != AMI_OK)
 		goto out;
 	/* The rest of the merged views is the integrator's. */

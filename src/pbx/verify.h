@@ -6,7 +6,10 @@
  * Asterisk has (each phone's own files, plus the channel driver's and the dialplan's merged view: a number of
  * requests that grows with the phones, each small) and compares it with what every applied phone should have.
  * A phone whose files are missing, cut short, unreadable or different is marked drifted: pending again, with
- * what was found, until the applier has put it back through its usual path.
+ * what was found, until the applier has put it back through its usual path. A phone whose files are right
+ * must also be loaded (loaded.h): if not, and no file was found damaged, each module is reloaded once, and
+ * only phones still not loaded are marked; if files were damaged, their rewriting's reloads load the rest
+ * (a damaged file stops the #tryinclude glob, hiding the files after it) and a re-check is asked for.
  *
  * The same reading yields the snapshot: the integrator's own categories in the channel driver's file (those
  * not in Centralita's files) and the extensions its dialplan answers in the phones' context, which a phone
@@ -50,7 +53,12 @@ bool pbx_snapshot_taken(const struct pbx_settings *s, const struct pbx_snapshot 
 
 struct pbx_verify_report {
 	int phones;                         /* phones whose files were read */
+	int pending;                        /* ... of which not applied yet (their own apply writes them) */
 	int drifted;                        /* marked drifted by this run */
+	int not_loaded;                     /* applied phones with right files Asterisk has not loaded, left to the
+					       reloads of the drifted phones' rewriting */
+	bool reloaded;                      /* modules reloaded to load phones whose files were right */
+	bool recheck;                       /* verify again soon: once the drifted phones are written again */
 };
 
 /* Reads everything (see above), rebuilds *snap, marks drifted phones, and adds "include => centralita-phones"

@@ -261,9 +261,10 @@ START_TEST(phone_files_written_whole)
 	ck_assert_str_ne(cd, dd);
 	ck_assert_str_eq(chan.src, PBX_EMPTY_FILE);
 	ck_assert_str_eq(chan.dst, "centralita/pjsip-17.conf");
-	ck_assert_str_eq(chan.reload, "res_pjsip.so");
+	/* No Reload header: Asterisk drops that reload silently when another one runs (reload.h). */
+	ck_assert_ptr_null(chan.reload);
 	ck_assert_str_eq(dial.src, PBX_EMPTY_FILE);
-	ck_assert_str_eq(dial.reload, "pbx_config.so");
+	ck_assert_ptr_null(dial.reload);
 	ck_assert_int_eq(chan.ops[0].action, AMI_UC_NEWCAT);
 	ck_assert_str_eq(chan.ops[0].cat, "201");
 	size_t newcats = 0, renames = 0;
