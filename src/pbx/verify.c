@@ -118,21 +118,39 @@ static bool take_line(struct line_pool *lp, const struct ami_cfg_line *line)
 	return false;
 }
 
-/* Does the phone's file hold exactly the wanted sections (in any order: Asterisk does not care)? */
-static bool file_matches(const struct ami_config *file, const struct pbx_sections *want)
+/* Does the phone's file hold exactly the wanted sections (in any order: Asterisk does not care)? If not, what
+ * differs, into why (for the phone's reason and the log). */
+static bool file_matches(const struct ami_config *file, const struct pbx_sections *want, char *why, size_t len)
 {
-	if (file->n_cats != want->n || want->n > PBX_MAX_SECTIONS)
+	if (want->n > PBX_MAX_SECTIONS)
 		return false;
 	bool taken[PBX_MAX_SECTIONS] = { false };
 	for (size_t c = 0; c < file->n_cats; c++) {
+		const struct ami_cfg_cat *cat = &file->cats[c];
 		bool found = false;
 		for (size_t i = 0; i < want->n && !found; i++)
-			if (!taken[i] && strcasecmp(file->cats[c].name, want->want[i].name) == 0 &&
-			    same_lines(file->cats[c].lines, file->cats[c].n_lines, want->want[i].lines, want->want[i].n_lines))
+			if (!taken[i] && strcasecmp(cat->name, want->want[i].name) == 0 &&
+			    same_lines(cat->lines, cat->n_lines, want->want[i].lines, want->want[i].n_lines))
 				taken[i] = found = true;
-		if (!found)
+		if (!found) {
+			const char *type = pbx_lines_type(cat->lines, cat->n_lines);
+			bool named = false;   /* a section the phone has, with other lines (cut short, edited by hand) */
+			for (size_t i = 0; i < want->n && !named; i++)
+				named = strcasecmp(cat->name, want->want[i].name) == 0 &&
+					strcmp(type, pbx_lines_type(want->want[i].lines, want->want[i].n_lines)) == 0;
+			snprintf(why, len, named ? "has its section [%s]%s%s%s with other lines than Centralita wrote"
+						 : "has a section [%s]%s%s%s that is not the phone's",
+				 cat->name, *type ? " (" : "", type, *type ? ")" : "");
 			return false;
+		}
 	}
+	for (size_t i = 0; i < want->n; i++)
+		if (!taken[i]) {
+			const char *type = pbx_lines_type(want->want[i].lines, want->want[i].n_lines);
+			snprintf(why, len, "lacks the section [%s]%s%s%s", want->want[i].name, *type ? " (" : "", type,
+				 *type ? ")" : "");
+			return false;
+		}
 	return true;
 }
 
@@ -165,12 +183,10 @@ static void add_exten(struct pbx_snapshot *snap, const char *ext, const char *co
 	snprintf(e->context, sizeof e->context, "%s", context);
 }
 
-/* Why a phone's file is not what it should be. */
+/* Why a phone's file cannot be compared. */
 static const char *file_problem(enum file_state st)
 {
-	return st == FILE_ABSENT       ? "is missing"
-	       : st == FILE_UNREADABLE ? "cannot be read by Asterisk (cut short by a crash?)"
-				       : "is incomplete or was changed";
+	return st == FILE_ABSENT ? "is missing" : "cannot be read by Asterisk (cut short by a crash?)";
 }
 
 /* What verifying one phone's files found. */
@@ -238,10 +254,11 @@ static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_poo
 	if (!live || p->applied_version != p->version || !*p->applied_extension)
 		goto out;   /* not applied: its own apply will write it */
 	for (int f = 0; f < 2; f++) {
-		if (state[f] == FILE_READ && file_matches(&got[f], &want[f]))
+		char why[160];
+		if (state[f] == FILE_READ && file_matches(&got[f], &want[f], why, sizeof why))
 			continue;
 		snprintf(pc->problem, sizeof pc->problem, "vanished from the PBX: its file %s %s; it is being restored",
-			 files[f], file_problem(state[f]));
+			 files[f], state[f] == FILE_READ ? why : file_problem(state[f]));
 		break;
 	}
 out:

@@ -85,6 +85,7 @@ def test_the_check_button_finds_a_change_made_by_hand(stack, integrator, clean_p
     assert r.header("Location") == "/phones?done=verified"
     wait_for(lambda: phone_row(stack, "785")["restored_at"], timeout=10, what="785 restored")
     assert on_pbx_once(stack, "785")
+    assert "has its section [785] (aor) with other lines than Centralita wrote" in phone_row(stack, "785")["drift_reason"]
     assert [("type", "aor"), ("max_contacts", "1"), ("remove_existing", "yes")] in conf_sections(stack, "785")
 
 
