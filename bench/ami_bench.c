@@ -17,8 +17,13 @@
  * for the ";! Creation Date" line) to the other phases' result, and the PBX's own action counters (control
  * channel) must match what the phase claims to have sent. Nothing about speed is asserted: figures are printed.
  *
- * --content centralita (issue 4, for bench/bench_phones.py): the phone as Centralita writes it instead, ways (b)
- * and (c) only; see "--content centralita" below.
+ * --content centralita (issues 4 and 9, for bench/bench_phones.py and bench/acceptance_bench.py): the phone as
+ * Centralita writes it instead, ways (b) and (c) only. (c) sends Centralita's 6 requests a phone: for each of its
+ * two files of its own, DIR/centralita/pjsip-<id>.conf and DIR/centralita/dialplan-<id>.conf, CreateConfig, one
+ * whole-file UpdateConfig from the empty centralita/empty.conf, then the Reload action of its module (re-sent while
+ * "A reload is in progress"); DIR/pjsip.conf and DIR/extensions.conf must hold the integrator's #tryinclude of
+ * them and are not written. (b) is the talk's way: the same phone one action per UpdateConfig into DIR/pjsip.conf
+ * and DIR/extensions.conf themselves, reloads by UpdateConfig's header. See "--content centralita" below.
  *
  * Against a real Asterisk (issue 7, bench/acceptance_bench.py); all optional, and all but --tls-record-max keep
  * the old behaviour by default:
@@ -34,10 +39,12 @@
  *                         (default internal) */
 #include "ami/ami.h"
 #include "pbx/pbx.h"
+#include "pbx/reload.h"
 #include "provision/provision.h"
 #include "util/buf.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,6 +61,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,8 +100,13 @@ static void usage(void)
 	        "                 [--fingerprint HEX (instead of --cafile)] [--tls yes|no] [--tls-record-max N]\n"
 	        "                 [--way seed|raw] [--first-ext 200] [--context internal]   (--control-port 0: none)\n"
 	        "Adds N phones to DIR/" CONF_FILE " through the AMI over TLS three ways; see bench/bench_ami.py.\n"
-	        "--content centralita: N phones as Centralita writes them (DIR/" CONF_FILE " and DIR/" PBX_DIALPLAN_FILE
-	        ",\n  which must hold their starting text), the seed's way and the raw limit only.\n");
+	        "--content centralita: N phones as Centralita writes them, the seed's way and the raw limit only:\n"
+	        "  (c) Centralita's 6 requests a phone: per file of its own in DIR/" PBX_DIR "/ CreateConfig,\n"
+	        "  whole-file UpdateConfig, Reload of its module (DIR/" CONF_FILE " and DIR/" PBX_DIALPLAN_FILE
+	        " must #tryinclude them);\n"
+	        "  (b) the talk's way: one UpdateConfig per action into DIR/" CONF_FILE " and [--context] of DIR/"
+	        PBX_DIALPLAN_FILE ".\n"
+	        "  Both get back their starting text, and DIR/" PBX_DIR "/ only an empty empty.conf, before each way.\n");
 	exit(2);
 }
 
@@ -505,8 +518,18 @@ static void raw_open(struct raw *r, SSL_CTX *ctx, const struct args *a)
 
 static void raw_close(struct raw *r)
 {
-	SSL_free(r->ssl);   /* no close_notify, like the library: the server has closed after Goodbye */
+	SSL_free(r->ssl);   /* no close_notify: the server has closed after Goodbye */
 	close(r->fd);
+}
+
+/* Logoff, then close: a warm connection ended after a way (outside its timing). Asterisk logs "SSL_shutdown()
+ * failed" for a TLS session its client closes without either. */
+static void raw_logoff_close(struct raw *r)
+{
+	static const char logoff[] = "Action: Logoff\r\nActionID: bye\r\n\r\n";
+	raw_write(r, logoff, sizeof logoff - 1);
+	raw_expect(r, "Response: Goodbye", "Logoff");
+	raw_close(r);
 }
 
 /* Appends the UpdateConfig header lines (as ami_update_build + ami_msg_serialize write them). */
@@ -537,6 +560,9 @@ struct figure {
 	const char *name;
 	long actions;              /* AMI actions written per round (Login, UpdateConfig, Logoff...) */
 	long updateconfigs;
+	long createconfigs;        /* (--content centralita) */
+	long reloads;              /* (--content centralita) Reload actions, not counting those sent again */
+	long retries[MAX_ROUNDS];  /* (--content centralita) Reloads sent again after "A reload is in progress" */
 	int n;                     /* rounds measured */
 	double secs[MAX_ROUNDS];   /* wall time of each round */
 	double cpu[MAX_ROUNDS];    /* this process's CPU time (user + system, all threads) of each round */
@@ -592,7 +618,15 @@ static double median(const double *v, int n)
 static void print_figure(const struct figure *f, int phones)
 {
 	double b = best(f);
-	printf("%s  (%ld actions/round: %ld UpdateConfig)\n", f->name, f->actions, f->updateconfigs);
+	printf("%s  (%ld actions/round: %ld UpdateConfig", f->name, f->actions, f->updateconfigs);
+	if (f->createconfigs)
+		printf(", %ld CreateConfig", f->createconfigs);
+	if (f->reloads) {
+		printf(", %ld Reload; Reloads sent again after \"A reload is in progress\", per round:", f->reloads);
+		for (int i = 0; i < f->n; i++)
+			printf(" %ld", f->retries[i]);
+	}
+	printf(")\n");
 	printf("    best %7.3f s  %8.1f phones/s  %8.1f actions/s   client CPU %6.0f us/phone (median)\n    rounds:", b,
 	       phones / b, f->actions / b, 1e6 * median(f->cpu, f->n) / phones);
 	for (int i = 0; i < f->n; i++)
@@ -736,7 +770,7 @@ static void phase_raw(const struct args *a, SSL_CTX *ctx, struct figure *f)
 	record(f, &t0);
 	f->updateconfigs = f->actions = a->phones;
 	check_phase(a, f, 0, true);
-	raw_close(&r);
+	raw_logoff_close(&r);
 }
 
 static void pool_options(const struct args *a, struct ami_options *o)
@@ -863,35 +897,72 @@ static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struc
 	check_phase(a, f, 0, false);
 }
 
-/* ---------- --content centralita: the phone as Centralita writes it (issue 4) ----------
+/* ---------- --content centralita: the phone as Centralita writes it (issues 4 and 9) ----------
  *
- * bench/bench_phones.py compares Centralita's add-phone end to end with the seed's way and the raw limit; for that
- * comparison to be fair both must write what Centralita writes. Each phone (extension 200+i, name "Bench i",
- * model yealink-t46u, MAC 0015650xxxxx, a 32-character secret from provision_new_secret(), as bench_phones.py
- * adds them) goes through the product's own code: pbx_phone_sections() with the default settings (pjsip, context
- * internal, codecs ulaw,alaw), ami_config_diff() against an empty current config with owned = pbx_section_names()
- * (→ NewCat [ext] + Appends, NewCat [ext-auth] + Appends, NewCat centralita-new-1 + Appends + RenameCat to [ext]
- * for the same-named aor), Reload: res_pjsip.so; and its dialplan context + include in [internal] of
- * extensions.conf, Reload: pbx_config.so: pbx_creation_updates(), exactly what src/pbx/apply.c sends for a new phone. Requests are built by
- * ami_update_build() + ami_msg_serialize() BEFORE the clock starts (both ways send precomputed bytes).
+ * bench/bench_phones.py and bench/acceptance_bench.py compare Centralita's add-phone end to end with the seed's way
+ * and the raw limit; for that comparison to be fair both must write what Centralita writes. Each phone (id i+1 as
+ * a fresh database numbers them, extension --first-ext+i, name "Bench i", model yealink-t46u, MAC 0015650xxxxx, a
+ * 32-character secret from provision_new_secret(), as bench_phones.py adds them) goes through the product's own
+ * code with the default settings (pjsip, context --context, codecs ulaw,alaw): pbx_phone_updates() and
+ * pbx_dialplan_section(). Every request is built by ami_update_build() / ami_msg_serialize() BEFORE the clock
+ * starts (both ways send precomputed bytes).
  *
- *   (b) seed   per phone: new TCP+TLS connection, banner, Login (plain, Events: off), then every action of both
- *              updates as its own UpdateConfig (Action-000000 only), in order; the last one to each file carries
- *              that file's Reload header (so both ways leave the PBX with the same reloads); Logoff, close.
- *   (c) raw    one warm logged-in TLS connection; per phone Centralita's two batched UpdateConfigs (pjsip.conf,
- *              then extensions.conf), written with SSL_write, each answer read before the next. No GetConfig.
+ *   (c) raw    what src/pbx/apply.c sends for a new phone, byte for byte (ActionID aside), on one warm logged-in
+ *              TLS connection, each answer read before the next; no GetConfig. Since issue 9 a phone lives in two
+ *              files of its own in centralita/ (pbx_phone_files()); each is created with CreateConfig (UpdateConfig
+ *              refuses a missing destination), written WHOLE by one UpdateConfig loaded from the empty
+ *              centralita/empty.conf, then its module is reloaded as pbx_reload() does it: the Reload action, which
+ *              Asterisk answers only once the reload ran (no Reload header: Asterisk drops that reload silently
+ *              while another one runs, see src/pbx/reload.h). 6 requests a phone:
+ *                CreateConfig  centralita/pjsip-<id>.conf
+ *                UpdateConfig  of it: NewCat [ext] + Appends (endpoint), NewCat [ext-auth] + Appends (auth),
+ *                              NewCat [centralita-new-1] + Appends + RenameCat to [ext] (the same-named aor)
+ *                Reload        Module: res_pjsip.so
+ *                CreateConfig  centralita/dialplan-<id>.conf
+ *                UpdateConfig  of it: NewCat [centralita-phones] + 2 Appends (its hint and its Dial)
+ *                Reload        Module: pbx_config.so
+ *              A Reload answered "A reload is in progress" did nothing; as pbx_reload() does, it is sent again
+ *              PBX_RELOAD_PAUSE_MS later (for up to PBX_RELOAD_PATIENCE_MS), inside the timing, and the re-sends
+ *              are counted and printed.
+ *   (b) seed   the talk's way, into the integrator's own files, which therefore grow with N (the talk's cost, the
+ *              point of this baseline): per phone a new TCP+TLS connection, banner, Login (plain, Events: off),
+ *              then every action of Centralita's channel update above as its own UpdateConfig of pjsip.conf into
+ *              itself (Action-000000 only; the aor too by NewCat of the temporary name + RenameCat, since NewCat
+ *              of a name that exists is how a same-named category is made), the last with "Reload: res_pjsip.so";
+ *              then the phone's two dialplan lines (pbx_dialplan_section()'s hint and Dial), each Appended as
+ *              "exten" to [--context] of extensions.conf by its own UpdateConfig, the last with
+ *              "Reload: pbx_config.so"; Logoff, close. No CreateConfig; nothing in centralita/.
  *
- * Before each way both files get back their starting text (whatever DIR held when the program started:
- * bench_ami.py writes tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF). After each way: the PBX's
- * counters match (actions, UpdateConfigs, Logins, reloads per module); pjsip.conf holds its starting categories
- * + 3N, extensions.conf its starting exten lines + 2N (each phone's own context, included from [internal]); both files are byte-identical (minus the Creation Date
- * line) to the first way's. Once, after that first way, the library reads every phone back (GetConfig) and
- * ami_config_diff() must find nothing to change, and [internal] must hold each phone's two lines. */
+ * Before each way: pjsip.conf and extensions.conf get back their starting text (whatever DIR held when the program
+ * started: bench_ami.py writes tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF, which end with the
+ * integrator's "#tryinclude centralita/pjsip-*.conf" / "#tryinclude centralita/dialplan-*.conf"), and DIR/centralita/
+ * is emptied but for an empty empty.conf (created, with the folder, if missing). After each way, with a control
+ * channel, the PBX's counters match what was sent (actions, UpdateConfigs, CreateConfigs, Reloads, Logins) and its
+ * reload log holds exactly N reloads of res_pjsip.so and N of pbx_config.so that ran (via the Reload action for (c),
+ * via UpdateConfig's header for (b)), plus (c)'s Reloads refused as in progress. Then the files:
+ *   (c) pjsip.conf and extensions.conf are byte for byte their starting text (Centralita never writes the
+ *       integrator's files for a phone); centralita/ holds empty.conf (still empty) and exactly the 2N phones'
+ *       files, each pjsip-<id>.conf with 3 categories, each dialplan-<id>.conf with 1 category and 2 exten lines.
+ *       Once, after the first (c), the library reads every phone back (GetConfig): each phone's files hold exactly
+ *       pbx_phone_sections() / pbx_dialplan_section() (ami_config_diff() finds nothing to change, nothing else in
+ *       them), and the merged views of pjsip.conf and extensions.conf (which follow the #tryinclude lines) show
+ *       each phone once: endpoint [ext], aor [ext], auth [ext-auth], and its two lines in [centralita-phones].
+ *   (b) pjsip.conf holds its starting categories + 3N, [--context] of extensions.conf its starting exten lines
+ *       + 2N, centralita/ only empty.conf (still empty). Once, after the first (b), the library reads both back:
+ *       each phone's endpoint, aor and auth are in pjsip.conf once each with exactly the wanted lines, and its
+ *       two lines are in [--context] once each.
+ * Every later round of a way must leave the same bytes (minus the Creation Date lines) as its first round: the
+ * phones' files for (c), pjsip.conf and extensions.conf for (b). The two ways write different files: they are not
+ * compared with each other. */
+
+#define CC_FILES 2   /* a phone's files: [0] the channel driver's, [1] the dialplan's */
+#define CC_RAW 6     /* (c)'s requests per phone: for each file CreateConfig, UpdateConfig, Reload */
 
 struct cphone {
 	struct phone p;
-	struct buf raw[2];         /* (c): Centralita's UpdateConfig of pjsip.conf, then of extensions.conf */
-	struct buf *seed;          /* (b): one UpdateConfig per action, in order */
+	char file[CC_FILES][PBX_FILE_MAX]; /* centralita/pjsip-<id>.conf, centralita/dialplan-<id>.conf */
+	struct buf raw[CC_RAW];            /* (c) in order; raw[3k + 2] are the Reload actions */
+	struct buf *seed;                  /* (b): the UpdateConfigs of pjsip.conf, then those of extensions.conf */
 	size_t n_seed;
 };
 
@@ -899,11 +970,14 @@ struct ccontent {
 	struct pbx_settings s;
 	struct cphone *ph;
 	int n;
-	const char *chan_file;
-	char *start_chan, *start_dial;     /* starting text of the two files */
-	size_t start_cats, start_exten;
-	size_t chan_ops, dial_ops, vars;   /* per phone (the same for every phone) */
-	char summary[1024];
+	const char *chan_file;             /* the integrator's pjsip.conf */
+	const char *module[CC_FILES];      /* what is reloaded after each file: res_pjsip.so, pbx_config.so */
+	char *start_chan, *start_dial;     /* starting text of pjsip.conf and extensions.conf */
+	size_t start_cats;                 /* categories of pjsip.conf's own text */
+	size_t start_exten;                /* exten lines of [--context] in extensions.conf's own text */
+	size_t ops[CC_FILES], vars;        /* Centralita's actions per file and variables per phone (same for all) */
+	size_t seed_uc[CC_FILES];          /* (b)'s UpdateConfigs per phone: of pjsip.conf, of extensions.conf */
+	char summary[2400];
 };
 
 static char *slurp(const char *path)
@@ -932,39 +1006,102 @@ static void put_file(const struct args *a, const char *file, const char *text)
 		die("cannot write %s: %s", path, strerror(errno));
 }
 
+/* The "exten =" / "exten =>" lines of category cat in a file's own text (includes not followed). */
+static size_t exten_in(const char *text, const char *cat)
+{
+	size_t n = 0, catlen = strlen(cat);
+	bool in = false;
+	for (const char *l = text; *l;) {
+		if (*l == '[')
+			in = !strncmp(l + 1, cat, catlen) && l[1 + catlen] == ']';
+		else if (in && !strncmp(l, "exten", 5) && l[5 + strspn(l + 5, " \t")] == '=')
+			n++;
+		l += strcspn(l, "\n");
+		l += *l == '\n';
+	}
+	return n;
+}
+
+/* DIR/centralita/ as the integrator's one-time set-up leaves it: the folder with an empty empty.conf, nothing else
+ * (every phone's file of a previous way removed). */
+static void reset_phones_dir(const struct args *a)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/%s", a->confdir, PBX_DIR);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		die("cannot create %s: %s", dir, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		die("cannot open %s: %s", dir, strerror(errno));
+	const char *empty = strrchr(PBX_EMPTY_FILE, '/') + 1;
+	for (struct dirent *e = readdir(d); e; e = readdir(d)) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, empty))
+			continue;
+		char path[4500];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (unlink(path) != 0)
+			die("cannot remove %s: %s", path, strerror(errno));
+	}
+	closedir(d);
+	put_file(a, PBX_EMPTY_FILE, "");
+}
+
+static void serialize_msg(const struct ami_msg *m, const char *id, struct buf *out, const char *what)
+{
+	char err[400];
+	if (ami_msg_serialize(m, id, out, err, sizeof err) != 0)
+		die("building %s: %s", what, err);
+}
+
 static void serialize_update(const struct ami_update *u, const char *id, struct buf *out)
 {
 	struct ami_msg m;
 	char err[400];
 	ami_msg_init(&m);
-	if (ami_update_build(u, &m, err, sizeof err) != 0 || ami_msg_serialize(&m, id, out, err, sizeof err) != 0)
+	if (ami_update_build(u, &m, err, sizeof err) != 0)
 		die("building UpdateConfig of %s: %s", u->dst, err);
+	serialize_msg(&m, id, out, u->dst);
 	ami_msg_free(&m);
 }
 
-/* Splits u into one UpdateConfig per action (the last one carrying u's Reload), appended to c->seed. */
-static void split_update(const struct ami_update *u, int phone, struct cphone *c)
+/* CreateConfig of file, as src/pbx/apply.c create_file() sends it. */
+static void serialize_create(const char *file, const char *id, struct buf *out)
 {
-	for (size_t k = 0; k < u->n; k++) {
-		const struct ami_uc_op *op = &u->ops[k];
-		struct ami_update one;
-		ami_update_init(&one, u->dst);
-		ami_update_add(&one, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
-		               op->filter);
-		if (k + 1 == u->n)
-			ami_update_set_reload(&one, u->reload);
-		char id[64];
-		snprintf(id, sizeof id, "seed-%d-%zu", phone, c->n_seed);
-		buf_init(&c->seed[c->n_seed]);
-		serialize_update(&one, id, &c->seed[c->n_seed++]);
-		ami_update_free(&one);
-	}
+	struct ami_msg m;
+	ami_msg_init(&m);
+	ami_msg_add(&m, "Action", "CreateConfig");
+	ami_msg_add(&m, "Filename", file);
+	buf_init(out);
+	serialize_msg(&m, id, out, "CreateConfig");
+	ami_msg_free(&m);
+}
+
+/* The Reload action of module, as src/pbx/reload.c pbx_reload() sends it. */
+static void serialize_reload(const char *module, const char *id, struct buf *out)
+{
+	struct ami_msg m;
+	ami_msg_init(&m);
+	ami_msg_add(&m, "Action", "Reload");
+	ami_msg_add(&m, "Module", module);
+	buf_init(out);
+	serialize_msg(&m, id, out, "Reload");
+	ami_msg_free(&m);
+}
+
+/* Appends one of the seed's one-action UpdateConfigs to c->seed. */
+static void seed_push(struct cphone *c, int phone, const struct ami_update *one)
+{
+	char id[64];
+	snprintf(id, sizeof id, "seed-%d-%zu", phone, c->n_seed);
+	buf_init(&c->seed[c->n_seed]);
+	serialize_update(one, id, &c->seed[c->n_seed++]);
 }
 
 /* "NewCat [200] + 8 Append, ..." for the human-readable header. */
 static void describe_ops(const struct ami_update *u, char *out, size_t cap)
 {
 	size_t l = strlen(out);
+	l += (size_t)snprintf(out + l, cap - l, "UpdateConfig %s (SrcFilename %s): ", u->dst, u->src);
 	for (size_t k = 0; k < u->n && l < cap; k++) {
 		const struct ami_uc_op *op = &u->ops[k];
 		const char *sep = k ? ", " : "";
@@ -983,8 +1120,6 @@ static void describe_ops(const struct ami_update *u, char *out, size_t cap)
 			l += (size_t)snprintf(out + l, cap - l, "%s%s [%s]", sep, ami_uc_action_name(op->action), op->cat);
 		}
 	}
-	if (l < cap)
-		snprintf(out + l, cap - l, " (Reload: %s)", u->reload ? u->reload : "none");
 }
 
 static void ccontent_build(const struct args *a, struct ccontent *cc)
@@ -1001,15 +1136,26 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 	cc->chan_file = pbx_config_file(cc->s.driver);
 	if (strcmp(cc->chan_file, CONF_FILE) != 0)
 		die("expected %s", CONF_FILE);
+	cc->module[0] = pbx_reload_module(cc->s.driver);   /* what src/pbx/apply.c reloads after each file */
+	cc->module[1] = PBX_DIALPLAN_MODULE;
 
 	char path[4200];
 	snprintf(path, sizeof path, "%s/%s", a->confdir, cc->chan_file);
 	cc->start_chan = slurp(path);
 	snprintf(path, sizeof path, "%s/%s", a->confdir, PBX_DIALPLAN_FILE);
 	cc->start_dial = slurp(path);
-	size_t ignored;
 	free(conf_read_file(a, cc->chan_file, &cc->start_cats, NULL));
-	free(conf_read_file(a, PBX_DIALPLAN_FILE, &ignored, &cc->start_exten));
+	cc->start_exten = exten_in(cc->start_dial, a->context);
+	char tryinc[2][80], ctxline[300];
+	snprintf(tryinc[0], sizeof tryinc[0], "#tryinclude %s/pjsip-*.conf", PBX_DIR);
+	snprintf(tryinc[1], sizeof tryinc[1], "#tryinclude %s/dialplan-*.conf", PBX_DIR);
+	snprintf(ctxline, sizeof ctxline, "\n[%s]", a->context);
+	if (!strstr(cc->start_chan, tryinc[0]) || !strstr(cc->start_dial, tryinc[1]))
+		die("%s/%s must hold \"%s\" and %s/%s \"%s\" (the integrator's one-time set-up)", a->confdir,
+		    cc->chan_file, tryinc[0], a->confdir, PBX_DIALPLAN_FILE, tryinc[1]);
+	if (!strstr(cc->start_dial, ctxline) && strncmp(cc->start_dial, ctxline + 1, strlen(ctxline + 1)) != 0)
+		die("%s/%s has no [%s] for the seed's way to append to (--context)", a->confdir, PBX_DIALPLAN_FILE,
+		    a->context);
 
 	cc->n = a->phones;
 	cc->ph = calloc((size_t)cc->n, sizeof *cc->ph);
@@ -1018,67 +1164,118 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 	for (int i = 0; i < cc->n; i++) {
 		struct cphone *c = &cc->ph[i];
 		struct phone *p = &c->p;
+		p->id = i + 1;   /* as a fresh database numbers them */
 		snprintf(p->extension, sizeof p->extension, "%d", a->first_ext + i);
 		snprintf(p->name, sizeof p->name, "Bench %d", i);
 		snprintf(p->model, sizeof p->model, "yealink-t46u");
 		snprintf(p->mac, sizeof p->mac, "0015650%05x", (unsigned)i & 0xfffffu);
+		p->version = 1;
 		if (provision_new_secret(p->secret, sizeof p->secret) != 0)
 			die("provision_new_secret failed");
 		if (pbx_check_extension(&cc->s, p->extension))
 			die("extension %s refused: %s", p->extension, pbx_check_extension(&cc->s, p->extension));
+		pbx_phone_files(&cc->s, p->id, c->file[0], c->file[1]);
 
-		/* What Centralita sends for a phone the PBX does not have yet (src/pbx/apply.c create_fresh). */
-		struct pbx_sections sec;
-		if (pbx_phone_sections(&cc->s, p, &sec) != 0)
-			die("pbx_phone_sections failed for %s", p->extension);
-		struct ami_update chan, dial;
-		char err[300];
-		if (pbx_creation_updates(&cc->s, p, &chan, &dial, err, sizeof err) != 0)
-			die("pbx_creation_updates: %s", err);
-
-		char id[64];
-		for (int k = 0; k < 2; k++) {
-			buf_init(&c->raw[k]);
-			snprintf(id, sizeof id, "raw-%d-%d", i, k);
-			serialize_update(k ? &dial : &chan, id, &c->raw[k]);
+		/* (c): what Centralita sends for a phone the PBX does not have yet (src/pbx/apply.c apply_locked,
+		 * send_update): per file CreateConfig, the whole-file UpdateConfig, the Reload action of its module. */
+		struct ami_update u[CC_FILES];
+		char digest[CC_FILES][PBX_DIGEST_HEX], err[300], id[64];
+		if (pbx_phone_updates(&cc->s, p, &u[0], &u[1], digest[0], digest[1], err, sizeof err) != 0)
+			die("pbx_phone_updates: %s", err);
+		for (int k = 0; k < CC_FILES; k++) {
+			if (strcmp(u[k].dst, c->file[k]) != 0 || !u[k].src || strcmp(u[k].src, PBX_EMPTY_FILE) != 0)
+				die("phone %s: pbx_phone_updates writes %s from %s, expected %s from %s", p->extension, u[k].dst,
+				    u[k].src ? u[k].src : "itself", c->file[k], PBX_EMPTY_FILE);
+			if (u[k].reload)   /* Centralita reloads with the Reload action now: the bench would send both */
+				die("phone %s: pbx_phone_updates asks for \"Reload: %s\", expected no Reload header",
+				    p->extension, u[k].reload);
+			snprintf(id, sizeof id, "raw-%d-%d", i, 3 * k);
+			serialize_create(u[k].dst, id, &c->raw[3 * k]);
+			snprintf(id, sizeof id, "raw-%d-%d", i, 3 * k + 1);
+			buf_init(&c->raw[3 * k + 1]);
+			serialize_update(&u[k], id, &c->raw[3 * k + 1]);
+			snprintf(id, sizeof id, "raw-%d-%d", i, 3 * k + 2);
+			serialize_reload(cc->module[k], id, &c->raw[3 * k + 2]);
 		}
-		c->seed = calloc(chan.n + dial.n, sizeof *c->seed);
+
+		/* (b): the channel update's actions one by one into pjsip.conf itself, then the two dialplan lines
+		 * appended to [--context] of extensions.conf; the last of each file with its module's Reload header. */
+		struct pbx_sections dialplan;
+		memset(&dialplan, 0, sizeof dialplan);
+		if (pbx_dialplan_section(&cc->s, p->extension, &dialplan) != 0 || dialplan.n != 1)
+			die("pbx_dialplan_section failed for %s", p->extension);
+		const struct ami_cfg_want *lines = &dialplan.want[0];
+		c->seed = calloc(u[0].n + lines->n_lines, sizeof *c->seed);
 		if (!c->seed)
 			die("out of memory");
-		split_update(&chan, i, c);
-		split_update(&dial, i, c);
+		for (size_t k = 0; k < u[0].n; k++) {
+			const struct ami_uc_op *op = &u[0].ops[k];
+			struct ami_update one;
+			ami_update_init(&one, cc->chan_file);
+			ami_update_add(&one, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
+			               op->filter);
+			if (k + 1 == u[0].n)
+				ami_update_set_reload(&one, cc->module[0]);
+			seed_push(c, i, &one);
+			ami_update_free(&one);
+		}
+		for (size_t l = 0; l < lines->n_lines; l++) {
+			struct ami_update one;
+			ami_update_init(&one, PBX_DIALPLAN_FILE);
+			ami_update_add(&one, AMI_UC_APPEND, a->context, lines->lines[l].name, lines->lines[l].value, NULL, -1,
+			               NULL, NULL);
+			if (l + 1 == lines->n_lines)
+				ami_update_set_reload(&one, cc->module[1]);
+			seed_push(c, i, &one);
+			ami_update_free(&one);
+		}
 
 		if (i == 0) {
-			cc->chan_ops = chan.n;
-			cc->dial_ops = dial.n;
+			cc->ops[0] = u[0].n;
+			cc->ops[1] = u[1].n;
+			cc->seed_uc[0] = u[0].n;
+			cc->seed_uc[1] = lines->n_lines;
+			struct pbx_sections sec;
+			memset(&sec, 0, sizeof sec);
+			if (pbx_phone_sections(&cc->s, p, &sec) != 0)
+				die("pbx_phone_sections failed for %s", p->extension);
 			for (size_t k = 0; k < sec.n; k++)
 				cc->vars += sec.want[k].n_lines;
-			snprintf(cc->summary, sizeof cc->summary, "  %s: ", cc->chan_file);
-			describe_ops(&chan, cc->summary, sizeof cc->summary);
-			size_t l = strlen(cc->summary);
-			snprintf(cc->summary + l, sizeof cc->summary - l, "\n  %s: ", PBX_DIALPLAN_FILE);
-			describe_ops(&dial, cc->summary, sizeof cc->summary);
+			size_t l;
+			for (int k = 0; k < CC_FILES; k++) {
+				l = strlen(cc->summary);
+				snprintf(cc->summary + l, sizeof cc->summary - l, "%s  CreateConfig %s; ", k ? "\n" : "", u[k].dst);
+				describe_ops(&u[k], cc->summary, sizeof cc->summary);
+				l = strlen(cc->summary);
+				snprintf(cc->summary + l, sizeof cc->summary - l, "; Reload Module: %s", cc->module[k]);
+			}
 			size_t total = 0;
 			for (size_t k = 0; k < c->n_seed; k++)
 				total += c->seed[k].len;
 			l = strlen(cc->summary);
 			snprintf(cc->summary + l, sizeof cc->summary - l,
-			         "\n  (c) sends 2 requests of %zu + %zu bytes; (b) %zu requests, %zu bytes in all", c->raw[0].len,
-			         c->raw[1].len, c->n_seed, total);
-		} else if (chan.n != cc->chan_ops || dial.n != cc->dial_ops) {
-			die("phone %s: %zu + %zu actions, phone 200 had %zu + %zu", p->extension, chan.n, dial.n,
-			    cc->chan_ops, cc->dial_ops);
+			         "\n  (c) sends these %d requests, of %zu + %zu + %zu + %zu + %zu + %zu bytes"
+			         "\n  (b) sends instead %zu UpdateConfigs of %s into itself (the same actions, one each; the last "
+			         "with Reload: %s) and %zu of %s (Append to [%s]: exten = %s, exten = %s; the last with "
+			         "Reload: %s): %zu requests, %zu bytes in all, between its Login and Logoff",
+			         CC_RAW, c->raw[0].len, c->raw[1].len, c->raw[2].len, c->raw[3].len, c->raw[4].len,
+			         c->raw[5].len, cc->seed_uc[0], cc->chan_file, cc->module[0], cc->seed_uc[1], PBX_DIALPLAN_FILE,
+			         a->context, lines->lines[0].value, lines->n_lines > 1 ? lines->lines[1].value : "-",
+			         cc->module[1], c->n_seed, total);
+		} else if (u[0].n != cc->ops[0] || u[1].n != cc->ops[1] || lines->n_lines != cc->seed_uc[1]) {
+			die("phone %s: %zu + %zu actions and %zu dialplan lines, the first phone had %zu + %zu and %zu",
+			    p->extension, u[0].n, u[1].n, lines->n_lines, cc->ops[0], cc->ops[1], cc->seed_uc[1]);
 		}
-		ami_update_free(&chan);
-		ami_update_free(&dial);
+		ami_update_free(&u[0]);
+		ami_update_free(&u[1]);
 	}
 }
 
 static void ccontent_free(struct ccontent *cc)
 {
 	for (int i = 0; i < cc->n; i++) {
-		buf_free(&cc->ph[i].raw[0]);
-		buf_free(&cc->ph[i].raw[1]);
+		for (int k = 0; k < CC_RAW; k++)
+			buf_free(&cc->ph[i].raw[k]);
 		for (size_t k = 0; k < cc->ph[i].n_seed; k++)
 			buf_free(&cc->ph[i].seed[k]);
 		free(cc->ph[i].seed);
@@ -1092,19 +1289,37 @@ static void cbegin(const struct args *a, const struct ccontent *cc)
 {
 	put_file(a, cc->chan_file, cc->start_chan);
 	put_file(a, PBX_DIALPLAN_FILE, cc->start_dial);
+	reset_phones_dir(a);
 	if (ctl_fd >= 0)
 		free(ctl_call("{\"cmd\": \"reset_counters\"}"));
 }
 
-static long count_substr(const char *hay, const char *needle)
+/* Entries of the control channel's reload log ("reloads": [{"module": M, "via": V, "file": F, "status": S}, ...])
+ * with that module, via and status; NULL / -1: any. */
+static long ctl_reloads(const char *reply, const char *module, const char *via, int status)
 {
+	const char *p = strstr(reply, "\"reloads\": [");
+	if (!p)
+		die("control channel: no reloads in %s", reply);
+	const char *end = strchr(p, ']');
+	char m[100], v[100], s[40];
+	snprintf(m, sizeof m, "\"module\": \"%s\"", module ? module : "");
+	snprintf(v, sizeof v, "\"via\": \"%s\"", via ? via : "");
+	snprintf(s, sizeof s, "\"status\": %d}", status);
 	long n = 0;
-	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-		n++;
+	for (const char *o = strchr(p, '{'); o && end && o < end; o = strchr(o + 1, '{')) {
+		const char *c = strchr(o, '}');
+		char entry[600];
+		if (!c || c > end || (size_t)(c - o) + 2 > sizeof entry)
+			die("control channel: unexpected reload entry in %s", reply);
+		snprintf(entry, sizeof entry, "%.*s", (int)(c - o + 1), o);
+		n += (!module || strstr(entry, m)) && (!via || strstr(entry, v)) && (status < 0 || strstr(entry, s));
+	}
 	return n;
 }
 
-/* Appends to cur the categories named category in file, read with GetConfig through the library. */
+/* Appends to cur the categories of file (only those named category, unless NULL), read with GetConfig through the
+ * library. */
 static void get_config(struct ami_pool *pool, const char *file, const char *category, struct ami_config *cur)
 {
 	struct ami_msg m;
@@ -1114,12 +1329,13 @@ static void get_config(struct ami_pool *pool, const char *file, const char *cate
 	ami_result_init(&r);
 	ami_msg_add(&m, "Action", "GetConfig");
 	ami_msg_add(&m, "Filename", file);
-	ami_msg_add(&m, "Category", category);
+	if (category)
+		ami_msg_add(&m, "Category", category);
 	if (ami_pool_action(pool, &m, &r) != AMI_OK)
-		die("verify: GetConfig %s [%s]: %s", file, category, r.message);
+		die("verify: GetConfig %s [%s]: %s", file, category ? category : "all", r.message);
 	struct ami_config one = { 0 };
 	if (ami_config_parse(r.response, &one, err, sizeof err) != 0)
-		die("verify: GetConfig %s [%s]: %s", file, category, err);
+		die("verify: GetConfig %s [%s]: %s", file, category ? category : "all", err);
 	struct ami_cfg_cat *grown = realloc(cur->cats, (cur->n_cats + one.n_cats) * sizeof *grown);
 	if (!grown && one.n_cats)
 		die("out of memory");
@@ -1134,9 +1350,41 @@ static void get_config(struct ami_pool *pool, const char *file, const char *cate
 	ami_msg_free(&m);
 }
 
-/* Reads every phone back through the library and checks the PBX holds exactly what Centralita wants: the diff
- * against what GetConfig returns is empty, and [internal] holds each phone's two lines once. */
-static void cverify_content(const struct args *a, const struct ccontent *cc)
+static const char *cat_value(const struct ami_cfg_cat *c, const char *name)
+{
+	for (size_t l = 0; l < c->n_lines; l++)
+		if (!strcasecmp(c->lines[l].name, name))
+			return c->lines[l].value;
+	return NULL;
+}
+
+/* A file read back holds exactly want: nothing for ami_config_diff() to change, and no other category. */
+static void cverify_file(struct ami_pool *pool, const char *file, const struct pbx_sections *want, const char *ext)
+{
+	const char *owned[PBX_MAX_SECTIONS];
+	size_t n_owned = 0;
+	for (size_t i = 0; i < want->n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < n_owned; k++)
+			seen |= !strcmp(owned[k], want->want[i].name);
+		if (!seen)
+			owned[n_owned++] = want->want[i].name;
+	}
+	struct ami_config cur = { 0 };
+	get_config(pool, file, NULL, &cur);
+	struct ami_update u;
+	char err[400];
+	ami_update_init(&u, file);
+	if (ami_config_diff(&cur, owned, n_owned, want->want, want->n, &u, err, sizeof err) != 0)
+		die("verify: ami_config_diff of %s (phone %s): %s", file, ext, err);
+	if (u.n != 0 || cur.n_cats != want->n)
+		die("verify: phone %s: %s holds %zu categories, Centralita would still send %zu actions", ext, file,
+		    cur.n_cats, u.n);
+	ami_update_free(&u);
+	ami_config_free(&cur);
+}
+
+static struct ami_pool *verify_pool(const struct args *a)
 {
 	struct ami_options o;
 	pool_options(a, &o);
@@ -1145,89 +1393,304 @@ static void cverify_content(const struct args *a, const struct ccontent *cc)
 	struct ami_pool *pool = ami_pool_create(&o, err, sizeof err);
 	if (!pool)
 		die("ami_pool_create: %s", err);
-	struct ami_config dialplan = { 0 };
-	get_config(pool, PBX_DIALPLAN_FILE, cc->s.context, &dialplan);
+	return pool;
+}
+
+/* (c), read back through the library: its own files hold exactly what Centralita wants, and Asterisk's merged
+ * views (pjsip.conf and extensions.conf with their #tryinclude lines) show each phone once. */
+static void cverify_content(const struct args *a, const struct ccontent *cc)
+{
+	struct ami_pool *pool = verify_pool(a);
+	struct ami_config chan = { 0 }, dial = { 0 };
+	get_config(pool, cc->chan_file, NULL, &chan);
+	get_config(pool, PBX_DIALPLAN_FILE, NULL, &dial);
+	if (chan.n_cats != cc->start_cats + 3 * (size_t)cc->n)
+		die("verify: GetConfig of %s (merged) shows %zu categories, expected %zu + 3 x %d", cc->chan_file,
+		    chan.n_cats, cc->start_cats, cc->n);
 	for (int i = 0; i < cc->n; i++) {
-		const struct phone *p = &cc->ph[i].p;
-		char names[PBX_MAX_SECTIONS][32];
-		const char *owned[PBX_MAX_SECTIONS];
-		size_t n_names = pbx_section_names(&cc->s, p->extension, names);
-		struct ami_config cur = { 0 };
-		for (size_t k = 0; k < n_names; k++) {
-			owned[k] = names[k];
-			get_config(pool, cc->chan_file, names[k], &cur);
-		}
-		struct pbx_sections sec;
-		pbx_phone_sections(&cc->s, p, &sec);
-		struct ami_update u;
-		ami_update_init(&u, cc->chan_file);
-		if (ami_config_diff(&cur, owned, n_names, sec.want, sec.n, &u, err, sizeof err) != 0)
-			die("verify: ami_config_diff for %s: %s", p->extension, err);
-		if (u.n != 0)
-			die("verify: phone %s: Centralita would still send %zu actions to %s", p->extension, u.n,
-			    cc->chan_file);
-		ami_update_free(&u);
-		ami_config_free(&cur);
-		/* The phone's own dialplan context is exactly as wanted, and [internal] includes it once. */
-		char context[32];
-		pbx_dialplan_context(p->extension, context);
-		const char *owned_context[1] = { context };
-		struct pbx_sections ctx;
+		const struct cphone *c = &cc->ph[i];
+		const struct phone *p = &c->p;
+		struct pbx_sections sec, ctx;
+		memset(&sec, 0, sizeof sec);
+		if (pbx_phone_sections(&cc->s, p, &sec) != 0)
+			die("pbx_phone_sections failed for %s", p->extension);
 		memset(&ctx, 0, sizeof ctx);
-		pbx_dialplan_section(&cc->s, p->extension, &ctx);
-		struct ami_config have = { 0 };
-		get_config(pool, PBX_DIALPLAN_FILE, context, &have);
-		ami_update_init(&u, PBX_DIALPLAN_FILE);
-		if (ami_config_diff(&have, owned_context, 1, ctx.want, ctx.n, &u, err, sizeof err) != 0 || u.n != 0)
-			die("verify: phone %s: its dialplan context is not as wanted", p->extension);
-		ami_update_free(&u);
-		ami_config_free(&have);
-		int found = 0;
-		for (size_t c = 0; c < dialplan.n_cats; c++)
-			for (size_t l = 0; l < dialplan.cats[c].n_lines; l++)
-				found += !strcasecmp(dialplan.cats[c].lines[l].name, "include") &&
-				         !strcmp(dialplan.cats[c].lines[l].value, context);
-		if (found != 1)
-			die("verify: [%s] includes %s %d times", cc->s.context, context, found);
+		if (pbx_dialplan_section(&cc->s, p->extension, &ctx) != 0)
+			die("pbx_dialplan_section failed for %s", p->extension);
+		cverify_file(pool, c->file[0], &sec, p->extension);
+		cverify_file(pool, c->file[1], &ctx, p->extension);
+
+		/* The merged pjsip.conf: endpoint [ext], aor [ext] and auth [ext-auth], each once. */
+		char auth[40];
+		snprintf(auth, sizeof auth, "%s-auth", p->extension);
+		int endpoint = 0, aor = 0, auths = 0, other = 0;
+		for (size_t k = 0; k < chan.n_cats; k++) {
+			const struct ami_cfg_cat *cat = &chan.cats[k];
+			const char *type = cat_value(cat, "type");
+			if (!strcmp(cat->name, p->extension) && type && !strcmp(type, "endpoint"))
+				endpoint++;
+			else if (!strcmp(cat->name, p->extension) && type && !strcmp(type, "aor"))
+				aor++;
+			else if (!strcmp(cat->name, auth) && type && !strcmp(type, "auth"))
+				auths++;
+			else if (!strcmp(cat->name, p->extension) || !strcmp(cat->name, auth))
+				other++;
+		}
+		if (endpoint != 1 || aor != 1 || auths != 1 || other != 0)
+			die("verify: %s (merged) shows phone %s as %d endpoint(s), %d aor(s), %d auth(s), %d other", cc->chan_file,
+			    p->extension, endpoint, aor, auths, other);
+		/* The merged extensions.conf: its two lines in [centralita-phones], each once. */
+		for (size_t l = 0; l < ctx.want[0].n_lines; l++) {
+			const struct ami_cfg_line *want = &ctx.want[0].lines[l];
+			int found = 0;
+			for (size_t k = 0; k < dial.n_cats; k++) {
+				if (strcmp(dial.cats[k].name, PBX_PHONES_CONTEXT) != 0)
+					continue;
+				for (size_t m = 0; m < dial.cats[k].n_lines; m++)
+					found += !strcasecmp(dial.cats[k].lines[m].name, want->name) &&
+					         !strcmp(dial.cats[k].lines[m].value, want->value);
+			}
+			if (found != 1)
+				die("verify: %s (merged) shows \"%s = %s\" in [%s] %d times", PBX_DIALPLAN_FILE, want->name,
+				    want->value, PBX_PHONES_CONTEXT, found);
+		}
 	}
-	ami_config_free(&dialplan);
+	ami_config_free(&chan);
+	ami_config_free(&dial);
 	ami_pool_destroy(pool);
 }
 
-static char *creference[2];
-
-static void ccheck(const struct args *a, const struct ccontent *cc, const struct figure *f, long logins)
+/* A category read back is exactly the wanted one: same name, same lines in the same order. */
+static bool cat_is(const struct ami_cfg_cat *cat, const struct ami_cfg_want *want)
 {
-	char *c = ctl_fd >= 0 ? ctl_call("{\"cmd\": \"counters\"}") : NULL;   /* no control channel: files only */
-	long total = c ? ctl_action_count(c, NULL) : 0, uc = c ? ctl_action_count(c, "UpdateConfig") : 0;
-	long login = c ? ctl_action_count(c, "Login") : 0;
-	long r_chan = c ? count_substr(c, "\"module\": \"res_pjsip.so\"") : 0;
-	long r_dial = c ? count_substr(c, "\"module\": \"pbx_config.so\"") : 0;
-	if (c && (total != f->actions || uc != f->updateconfigs || login != logins || r_chan != cc->n ||
-	          r_dial != cc->n))
-		die("%s: the PBX counted %ld actions (%ld UpdateConfig, %ld Login, reloads %ld res_pjsip.so + %ld "
-		    "pbx_config.so), expected %ld (%ld, %ld, %d + %d): %s",
-		    f->name, total, uc, login, r_chan, r_dial, f->actions, f->updateconfigs, logins, cc->n, cc->n, c);
-	free(c);
-	size_t cats, exten, ignored;
-	char *text[2];
-	text[0] = conf_read_file(a, cc->chan_file, &cats, NULL);
-	text[1] = conf_read_file(a, PBX_DIALPLAN_FILE, &ignored, &exten);
-	if (cats != cc->start_cats + 3 * (size_t)cc->n)
-		die("%s: %s has %zu categories, expected %zu + 3 x %d", f->name, cc->chan_file, cats, cc->start_cats, cc->n);
-	if (exten != cc->start_exten + 2 * (size_t)cc->n)
-		die("%s: %s has %zu exten lines, expected %zu + 2 x %d", f->name, PBX_DIALPLAN_FILE, exten,
-		    cc->start_exten, cc->n);
-	if (!creference[0]) {
-		creference[0] = text[0];
-		creference[1] = text[1];
-		cverify_content(a, cc);
-		return;
+	if (strcmp(cat->name, want->name) != 0 || cat->n_lines != want->n_lines)
+		return false;
+	for (size_t l = 0; l < want->n_lines; l++)
+		if (strcasecmp(cat->lines[l].name, want->lines[l].name) != 0 ||
+		    strcmp(cat->lines[l].value, want->lines[l].value) != 0)
+			return false;
+	return true;
+}
+
+/* (b), read back through the library: every phone's endpoint, aor and auth in pjsip.conf once each with exactly
+ * the wanted lines (and no other category of their names), its two dialplan lines in [--context] once each. */
+static void cverify_seed(const struct args *a, const struct ccontent *cc)
+{
+	struct ami_pool *pool = verify_pool(a);
+	struct ami_config chan = { 0 }, dial = { 0 };
+	get_config(pool, cc->chan_file, NULL, &chan);
+	get_config(pool, PBX_DIALPLAN_FILE, a->context, &dial);
+	if (chan.n_cats != cc->start_cats + 3 * (size_t)cc->n)
+		die("verify: GetConfig of %s shows %zu categories, expected %zu + 3 x %d", cc->chan_file, chan.n_cats,
+		    cc->start_cats, cc->n);
+	for (int i = 0; i < cc->n; i++) {
+		const struct phone *p = &cc->ph[i].p;
+		struct pbx_sections sec, ctx;
+		memset(&sec, 0, sizeof sec);
+		memset(&ctx, 0, sizeof ctx);
+		if (pbx_phone_sections(&cc->s, p, &sec) != 0 || pbx_dialplan_section(&cc->s, p->extension, &ctx) != 0)
+			die("pbx_phone_sections or pbx_dialplan_section failed for %s", p->extension);
+		size_t named = 0;
+		for (size_t k = 0; k < chan.n_cats; k++)
+			for (size_t j = 0; j < sec.n; j++)
+				if (!strcmp(chan.cats[k].name, sec.want[j].name)) {
+					named++;
+					break;
+				}
+		if (named != sec.n)
+			die("verify: %s holds %zu categories named after phone %s, expected %zu", cc->chan_file, named,
+			    p->extension, sec.n);
+		for (size_t j = 0; j < sec.n; j++) {
+			int same = 0;
+			for (size_t k = 0; k < chan.n_cats; k++)
+				same += cat_is(&chan.cats[k], &sec.want[j]);
+			if (same != 1)
+				die("verify: %s holds [%s] (type %s) exactly as Centralita wants it %d times, expected once",
+				    cc->chan_file, sec.want[j].name, sec.want[j].type ? sec.want[j].type : "-", same);
+		}
+		for (size_t l = 0; l < ctx.want[0].n_lines; l++) {
+			const struct ami_cfg_line *want = &ctx.want[0].lines[l];
+			int found = 0;
+			for (size_t k = 0; k < dial.n_cats; k++)
+				for (size_t m = 0; m < dial.cats[k].n_lines; m++)
+					found += !strcmp(dial.cats[k].name, a->context) &&
+					         !strcasecmp(dial.cats[k].lines[m].name, want->name) &&
+					         !strcmp(dial.cats[k].lines[m].value, want->value);
+			if (found != 1)
+				die("verify: %s shows \"%s = %s\" in [%s] %d times", PBX_DIALPLAN_FILE, want->name, want->value,
+				    a->context, found);
+		}
 	}
+	ami_config_free(&chan);
+	ami_config_free(&dial);
+	ami_pool_destroy(pool);
+}
+
+/* After a way, with a control channel: the PBX counted the actions sent (retries: (c)'s re-sent Reloads this
+ * round), and of the reloads asked over AMI its log holds N of each module that ran, asked via `via` ("Reload":
+ * the action, "UpdateConfig": its header), and besides those only the `retries` refused as in progress. */
+static void ccheck_counters(const struct ccontent *cc, const struct figure *f, long logins, const char *via,
+                            long retries)
+{
+	if (ctl_fd < 0)
+		return;   /* no control channel (a real Asterisk): the files are checked all the same */
+	char *c = ctl_call("{\"cmd\": \"counters\"}");
+	long total = ctl_action_count(c, NULL), uc = ctl_action_count(c, "UpdateConfig");
+	long ccf = ctl_action_count(c, "CreateConfig"), login = ctl_action_count(c, "Login");
+	long reload = ctl_action_count(c, "Reload");
+	/* Reloads asked by anyone else (the control channel's "cli") are not the bench's: left out. */
+	long ran[CC_FILES], refused = ctl_reloads(c, NULL, via, 4);
+	long all = ctl_reloads(c, NULL, "Reload", -1) + ctl_reloads(c, NULL, "UpdateConfig", -1);
+	for (int k = 0; k < CC_FILES; k++)
+		ran[k] = ctl_reloads(c, cc->module[k], via, 0);
+	long want_reload = f->reloads ? f->reloads + retries : 0;
+	if (total != f->actions + retries || uc != f->updateconfigs || ccf != f->createconfigs || login != logins ||
+	    reload != want_reload || ran[0] != cc->n || ran[1] != cc->n || refused != retries ||
+	    all != 2L * cc->n + retries)
+		die("%s: the PBX counted %ld actions (%ld UpdateConfig, %ld CreateConfig, %ld Reload, %ld Login) and %ld "
+		    "reloads (%ld %s + %ld %s that ran via %s, %ld refused as in progress), expected %ld (%ld, %ld, %ld, "
+		    "%ld) and %ld (%d + %d, %ld)%s: %s",
+		    f->name, total, uc, ccf, reload, login, all, ran[0], cc->module[0], ran[1], cc->module[1], via, refused,
+		    f->actions + retries, f->updateconfigs, f->createconfigs, want_reload, logins, 2L * cc->n + retries,
+		    cc->n, cc->n, retries,
+		    refused && !f->reloads ? " (a reload asked by UpdateConfig's header while another ran is lost)" : "",
+		    c);
+	free(c);
+}
+
+/* centralita/ holds empty.conf (still empty) and `phones_files` other files. */
+static void ccheck_phones_dir(const struct args *a, const struct figure *f, size_t phones_files)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", a->confdir, PBX_DIR);
+	DIR *d = opendir(path);
+	if (!d)
+		die("%s: cannot open %s: %s", f->name, path, strerror(errno));
+	size_t entries = 0;
+	for (struct dirent *e = readdir(d); e; e = readdir(d))
+		entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	if (entries != 1 + phones_files)
+		die("%s: %s holds %zu files, expected %s and %zu", f->name, path, entries, PBX_EMPTY_FILE, phones_files);
+	snprintf(path, sizeof path, "%s/%s", a->confdir, PBX_EMPTY_FILE);
+	char *empty = slurp(path);
+	if (*empty)
+		die("%s: %s is no longer empty", f->name, PBX_EMPTY_FILE);
+	free(empty);
+}
+
+/* The first round's text of a way is kept in *ref; a later round must leave the same text (files separated by
+ * "=== name" lines). Returns true the first time (the caller then reads the result back). Takes text. */
+static bool ccompare_rounds(char **ref, char *text, const struct figure *f)
+{
+	if (!*ref) {
+		*ref = text;
+		return true;
+	}
+	if (strcmp(*ref, text) != 0) {
+		const char *x = *ref, *y = text;
+		while (*x && *x == *y)
+			x++, y++;
+		const char *file = x;
+		while (file > *ref && strncmp(file, "=== ", 4) != 0)
+			file--;
+		die("%s: the files differ from this way's first round's, first in %.*s", f->name,
+		    (int)strcspn(file + 4, "\n"), file + 4);
+	}
+	free(text);
+	return false;
+}
+
+/* Each way's files after its first round, without their Creation Date lines. */
+static char *cref_seed, *cref_raw;
+
+/* After (c): the integrator's files untouched, the phones' files as expected. */
+static void ccheck_raw_files(const struct args *a, const struct ccontent *cc, const struct figure *f)
+{
+	char path[4200];
+	const char *files[2] = { cc->chan_file, PBX_DIALPLAN_FILE }, *start[2] = { cc->start_chan, cc->start_dial };
 	for (int k = 0; k < 2; k++) {
-		if (strcmp(creference[k], text[k]) != 0)
-			die("%s: %s differs from the first way's", f->name, k ? PBX_DIALPLAN_FILE : cc->chan_file);
-		free(text[k]);
+		snprintf(path, sizeof path, "%s/%s", a->confdir, files[k]);
+		char *now = slurp(path);
+		if (strcmp(now, start[k]) != 0)
+			die("%s: %s changed (Centralita never writes the integrator's files for a phone)", f->name, files[k]);
+		free(now);
+	}
+	ccheck_phones_dir(a, f, CC_FILES * (size_t)cc->n);
+
+	struct buf all;
+	buf_init(&all);
+	for (int i = 0; i < cc->n; i++) {
+		for (int k = 0; k < CC_FILES; k++) {
+			size_t cats, exten;
+			char *text = conf_read_file(a, cc->ph[i].file[k], &cats, &exten);
+			size_t want_cats = k ? 1 : 3, want_exten = k ? cc->seed_uc[1] : 0;
+			if (cats != want_cats || exten != want_exten)
+				die("%s: %s holds %zu categories and %zu exten lines, expected %zu and %zu", f->name,
+				    cc->ph[i].file[k], cats, exten, want_cats, want_exten);
+			buf_puts(&all, "=== ");
+			buf_puts(&all, cc->ph[i].file[k]);
+			buf_puts(&all, "\n");
+			buf_puts(&all, text);
+			free(text);
+		}
+	}
+	if (ccompare_rounds(&cref_raw, buf_steal(&all), f))
+		cverify_content(a, cc);
+}
+
+/* After (b): the phones in the integrator's files, nothing in centralita/. */
+static void ccheck_seed_files(const struct args *a, const struct ccontent *cc, const struct figure *f)
+{
+	size_t cats, dial_cats;
+	char *chan = conf_read_file(a, cc->chan_file, &cats, NULL);
+	char *dial = conf_read_file(a, PBX_DIALPLAN_FILE, &dial_cats, NULL);
+	if (cats != cc->start_cats + 3 * (size_t)cc->n)
+		die("%s: %s holds %zu categories, expected %zu + 3 x %d", f->name, cc->chan_file, cats, cc->start_cats,
+		    cc->n);
+	size_t exten = exten_in(dial, a->context);
+	if (exten != cc->start_exten + cc->seed_uc[1] * (size_t)cc->n)
+		die("%s: [%s] of %s holds %zu exten lines, expected %zu + %zu x %d", f->name, a->context,
+		    PBX_DIALPLAN_FILE, exten, cc->start_exten, cc->seed_uc[1], cc->n);
+	ccheck_phones_dir(a, f, 0);
+
+	struct buf all;
+	buf_init(&all);
+	buf_puts(&all, "=== ");
+	buf_puts(&all, cc->chan_file);
+	buf_puts(&all, "\n");
+	buf_puts(&all, chan);
+	buf_puts(&all, "=== " PBX_DIALPLAN_FILE "\n");
+	buf_puts(&all, dial);
+	free(chan);
+	free(dial);
+	if (ccompare_rounds(&cref_seed, buf_steal(&all), f))
+		cverify_seed(a, cc);
+}
+
+/* Sends a Reload action and reads its answer. "A reload is in progress" means another reload runs and this one
+ * did nothing: as pbx_reload() does, it is sent again PBX_RELOAD_PAUSE_MS later, for up to PBX_RELOAD_PATIENCE_MS.
+ * Returns how many times it was sent again. */
+static long raw_reload(struct raw *r, const struct buf *req, const char *what)
+{
+	double give_up = now_s() + PBX_RELOAD_PATIENCE_MS / 1000.0;
+	for (long again = 0;; again++) {
+		raw_write(r, req->data, req->len);
+		size_t n = raw_read_until(r, "\r\n\r\n");
+		char answer[1024], msg[300] = "";
+		snprintf(answer, sizeof answer, "%.*s", (int)n, r->in);
+		memmove(r->in, r->in + n, r->len - n);
+		r->len -= n;
+		if (!strncmp(answer, "Response: Success", 17))
+			return again;
+		const char *m = strstr(answer, "\r\nMessage: ");
+		if (m)
+			snprintf(msg, sizeof msg, "%.*s", (int)strcspn(m + 11, "\r\n"), m + 11);
+		if (strncmp(answer, "Response: Error", 15) != 0 || ami_refusal_of(msg) != AMI_REFUSAL_RELOAD_IN_PROGRESS ||
+		    now_s() >= give_up)
+			die("raw: %s answered:\n%s", what, answer);
+		struct timespec pause = { 0, PBX_RELOAD_PAUSE_MS * 1000000L };
+		nanosleep(&pause, NULL);
 	}
 }
 
@@ -1242,16 +1705,20 @@ static void cphase_seed(const struct args *a, SSL_CTX *ctx, const struct cconten
 		raw_open(&r, ctx, a);                                      /* connect, TLS, banner, Login */
 		for (size_t k = 0; k < c->n_seed; k++) {                   /* one UpdateConfig per action */
 			raw_write(&r, c->seed[k].data, c->seed[k].len);
-			raw_expect(&r, "Response: Success", "UpdateConfig (one action)");
+			raw_expect(&r, "Response: Success",
+			           k < cc->seed_uc[0] ? "UpdateConfig of pjsip.conf (one action)"
+			                              : "UpdateConfig of extensions.conf (one Append)");
 		}
 		raw_write(&r, logoff, sizeof logoff - 1);
 		raw_expect(&r, "Response: Goodbye", "Logoff");
 		raw_close(&r);
 	}
 	record(f, &t0);
-	f->updateconfigs = (long)cc->n * (long)(cc->chan_ops + cc->dial_ops);
+	f->createconfigs = f->reloads = 0;
+	f->updateconfigs = (long)cc->n * (long)(cc->seed_uc[0] + cc->seed_uc[1]);
 	f->actions = f->updateconfigs + 2L * cc->n;
-	ccheck(a, cc, f, cc->n);
+	ccheck_counters(cc, f, cc->n, "UpdateConfig", 0);
+	ccheck_seed_files(a, cc, f);
 }
 
 static void cphase_raw(const struct args *a, SSL_CTX *ctx, const struct ccontent *cc, struct figure *f)
@@ -1262,35 +1729,61 @@ static void cphase_raw(const struct args *a, SSL_CTX *ctx, const struct ccontent
 	raw_write(&r, ping, sizeof ping - 1);
 	raw_expect(&r, "Response: Success", "Ping");
 	cbegin(a, cc);                                                 /* warm connection, counters from here */
+	static const char *const what[CC_RAW] = {
+		"CreateConfig of the phone's pjsip file", "UpdateConfig of the phone's pjsip file", "Reload res_pjsip.so",
+		"CreateConfig of the phone's dialplan file", "UpdateConfig of the phone's dialplan file",
+		"Reload pbx_config.so"
+	};
+	long retries = 0;
 	struct stamp t0 = stamp_now();
 	for (int i = 0; i < cc->n; i++) {
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < CC_RAW; k++) {
+			if (k % 3 == 2) {
+				retries += raw_reload(&r, &cc->ph[i].raw[k], what[k]);
+				continue;
+			}
 			raw_write(&r, cc->ph[i].raw[k].data, cc->ph[i].raw[k].len);
-			raw_expect(&r, "Response: Success", k ? "UpdateConfig of the dialplan" : "UpdateConfig of pjsip.conf");
+			raw_expect(&r, "Response: Success", what[k]);
 		}
 	}
 	record(f, &t0);
-	f->updateconfigs = f->actions = 2L * cc->n;
-	ccheck(a, cc, f, 0);
-	raw_close(&r);
+	f->retries[f->n - 1] = retries;
+	f->createconfigs = f->updateconfigs = f->reloads = (long)CC_FILES * cc->n;
+	f->actions = f->createconfigs + f->updateconfigs + f->reloads;
+	ccheck_counters(cc, f, 0, "Reload", retries);
+	ccheck_raw_files(a, cc, f);
+	raw_logoff_close(&r);
+}
+
+static long sum_retries(const struct figure *f)
+{
+	long n = 0;
+	for (int i = 0; i < f->n; i++)
+		n += f->retries[i];
+	return n;
 }
 
 static int run_centralita(const struct args *a, SSL_CTX *ctx)
 {
 	struct ccontent cc;
 	ccontent_build(a, &cc);
-	printf("%d phones as Centralita writes them (%zu sections, %zu variables in %s; a context with 2 exten lines "
-	       "and an include in [%s] of %s), AMI over %s to %s:%d, %d rounds\n",
-	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, cc.s.context, PBX_DIALPLAN_FILE,
+	printf("%d phones as Centralita writes them (%zu categories and %zu variables for %s, %zu dialplan lines), AMI "
+	       "over %s to %s:%d, %d rounds\n",
+	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, cc.seed_uc[1],
 	       !a->tls ? "plain TCP" : a->tls_record_max ? "TLS (records of <= --tls-record-max bytes)" : "TLS", a->host,
 	       a->port, a->rounds);
-	printf("per phone, built by pbx_phone_sections() + ami_config_diff() + ami_update_build():\n%s\n", cc.summary);
-	char seed_name[160], raw_name[160];
+	printf("per phone, Centralita's requests as src/pbx/apply.c sends them for a new phone (pbx_phone_updates(), "
+	       "pbx_reload(); built with ami_update_build() + ami_msg_serialize()):\n%s\n",
+	       cc.summary);
+	char seed_name[300], raw_name[200];
 	snprintf(seed_name, sizeof seed_name,
-	         "(b) seed: per phone conn+TLS+Login, %zu UpdateConfig (one per action), Logoff",
-	         cc.chan_ops + cc.dial_ops);
+	         "(b) seed: per phone conn+TLS+Login, %zu UpdateConfig of %s + %zu of %s (one action each, into the "
+	         "integrator's files), Logoff",
+	         cc.seed_uc[0], cc.chan_file, cc.seed_uc[1], PBX_DIALPLAN_FILE);
 	snprintf(raw_name, sizeof raw_name,
-	         "(c) raw: warm TLS connection, Centralita's 2 batched UpdateConfig per phone, by hand");
+	         "(c) raw: warm TLS connection, Centralita's %d requests per phone (per file CreateConfig, whole-file "
+	         "UpdateConfig, Reload), by hand",
+	         CC_RAW);
 	struct figure seed = { .name = seed_name }, raw = { .name = raw_name };
 	bool do_seed = !a->way || !strcmp(a->way, "seed"), do_raw = !a->way || !strcmp(a->way, "raw");
 	for (int round = 0; round < a->rounds; round++) {
@@ -1307,20 +1800,39 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 	if (do_seed && do_raw)
 		printf("ratio (c)/(b) phones/s: %5.2f best, %5.2f median\n", pc / pb,
 		       median(seed.secs, seed.n) / median(raw.secs, raw.n));
-	char counted[120] = "";
-	if (ctl_fd >= 0)
-		snprintf(counted, sizeof counted, "PBX counters as sent (reloads: %d res_pjsip.so + %d pbx_config.so), ",
-		         cc.n, cc.n);
-	printf("after every way: %s%s = %zu + 3N categories, %s = %zu + 2N exten lines%s; the first way's "
-	       "result read back with GetConfig: ami_config_diff() finds nothing to change\n",
-	       counted, cc.chan_file, cc.start_cats, PBX_DIALPLAN_FILE, cc.start_exten,
-	       do_seed && do_raw ? ", both files identical to the first way's" : "");
+	printf("client CPU per phone, median:");
 	if (do_seed)
-		printf("seed_phones_per_s=%.1f\n", pb);
+		printf(" (b) %.0f us", 1e6 * median(seed.cpu, seed.n) / a->phones);
 	if (do_raw)
-		printf("raw_phones_per_s=%.1f\n", pc);
-	free(creference[0]);
-	free(creference[1]);
+		printf(" (c) %.0f us", 1e6 * median(raw.cpu, raw.n) / a->phones);
+	printf("\n");
+	printf("checked after every way:%s\n",
+	       ctl_fd >= 0 ? " the PBX's counters as sent, reloads that ran: N res_pjsip.so + N pbx_config.so (via the "
+	                     "Reload action for (c), via UpdateConfig's Reload header for (b), none lost);"
+	                   : " (no control channel: the files only)");
+	if (do_raw)
+		printf("  (c): %s and %s untouched, %s/ = empty.conf + 2N files (3 categories / 1 category and 2 exten "
+		       "lines each); the first (c) read back with GetConfig: each phone's files hold exactly its sections, "
+		       "and the merged %s (%zu + 3N categories) and %s show each phone once\n",
+		       cc.chan_file, PBX_DIALPLAN_FILE, PBX_DIR, cc.chan_file, cc.start_cats, PBX_DIALPLAN_FILE);
+	if (do_seed)
+		printf("  (b): %s %zu + 3N categories, [%s] of %s %zu + 2N exten lines, %s/ = empty.conf alone; the first "
+		       "(b) read back with GetConfig: each phone's endpoint, aor and auth once each with the wanted lines, "
+		       "its 2 lines in [%s] once each\n",
+		       cc.chan_file, cc.start_cats, a->context, PBX_DIALPLAN_FILE, cc.start_exten, PBX_DIR, a->context);
+	if (a->rounds > 1)
+		printf("  every later round of a way left the same bytes as its first round\n");
+	if (do_raw)
+		printf("(c)'s Reloads answered \"A reload is in progress\" and sent again %d ms later: %ld in %d "
+		       "round(s)\n",
+		       PBX_RELOAD_PAUSE_MS, sum_retries(&raw), raw.n);
+	if (do_seed)
+		printf("seed_phones_per_s=%.1f\nseed_updateconfigs_per_phone=%zu\n", pb, cc.seed_uc[0] + cc.seed_uc[1]);
+	if (do_raw)
+		printf("raw_phones_per_s=%.1f\nraw_requests_per_phone=%d\nraw_reload_retries=%ld\n", pc, CC_RAW,
+		       sum_retries(&raw));
+	free(cref_seed);
+	free(cref_raw);
 	ccontent_free(&cc);
 	return 0;
 }

@@ -7,9 +7,20 @@ once from an empty pjsip.conf (the best round of each is compared); BENCH_AMI_TH
 the second figure of (a). Never asserts speed.
 
 --phone-content (or BENCH_CONTENT=centralita), with --phones N overriding BENCH_PHONES: the phone as Centralita
-writes it instead (pjsip.conf endpoint + auth + aor, two exten lines in [internal] of extensions.conf, starting
-from tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF), built by the product's own code, only ways
-(b) and (c); prints seed_phones_per_s=<float> and raw_phones_per_s=<float> (best round) for bench_phones.py."""
+writes it instead, built by the product's own code (pbx_phone_updates(), pbx_dialplan_section()), only ways (b) and
+(c). Each way starts from the integrator's one-time set-up: tests/integration/harness.py's PJSIP_CONF and
+EXTENSIONS_CONF (which end with "#tryinclude centralita/pjsip-*.conf" / "#tryinclude centralita/dialplan-*.conf")
+and a centralita/ folder holding only an empty empty.conf. (c) the raw limit, on a warm connection: Centralita's 6
+requests a phone (since issue 9 a phone is two files of its own, centralita/pjsip-<id>.conf with endpoint, auth and
+aor, centralita/dialplan-<id>.conf with its hint and Dial in [centralita-phones]; each created with CreateConfig,
+written whole by one UpdateConfig from the empty centralita/empty.conf, then its module reloaded with the Reload
+action, sent again 100 ms later while Asterisk answers "A reload is in progress"; nothing read). (b) the seed's way,
+the talk's: per phone a new TLS connection, Login, each action of Centralita's pjsip update as its own UpdateConfig
+into pjsip.conf itself (the last with "Reload: res_pjsip.so"), the phone's two dialplan lines each appended to
+[internal] of extensions.conf by its own UpdateConfig (the last with "Reload: pbx_config.so"), Logoff: 21
+UpdateConfigs, no CreateConfig, and the integrator's files grow with every phone. Prints, for bench_phones.py,
+seed_phones_per_s=<float> and raw_phones_per_s=<float> (best round), seed_updateconfigs_per_phone=<int>,
+raw_requests_per_phone=<int> and raw_reload_retries=<int> (Reloads sent again, all rounds)."""
 import argparse
 import os
 import shutil
@@ -48,6 +59,8 @@ def main():
                 f.write(PJSIP_CONF)
             with open(os.path.join(confdir, "extensions.conf"), "w") as f:
                 f.write(EXTENSIONS_CONF)
+            os.makedirs(os.path.join(confdir, "centralita"))      # the integrator's one-time set-up
+            open(os.path.join(confdir, "centralita", "empty.conf"), "w").close()
         else:
             open(os.path.join(confdir, "pjsip.conf"), "w").close()
         cert, key = testpbx.make_cert(tmp)   # self-signed, SAN localhost + 127.0.0.1: also the CA file

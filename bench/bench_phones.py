@@ -1,15 +1,17 @@
 """Phones benchmarks (issue 4), in one run against the test PBX over TLS:
   1. add-phone end to end through nginx (POST /phones → applied to the PBX → provisioning file written →
      303), phones/s with p50/p99;
-  2. the seed's method and the raw limit for the same number of phones, from build/bench/ami_bench
-     (new TLS connection + Login + one UpdateConfig per variable + Logoff; one raw batched UpdateConfig on
-     a warm connection), so the ratios come from one run on one machine;
+  2. the seed's method and the raw limit for the same number of phones writing the same content, from
+     build/bench/ami_bench --content centralita (bench_ami.py --phone-content): the talk's way, per phone a new TLS
+     connection + Login + one UpdateConfig per action into pjsip.conf and extensions.conf themselves (21, the
+     reloads by their Reload header) + Logoff; Centralita's 6 requests (per file of its own CreateConfig,
+     whole-file UpdateConfig, Reload action) raw on a warm connection; so the ratios come from one run on one
+     machine;
   3. the phones list (page 1 of 1,000 phones, logged in) with wrk, next to a static file.
 Figures are printed, never asserted."""
 import os
 import re
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -17,7 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, HERE)
-from harness import ROOT, Client, Stack  # noqa: E402
+from harness import Client, Stack  # noqa: E402
 from bench_web import wrk  # noqa: E402
 
 N = int(os.environ.get("BENCH_PHONES", "200"))
@@ -43,17 +45,23 @@ def add_phones(stack, client, n, first_ext=200):
 
 
 def seed_and_raw(n):
-    """The seed's method (b) and the raw limit (c) for n phones writing THE SAME content as Centralita (pjsip.conf
-    endpoint + auth + aor, two exten lines in extensions.conf, built by the product's own code), from the AMI
-    benchmark run right now (bench/bench_ami.py --phone-content: same test PBX over TLS, same machine, same
-    starting files as the harness). (b): per phone a new TLS connection + Login + one UpdateConfig per action of
-    Centralita's requests + Logoff; (c): Centralita's two batched UpdateConfigs, raw, on a warm connection.
-    Returns phones/s of each (best of BENCH_ROUNDS rounds, default 3)."""
+    """The seed's method (b) and the raw limit (c) for n phones writing THE SAME content as Centralita (endpoint +
+    auth + aor, its hint and Dial, built by the product's own code), from the AMI benchmark run right now
+    (bench/bench_ami.py --phone-content: same test PBX over TLS, same machine, same starting files as the harness,
+    #tryinclude lines and an empty centralita/ folder). (b), the talk's way: per phone a new TLS connection + Login +
+    each action of Centralita's pjsip update as its own UpdateConfig into pjsip.conf, the two dialplan lines each
+    appended to [internal] of extensions.conf by its own UpdateConfig (reloads by the last one's Reload header) +
+    Logoff; (c): Centralita's 6 requests (for each of the phone's two files of its own in centralita/: CreateConfig,
+    whole-file UpdateConfig, the Reload action of its module), raw, on a warm connection. Returns phones/s of each
+    (best of BENCH_ROUNDS rounds, default 3) and what ami_bench says of them: seed_updateconfigs_per_phone,
+    raw_requests_per_phone, raw_reload_retries (Reloads sent again after "A reload is in progress")."""
     env = dict(os.environ, BENCH_ROUNDS=os.environ.get("BENCH_ROUNDS", "3"))
     out = subprocess.run([sys.executable, os.path.join(HERE, "bench_ami.py"), "--phone-content", "--phones", str(n)],
                          capture_output=True, text=True, check=True, env=env).stdout
     rates = dict(re.findall(r"^(seed|raw)_phones_per_s=([\d.]+)$", out, re.M))
-    return float(rates["seed"]), float(rates["raw"])
+    info = {k: int(v) for k, v in re.findall(r"^(seed_updateconfigs_per_phone|raw_requests_per_phone|"
+                                             r"raw_reload_retries)=(\d+)$", out, re.M)}
+    return float(rates["seed"]), float(rates["raw"]), info
 
 
 def fill_phones(stack, n):
@@ -70,7 +78,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def fresh_stack():
-    # The PBX runs in its own process, as the seed/raw comparison's does; empty pjsip/extensions files.
+    # The PBX runs in its own process, as the seed/raw comparison's does; the harness's pjsip/extensions files
+    # (with their #tryinclude lines) and an empty centralita/ folder, as in bench_ami.py --phone-content.
     s = Stack(threads=4, extra_conf="[asterisk]\nextension_max = 99999\n", pbx_process=True).start()
     s.add_user("bench", "integrator", "bench-password-1")
     c = Client(s.port)
@@ -95,17 +104,20 @@ def main():
         e2e_rate, p50, p99 = max(rounds)
         print("end-to-end rounds: " + " ".join(f"{r[0]:.1f}" for r in rounds) + " phones/s")
         try:
-            seed_rate, raw_rate = seed_and_raw(N)
+            seed_rate, raw_rate, info = seed_and_raw(N)
         except (subprocess.CalledProcessError, KeyError, FileNotFoundError) as e:
             seed_rate = raw_rate = None
             print(f"(seed/raw figures unavailable: {e})")
         print(f"add-phone end to end through nginx, {N} phones, TLS test PBX:")
         print(f"  Centralita (POST → applied → file → 303) : {e2e_rate:8.1f} phones/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
         if seed_rate:
-            print(f"  seed's method, same content (one TLS connection, Login, one UpdateConfig per action,")
-            print(f"    21 a phone, Logoff)                     : {seed_rate:8.1f} phones/s")
-            print(f"  raw: Centralita's 2 batched UpdateConfigs on a warm connection, no reads (limit)")
-            print(f"                                            : {raw_rate:8.1f} phones/s")
+            ucs, reqs, again = (info.get(k, "?") for k in ("seed_updateconfigs_per_phone", "raw_requests_per_phone",
+                                                             "raw_reload_retries"))
+            print(f"  seed's method, same content (new TLS connection, Login, {ucs} UpdateConfig into pjsip.conf")
+            print(f"    and extensions.conf, one per action, Logoff)           : {seed_rate:8.1f} phones/s")
+            print(f"  raw: Centralita's {reqs} requests (per file CreateConfig, whole-file UpdateConfig, Reload;"
+                  f" {again} sent again)")
+            print(f"    on a warm connection, no reads (the limit)             : {raw_rate:8.1f} phones/s")
             print(f"  ratio Centralita / seed                   : {e2e_rate / seed_rate:8.2f}   (target >= 3)")
             print(f"  ratio limit / Centralita                  : {raw_rate / e2e_rate:8.2f}   (target <= 1.5)")
         fill_phones(s, LIST_PHONES)

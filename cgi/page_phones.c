@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/phones.h"
 #include "provision/provision.h"
@@ -69,7 +70,7 @@ static const struct form_field filter_fields[] = {
 	{ "page", form_v_int, false, 1, 100000, NULL },
 	{ "done", form_v_choice, false, 0, 0,
 	  "saved|saved_pending|saved_slow|saved_blocked|removed|removed_pending|removed_slow|secret|secret_pending|"
-	  "secret_slow|secret_blocked" },
+	  "secret_slow|secret_blocked|verified|verify_slow|verify_failed" },
 };
 static const struct form_def filter_form = FORM_DEF("filter", filter_fields);
 
@@ -130,6 +131,15 @@ static void set_phone(struct page *p, const char *prefix, const struct phone *ph
 	hdf_set_value(node, "Model", model_name(ph->model));
 	hdf_set_value(node, "Mac", mac);
 	if (details) {
+		if (ph->restored_at) {
+			/* When it was last put back after vanishing from the PBX (local time of the server). */
+			char when[32];
+			struct tm tm;
+			time_t t = (time_t)ph->restored_at;
+			localtime_r(&t, &tm);
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+			hdf_set_value(node, "Restored", when);
+		}
 		hdf_set_int_value(node, "Version", (int)ph->version);
 		hdf_set_value(node, "ModelId", ph->model);
 		hdf_set_value(node, "Class", ph->calling_class);
@@ -270,19 +280,16 @@ static bool extension_free_in_pbx(struct page *p, struct form_result *form, cons
 	return false;
 }
 
-/* Applies a phone just stored. The creation itself checks, against what Asterisk has, that nothing of
- * its extension was configured outside Centralita (the NewCats it starts with are refused if anything
- * exists, and the internal context is read first): if so the phone is taken back (withdrawn: anything of
- * it created meanwhile is removed, nothing else) and the form says why. extension_free_in_pbx checks the
- * same before an edit changes an extension. */
+/* Applies a phone just stored. Before writing anything the applier checks that Asterisk does not already
+ * use its extension for something configured outside Centralita: if so the phone is taken back and the form
+ * says why. extension_free_in_pbx checks the same before an edit changes an extension. */
 static void create_and_redirect(struct page *p, struct form_result *form, int64_t id)
 {
 	struct apply_result r;
 	applier_save(p->w->applier, id, &r);
-	if (r.outcome == APPLY_BLOCKED && *r.conflict && phones_withdraw(p->w->db, id, 1, p->now) == PHONES_OK) {
+	if (r.outcome == APPLY_BLOCKED && *r.conflict && phones_discard(p->w->db, id, 1) == 0) {
 		response_set(p->res, "Form.phone.extension.detail", r.conflict);
 		form_set_error(form, "extension", "ext_not_ours");
-		applier_wake(p->w->applier);   /* the withdrawn phone's removal clears anything created meanwhile */
 		show_form(p, form, 422, "/phones");
 		return;
 	}

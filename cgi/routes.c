@@ -24,6 +24,7 @@ const struct route routes[] = {
 	{ "POST", "/phones/:id/delete",       page_phones_delete,         ROLE_OWNER,       true },
 	{ "POST", "/phones/:id/reveal",       page_phones_reveal,         ROLE_INTEGRATOR,  true },
 	{ "POST", "/phones/:id/secret",       page_phones_new_secret,     ROLE_INTEGRATOR,  true },
+	{ "POST", "/pbx/verify",              page_pbx_verify,            ROLE_INTEGRATOR,  true },
 	{ "GET",  "/users",                   page_users_list,            ROLE_INTEGRATOR,  false },
 	{ "POST", "/users",                   page_users_create,          ROLE_INTEGRATOR,  true },
 	{ "POST", "/users/:id/disable",       page_users_disable,         ROLE_INTEGRATOR,  true },

@@ -40,6 +40,7 @@ void page_phones_delete_confirm(struct page *p);
 void page_phones_delete(struct page *p);
 void page_phones_reveal(struct page *p);
 void page_phones_new_secret(struct page *p);
+void page_pbx_verify(struct page *p);
 void page_users_list(struct page *p);
 void page_users_create(struct page *p);
 void page_users_disable(struct page *p);

@@ -2,9 +2,11 @@
 #   build/bench/ami_bench   AMI benchmark of issue 3 (adding phones three ways), run by bench/bench_ami.py,
 #                           which builds it with `make -s build/bench/ami_bench` (so `make bench` needs no
 #                           prerequisite here: its recipe installs the packages first, then runs bench/run.sh).
-#                           With --content centralita (bench_ami.py --phone-content, used by bench_phones.py) it
-#                           builds Centralita's own phone with the product's code (pbx_phone_sections(),
-#                           ami_config_diff(), ami_update_build(), provision_new_secret()), all in the library.
+#                           With --content centralita (bench_ami.py --phone-content, used by bench_phones.py and
+#                           bench/acceptance_bench.py) it builds Centralita's own phone with the product's code
+#                           (pbx_phone_updates(): the phone's two files of its own in centralita/, each created
+#                           with CreateConfig and written whole from centralita/empty.conf; ami_update_build(),
+#                           provision_new_secret()), all in the library.
 # Compiled by the Makefile's pattern rule (same flags as the product: C11, -Werror, $(OPT) $(SAN)) and linked
 # like build/centralita.
 

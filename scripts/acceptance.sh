@@ -69,6 +69,16 @@ OUT=$ROOT/tests/out/acceptance
 mkdir -p "$OUT"
 version=$("$PREFIX/sbin/asterisk" -V 2>/dev/null)
 
+# A run killed half-way leaves its Centralita daemons (and their nginx) behind, still connected to this Asterisk
+# and restoring their own phones into it after every reset: stop them first.
+stale=$(pgrep -f "build/centralita -c /tmp/centralita-test-[^ ]*/centralita.conf serve")
+if [ -n "$stale" ]; then
+  echo "stopping Centralita daemons left by an earlier run: $(echo $stale)"
+  kill $stale 2>/dev/null
+  pkill -f "nginx -p /tmp/centralita-test-" 2>/dev/null
+  sleep 1
+fi
+
 echo "=== setup: $PREFIX/etc/asterisk.pristine (tests/acceptance/setup_asterisk.py), ctl.sh reset"
 "$PY" tests/acceptance/setup_asterisk.py "$PREFIX" "$TOOLS" || { echo "make acceptance: setup failed" >&2; exit 1; }
 

@@ -30,8 +30,10 @@ pbx=""
 if [ "${TESTPBX:-}" = 1 ]; then
   tp=$var/testpbx
   mkdir -p "$tp/asterisk"
-  [ -f "$tp/asterisk/pjsip.conf" ] || printf '[transport-udp]\ntype = transport\nprotocol = udp\nbind = 0.0.0.0\n' > "$tp/asterisk/pjsip.conf"
-  [ -f "$tp/asterisk/extensions.conf" ] || printf '[general]\nstatic = yes\n\n[internal]\n' > "$tp/asterisk/extensions.conf"
+  # The integrator's one-time set-up (README): Centralita's folder, included from pjsip.conf and extensions.conf.
+  mkdir -p "$tp/asterisk/centralita"
+  [ -f "$tp/asterisk/pjsip.conf" ] || printf '[transport-udp]\ntype = transport\nprotocol = udp\nbind = 0.0.0.0\n\n#tryinclude centralita/pjsip-*.conf\n' > "$tp/asterisk/pjsip.conf"
+  [ -f "$tp/asterisk/extensions.conf" ] || printf '[general]\nstatic = yes\n\n[internal]\n\n#tryinclude centralita/dialplan-*.conf\n' > "$tp/asterisk/extensions.conf"
   if [ ! -f "$tp/cert.pem" ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost -keyout "$tp/key.pem" \
       -out "$tp/cert.pem" 2>/dev/null

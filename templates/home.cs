@@ -7,6 +7,7 @@
     <dl>
       <dt><?cs var:Lang.home.phones ?></dt><dd id="phone-count"><?cs var:Home.Phones ?></dd>
       <dt><?cs var:Lang.home.pending ?></dt><dd id="pending-count"><?cs var:Home.Pending ?></dd>
+      <?cs if:Home.Vanished > 0 ?><dt><?cs var:Lang.home.vanished ?></dt><dd id="vanished-count" class="status-pending"><?cs var:Home.Vanished ?></dd><?cs /if ?>
     </dl>
     <p><a href="/phones"><?cs var:Lang.home.manage_phones ?></a></p>
   </div>

@@ -8,7 +8,7 @@
     <dl>
       <dt><?cs var:Lang.phones.model ?></dt><dd><?cs var:Phone.Model ?></dd>
       <dt><?cs var:Lang.phones.mac ?></dt><dd><code><?cs var:Phone.Mac ?></code></dd>
-      <dt><?cs var:Lang.phones.status ?></dt><dd id="phone-status" class="status-<?cs var:Phone.Status ?>"><?cs var:Lang.phones.state[Phone.Status] ?><?cs if:Phone.Address ?> (<?cs var:Phone.Address ?>)<?cs /if ?><?cs if:Phone.Error ?><br><span class="reason"><?cs var:Phone.Error ?></span><?cs /if ?></dd>
+      <dt><?cs var:Lang.phones.status ?></dt><dd id="phone-status" class="status-<?cs var:Phone.Status ?>"><?cs var:Lang.phones.state[Phone.Status] ?><?cs if:Phone.Address ?> (<?cs var:Phone.Address ?>)<?cs /if ?><?cs if:Phone.Error ?><br><span class="reason"><?cs var:Phone.Error ?></span><?cs /if ?><?cs if:Phone.Restored ?><br><span class="muted" id="phone-restored"><?cs var:Lang.phones.restored ?> <?cs var:Phone.Restored ?></span><?cs /if ?></dd>
       <?cs if:User.Role == "integrator" ?><dt><?cs var:Lang.phones.class ?></dt><dd><?cs var:Lang.phones.classes[Phone.Class] ?></dd><?cs /if ?>
     </dl>
     <p><a href="/phones/<?cs var:Phone.Id ?>/edit"><?cs var:Lang.phones.edit ?></a> · <a href="/phones/<?cs var:Phone.Id ?>/delete"><?cs var:Lang.phones.remove ?></a></p>

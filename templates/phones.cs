@@ -6,6 +6,7 @@
 </div>
 <?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "_") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
 <?cs if:Pbx.Pending > 0 ?><p class="warn-box" id="pending-summary"><?cs var:Lang.phones.pending_summary ?> <?cs var:Pbx.Pending ?></p><?cs /if ?>
+<?cs if:User.Role == "integrator" ?><form method="post" action="/pbx/verify" class="verify" id="verify-form"><input type="hidden" name="_csrf" value="<?cs var:CSRF ?>"><button type="submit" class="secondary"><?cs var:Lang.phones.verify ?></button> <span class="hint"><?cs var:Lang.phones.verify_hint ?></span></form><?cs /if ?>
 <form method="get" action="/phones" class="filter" role="search">
   <input name="q" type="search" value="<?cs var:Filter.Q ?>" maxlength="64" placeholder="<?cs var:Lang.phones.filter_hint ?>" aria-label="<?cs var:Lang.phones.filter_hint ?>">
   <button type="submit"><?cs var:Lang.phones.filter ?></button>

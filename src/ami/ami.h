@@ -118,7 +118,8 @@ int ami_msg_serialize(const struct ami_msg *m, const char *action_id, struct buf
 /* Category names Asterisk writes raw as "[name]": non-empty, at most AMI_MAX_CATEGORY_LEN bytes, printable
  * ASCII without space and without any of [ ] ; ( ) ! + = " \ , #. Returns 0, or -1 with a message. */
 int ami_category_name_check(const char *name, char *err, size_t errlen);
-/* Config file names: [A-Za-z0-9._-], not starting with '.', at most 128 bytes (no paths: no traversal). */
+/* Config file names, relative to Asterisk's config directory: parts of [A-Za-z0-9._-] separated by '/', none
+ * empty or starting with '.' (so no "..": no traversal, no absolute path), at most 128 bytes. */
 int ami_filename_check(const char *name, char *err, size_t errlen);
 /* Config variable names: [A-Za-z0-9_.-], non-empty, at most 79 bytes. */
 int ami_varname_check(const char *name, char *err, size_t errlen);
@@ -164,8 +165,24 @@ enum ami_status {
 	AMI_INVALID,
 };
 
+/* What an Asterisk refusal (AMI_ERROR) means. Asterisk answers with fixed words only (manager.c, config.c,
+ * loader.c, pbx.c, res_pjsip); they are recognised here, once, so that callers decide from a kind, never from
+ * the text. */
+enum ami_refusal {
+	AMI_REFUSAL_OTHER = 0,
+	AMI_REFUSAL_FILE_NOT_FOUND,     /* GetConfig/UpdateConfig: "Config file not found" */
+	AMI_REFUSAL_FILE_INVALID,       /* "Config file has invalid format": Asterisk cannot parse it */
+	AMI_REFUSAL_FILE_PRIVILEGES,    /* "File requires escalated privileges": outside the config dir, or missing */
+	AMI_REFUSAL_FILE_EXISTS,        /* CreateConfig: "File exists" */
+	AMI_REFUSAL_NO_DIRECTORY,       /* CreateConfig: "No such file or directory" (its folder is missing) */
+	AMI_REFUSAL_RELOAD_IN_PROGRESS, /* Reload: "A reload is in progress" (another reload runs; nothing done) */
+	AMI_REFUSAL_EMPTY_LIST,         /* a list with nothing in it: "No Contacts found", "No endpoints found",
+	                                   "No AORs found", "No Auths found", "Did not find context X" */
+};
+
 struct ami_result {
 	enum ami_status status;
+	enum ami_refusal refusal;  /* with AMI_ERROR: what Asterisk's refusal means */
 	char message[512];         /* human-readable: Asterisk's Message, or what went wrong locally */
 	struct ami_msg *response;  /* the Response message (AMI_OK / AMI_ERROR), else NULL */
 	struct ami_msg **events;   /* EventList items in order (the closing ...Complete event excluded) */
@@ -176,6 +193,8 @@ struct ami_result {
 void ami_result_init(struct ami_result *r);
 void ami_result_free(struct ami_result *r);     /* frees contents and re-initialises */
 const char *ami_status_name(enum ami_status s); /* "ok", "error", "unreachable", "unknown-outcome", "invalid" */
+/* The kind of an Asterisk refusal message (AMI_REFUSAL_OTHER if it is none of the known ones). */
+enum ami_refusal ami_refusal_of(const char *message);
 
 /* ---------- pool ---------- */
 
@@ -232,6 +251,9 @@ struct ami_update {
 
 /* Starts an update of one file (src = dst = filename). */
 void ami_update_init(struct ami_update *u, const char *filename);
+/* Makes Asterisk load src and save the result into the update's file: with an empty src the file is written
+ * whole from the actions alone, whatever it holds now (even a file a crash left unreadable). */
+void ami_update_set_source(struct ami_update *u, const char *src);
 void ami_update_free(struct ami_update *u);
 void ami_update_set_reload(struct ami_update *u, const char *reload);   /* NULL clears */
 /* Adds one action after checking it (category name, variable name, required fields per action, no CR/LF).
@@ -245,9 +267,9 @@ int ami_update_build(const struct ami_update *u, struct ami_msg *out, char *err,
 const char *ami_uc_action_name(enum ami_uc_action a);
 
 /* Sends u through the pool while holding the pool's lock for u->dst (changes to one file never interleave).
- * If Asterisk answers "File requires escalated privileges" (file missing) and create_missing is true, sends
- * CreateConfig and retries once (safe: the refused UpdateConfig wrote nothing). An empty update is AMI_OK
- * without a request. */
+ * If Asterisk answers "File requires escalated privileges" (a file missing) and create_missing is true, sends
+ * CreateConfig for the destination (and a separate source) and retries once (safe: the refused UpdateConfig
+ * wrote nothing). An update without actions of a file into itself is AMI_OK without a request. */
 enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_update *u, bool create_missing,
                                        struct ami_result *r);
 

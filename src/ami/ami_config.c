@@ -42,6 +42,18 @@ static void op_free(struct ami_uc_op *op)
 	free(op->filter);
 }
 
+void ami_update_set_source(struct ami_update *u, const char *src)
+{
+	char e[160];
+	if (ami_filename_check(src, e, sizeof e) != 0) {
+		if (!u->err[0])
+			ami_seterr(u->err, sizeof u->err, "UpdateConfig source: %s", e);
+		return;
+	}
+	free(u->src);
+	u->src = ami_xstrdup(src);
+}
+
 void ami_update_free(struct ami_update *u)
 {
 	for (size_t i = 0; i < u->n; i++)

@@ -457,6 +457,7 @@ static enum ami_status take_response(struct ami_result *r, struct ami_msg *resp)
 	/* Command errors say "Command output follows": the first Output line is the useful text. */
 	if (msg && strcasecmp(msg, "Command output follows") == 0 && ami_msg_get(resp, "Output"))
 		msg = ami_msg_get(resp, "Output");
+	r->refusal = ami_refusal_of(msg);
 	if (msg && *msg)
 		return ami_result_set(r, AMI_ERROR, "%s", msg);
 	return ami_result_set(r, AMI_ERROR, "Response: %s", kind);

@@ -371,14 +371,15 @@ int ami_filename_check(const char *name, char *err, size_t errlen)
 		ami_seterr(err, errlen, "config file name must be 1..128 bytes");
 		return -1;
 	}
-	if (name[0] == '.') {
-		ami_seterr(err, errlen, "config file name must not start with '.'");
-		return -1;
-	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (!(isalnum(c) || c == '.' || c == '_' || c == '-')) {
-			ami_seterr(err, errlen, "config file name: character %zu is not one of [A-Za-z0-9._-]", i + 1);
+		bool starts_part = i == 0 || name[i - 1] == '/';
+		if (starts_part && (c == '.' || c == '/')) {
+			ami_seterr(err, errlen, "config file name: a part must not be empty or start with '.'");
+			return -1;
+		}
+		if (!(isalnum(c) || c == '.' || c == '_' || c == '-' || (c == '/' && i + 1 < len))) {
+			ami_seterr(err, errlen, "config file name: character %zu is not one of [A-Za-z0-9._-/]", i + 1);
 			return -1;
 		}
 	}
@@ -604,6 +605,40 @@ const char *ami_status_name(enum ami_status s)
 	case AMI_INVALID: return "invalid";
 	}
 	return "?";
+}
+
+enum ami_refusal ami_refusal_of(const char *message)
+{
+	static const struct {
+		const char *words;
+		bool prefix;   /* the words are followed by a name */
+		enum ami_refusal kind;
+	} known[] = {
+		{ "Config file not found", false, AMI_REFUSAL_FILE_NOT_FOUND },
+		{ "Config file has invalid format", false, AMI_REFUSAL_FILE_INVALID },
+		{ "File requires escalated privileges", false, AMI_REFUSAL_FILE_PRIVILEGES },
+		{ "File exists", false, AMI_REFUSAL_FILE_EXISTS },
+		{ "No such file or directory", false, AMI_REFUSAL_NO_DIRECTORY },
+		{ "A reload is in progress", false, AMI_REFUSAL_RELOAD_IN_PROGRESS },
+		{ "No Contacts found", false, AMI_REFUSAL_EMPTY_LIST },
+		{ "No endpoints found", false, AMI_REFUSAL_EMPTY_LIST },
+		{ "No AORs found", false, AMI_REFUSAL_EMPTY_LIST },
+		{ "No Auths found", false, AMI_REFUSAL_EMPTY_LIST },
+		{ "Did not find context ", true, AMI_REFUSAL_EMPTY_LIST },
+	};
+	if (!message)
+		return AMI_REFUSAL_OTHER;
+	/* Some list refusals end in a stray LF (ami.md); the parser may leave trailing white space. */
+	size_t len = strlen(message);
+	while (len && (message[len - 1] == '\n' || message[len - 1] == '\r' || message[len - 1] == ' '))
+		len--;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		size_t n = strlen(known[i].words);
+		if (known[i].prefix ? len > n && strncmp(message, known[i].words, n) == 0
+				    : len == n && strncmp(message, known[i].words, n) == 0)
+			return known[i].kind;
+	}
+	return AMI_REFUSAL_OTHER;
 }
 
 enum ami_status ami_result_set(struct ami_result *r, enum ami_status s, const char *fmt, ...)

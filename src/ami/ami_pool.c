@@ -321,7 +321,7 @@ enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_upda
                                        struct ami_result *r)
 {
 	ami_result_free(r);
-	if (u->n == 0 && !u->err[0])
+	if (u->n == 0 && !u->err[0] && strcmp(u->src, u->dst) == 0)
 		return ami_result_set(r, AMI_OK, "nothing to change");
 	struct ami_msg m;
 	ami_msg_init(&m);
@@ -332,15 +332,31 @@ enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_upda
 	}
 	file_lock(p, u->dst);
 	enum ami_status st = ami_pool_action(p, &m, r);
-	if (st == AMI_ERROR && create_missing && strcmp(r->message, "File requires escalated privileges") == 0) {
+	if (st == AMI_ERROR && create_missing && r->refusal == AMI_REFUSAL_FILE_PRIVILEGES) {
 		/* A refused UpdateConfig saved nothing, so creating the file and sending it again is safe. */
 		struct ami_msg cc;
 		struct ami_result cr;
 		ami_msg_init(&cc);
 		ami_result_init(&cr);
-		ami_msg_add(&cc, "Action", "CreateConfig");
-		ami_msg_add(&cc, "Filename", u->dst);
-		if (ami_pool_action(p, &cc, &cr) == AMI_OK) {
+		enum ami_status created = AMI_OK;
+		if (strcmp(u->src, u->dst) != 0) {
+			/* The source may be the missing one; "File exists" just means it was not. */
+			ami_msg_add(&cc, "Action", "CreateConfig");
+			ami_msg_add(&cc, "Filename", u->src);
+			created = ami_pool_action(p, &cc, &cr);
+			if (created == AMI_ERROR && cr.refusal == AMI_REFUSAL_FILE_EXISTS)
+				created = AMI_OK;
+			ami_msg_free(&cc);
+			ami_msg_init(&cc);
+		}
+		if (created == AMI_OK) {
+			ami_msg_add(&cc, "Action", "CreateConfig");
+			ami_msg_add(&cc, "Filename", u->dst);
+			created = ami_pool_action(p, &cc, &cr);
+			if (created == AMI_ERROR && cr.refusal == AMI_REFUSAL_FILE_EXISTS)
+				created = AMI_OK;
+		}
+		if (created == AMI_OK) {
 			st = ami_pool_action(p, &m, r);
 		} else {
 			char first[sizeof r->message];
@@ -349,6 +365,7 @@ enum ami_status ami_pool_update_config(struct ami_pool *p, const struct ami_upda
 			/* The update itself was not applied whatever became of CreateConfig: retrying it is safe. */
 			st = ami_result_set(r, cr.status == AMI_ERROR ? AMI_ERROR : AMI_UNREACHABLE,
 			                    "%s; CreateConfig %s: %s", first, u->dst, cr.message);
+			r->refusal = cr.refusal;   /* what stopped it: the CreateConfig's refusal */
 		}
 		ami_msg_free(&cc);
 		ami_result_free(&cr);

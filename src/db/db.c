@@ -123,6 +123,18 @@ static const char *const migrations[] = {
 	"  last_login INTEGER NOT NULL,"
 	"  PRIMARY KEY (user_id, address)"
 	") WITHOUT ROWID;",
+
+	/* 5: phones in files of their own (src/pbx/pbx.h); phones whose configuration vanished from the PBX (a
+	 * crash mid-save, a hand edit): pending again until put back, with what was found; when one was last put
+	 * back. */
+	"ALTER TABLE phones ADD COLUMN drifted INTEGER NOT NULL DEFAULT 0 CHECK (drifted IN (0, 1));"
+	"ALTER TABLE phones ADD COLUMN drift_reason TEXT;"
+	"ALTER TABLE phones ADD COLUMN restored_at INTEGER;"
+	"CREATE INDEX phones_drifted ON phones(id) WHERE drifted = 1;"
+	/* What the phone's two files of its own were last written with (digests): an unchanged file is not sent
+	 * again. Cleared when the PBX is found to differ. */
+	"ALTER TABLE phones ADD COLUMN applied_chan_digest TEXT;"
+	"ALTER TABLE phones ADD COLUMN applied_dial_digest TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

@@ -50,16 +50,6 @@ static int change(struct db *db, const char *sql, const char *file, const char *
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int owned_claim(struct db *db, const char *file, const char *category, const char *type, const char *digest,
-		int64_t now)
-{
-	return change(db,
-		      "INSERT INTO pbx_owned (file, category, type, state, digest, updated_at) "
-		      "VALUES (?1, ?2, ?3, 'claimed', ?4, ?5) ON CONFLICT (file, category, type) DO UPDATE SET "
-		      "digest = excluded.digest, updated_at = excluded.updated_at WHERE state = 'claimed'",
-		      file, category, type, digest, now);
-}
-
 int owned_confirm(struct db *db, const char *file, const char *category, const char *type, const char *digest,
 		  int64_t now)
 {
@@ -82,13 +72,31 @@ int owned_forget(struct db *db, const char *file, const char *category, const ch
 		      file, category, type, NULL, 0);
 }
 
-int owned_count(struct db *db, enum owned_state state)
+int owned_has_name(struct db *db, const char *file, const char *category)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM pbx_owned WHERE state = ?1");
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pbx_owned WHERE file = ?1 AND category = ?2 LIMIT 1");
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, state == OWNED_OWNED ? "owned" : "claimed", -1, SQLITE_STATIC);
-	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, category, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
 	db_done(st);
-	return n;
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int owned_each(struct db *db, int (*fn)(void *ctx, const char *file, const char *category, const char *type),
+	       void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT file, category, type FROM pbx_owned ORDER BY file, category, type");
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -9,7 +9,8 @@
 	"p.id, p.extension, p.name, p.model, p.mac, p.calling_class, p.secret, p.version, p.deleted, "      \
 	"p.applied_version, coalesce(p.applied_extension, ''), coalesce(p.applied_mac, ''), "                \
 	"coalesce(p.applied_model, ''), coalesce(p.last_error, ''), p.attempts, p.next_attempt_at, "         \
-	"coalesce(r.address, ''), coalesce(r.status, ''), p.blocked"
+	"coalesce(r.address, ''), coalesce(r.status, ''), p.blocked, p.drifted, coalesce(p.drift_reason, ''), "        \
+	"coalesce(p.restored_at, 0), coalesce(p.applied_chan_digest, ''), coalesce(p.applied_dial_digest, '')"
 #define PHONE_FROM " FROM phones p LEFT JOIN registrations r ON r.endpoint = p.extension "
 
 /* Copies a text column, truncated to size (a plain copy: snprintf was a third of a list page's time). */
@@ -45,6 +46,11 @@ static void read_phone(sqlite3_stmt *st, struct phone *p)
 	text(p->reg_address, sizeof p->reg_address, st, 16);
 	text(p->reg_status, sizeof p->reg_status, st, 17);
 	p->blocked = sqlite3_column_int(st, 18) != 0;
+	p->drifted = sqlite3_column_int(st, 19) != 0;
+	text(p->drift_reason, sizeof p->drift_reason, st, 20);
+	p->restored_at = sqlite3_column_int64(st, 21);
+	text(p->applied_chan_digest, sizeof p->applied_chan_digest, st, 22);
+	text(p->applied_dial_digest, sizeof p->applied_dial_digest, st, 23);
 }
 
 /* Steps a statement that changes rows; returns SQLite's step code. */
@@ -348,11 +354,13 @@ int phones_ids_after(struct db *db, int64_t after, int64_t *ids, int max)
 }
 
 int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *extension, const char *mac,
-			const char *model)
+			const char *model, int64_t now)
 {
 	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET applied_version = ?2, applied_extension = ?3, "
 					  "applied_mac = ?4, applied_model = ?5, last_error = NULL, attempts = 0, "
-					  "next_attempt_at = 0, blocked = 0 WHERE id = ?1 AND applied_version <= ?2");
+					  "next_attempt_at = 0, blocked = 0, "
+					  "restored_at = CASE WHEN drifted = 1 THEN ?6 ELSE restored_at END, drifted = 0 "
+					  "WHERE id = ?1 AND applied_version <= ?2");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -363,7 +371,45 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
 		sqlite3_bind_text(st, 4, mac, -1, SQLITE_STATIC);
 	if (model && *model)
 		sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
 	return step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *digest)
+{
+	sqlite3_stmt *st = db_prepare(db, chan ? "UPDATE phones SET applied_chan_digest = ?2 WHERE id = ?1"
+					       : "UPDATE phones SET applied_dial_digest = ?2 WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	return step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET applied_version = 0, drifted = 1, drift_reason = ?3, "
+					  "last_error = ?3, attempts = 0, next_attempt_at = 0, blocked = 0, "
+					  "applied_chan_digest = NULL, applied_dial_digest = NULL "
+					  "WHERE id = ?1 AND version = ?2 AND deleted = 0 AND applied_version = version");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	if (step_done(st) != SQLITE_DONE)
+		return -1;
+	return db_changes(db) == 1 ? 0 : 1;
+}
+
+int phones_count_drifted(struct db *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM phones WHERE drifted = 1");
+	if (!st)
+		return -1;
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	db_done(st);
+	return n;
 }
 
 int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
@@ -381,20 +427,16 @@ int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *e
 	return step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
-enum phones_result phones_withdraw(struct db *db, int64_t id, int64_t version, int64_t now)
+int phones_discard(struct db *db, int64_t id, int64_t version)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET deleted = 1, version = version + 1, "
-					  "applied_extension = extension, attempts = 0, next_attempt_at = 0, blocked = 0, "
-					  "updated_at = ?3 WHERE id = ?1 AND version = ?2 AND deleted = 0 AND applied_version = 0");
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM phones WHERE id = ?1 AND version = ?2 AND deleted = 0 AND "
+					  "applied_version = 0 AND applied_extension IS NULL");
 	if (!st)
-		return PHONES_DB_ERROR;
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
-	sqlite3_bind_int64(st, 3, now);
 	int rc = step_done(st);
-	if (rc != SQLITE_DONE)
-		return PHONES_DB_ERROR;
-	return db_changes(db) == 1 ? PHONES_OK : PHONES_CONFLICT;
+	return rc == SQLITE_DONE && db_changes(db) == 1 ? 0 : -1;
 }
 
 int phones_purge(struct db *db, int64_t id, int64_t version)

@@ -35,6 +35,11 @@ struct phone {
 	int attempts;
 	int64_t next_attempt_at;
 	bool blocked;                             /* the last failure needs a person: not retried until edited */
+	bool drifted;                             /* applied, then found missing or changed on the PBX */
+	char drift_reason[PHONE_ERROR_MAX];       /* what the last verification found ("" none) */
+	int64_t restored_at;                      /* when it was last put back after drifting (0 never) */
+	char applied_chan_digest[65];             /* its files as last written ("" unknown: write them) */
+	char applied_dial_digest[65];
 	/* from registrations (lists only) */
 	char reg_address[64];
 	char reg_status[24];
@@ -78,17 +83,24 @@ int phones_due(struct db *db, int64_t now, int64_t *ids, int max);
 int phones_ids_after(struct db *db, int64_t after, int64_t *ids, int max);
 
 /* Records a successful apply of `version`: what is now on the PBX and in the provisioning directory.
- * A later edit (version moved on) stays pending. */
+ * A later edit (version moved on) stays pending. A drifted phone is marked restored at now. */
 int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *extension, const char *mac,
-			const char *model);
+			const char *model, int64_t now);
+/* A phone applied at `version` was found missing or different on the PBX: pending again (applied_version 0,
+ * so the applier puts it back through the usual path), with reason shown until it is back. Returns 0, 1 if the
+ * phone was not applied at that version (nothing to do), or -1. */
+int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason);
+int phones_count_drifted(struct db *db);
+/* Records what one of the phone's own files now holds, right after writing it (chan: the channel driver's
+ * file, else the dialplan's). Returns 0 or -1. */
+int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *digest);
 /* Records a failed attempt of `version` (ignored if the phone was changed since): the message users see, and
  * when to try again; blocked = a failure retrying cannot fix (not retried until the phone is changed). */
 int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
 		       bool blocked);
-/* Takes back a phone just created that was never applied (still at `version`): the form refuses it after
- * all. It becomes a tombstone whose extension the PBX may partly hold, so the applier removes whatever of it
- * Centralita had created before finding out (and never anything else). */
-enum phones_result phones_withdraw(struct db *db, int64_t id, int64_t version, int64_t now);
+/* Takes back a phone just created that never reached the PBX (still at `version`, nothing applied): the form
+ * refuses it after all. Returns 0, or -1 if it changed meanwhile or on error. */
+int phones_discard(struct db *db, int64_t id, int64_t version);
 /* Deletes a tombstone whose removal was applied (only if it is still the same version). */
 int phones_purge(struct db *db, int64_t id, int64_t version);
 

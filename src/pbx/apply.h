@@ -1,20 +1,19 @@
-/* apply: the reconciler. Makes Asterisk and the provisioning directory match what the database says
- * about a phone, through the AMI pool:
- *   0. the phone's values are checked by the form's rules and its provisioning files rendered in memory:
- *      a value that cannot go out stops the change before anything reaches the PBX (BLOCKED);
- *   1. the channel driver's file (pjsip.conf / sip.conf): GetConfig of the categories the phone's old
- *      and new extension would use, each judged Centralita's or not (src/pbx/ownership.h: only what
- *      Centralita created is ever changed; a name held by someone else's category blocks the phone),
- *      diff against the wanted categories (ami_config_diff), one UpdateConfig with the difference and a
- *      reload of that one module; a phone never applied is created without reading first (NewCat-guarded);
- *   2. extensions.conf: the same for the phone's own context, plus its include line in the internal
- *      context (line-level: the integrator's lines there are never touched);
- *   3. the provisioning files: written atomically, stale names removed;
- *   4. the phone is marked applied (or, for a removal, deleted for good), or the failure is recorded
- *      with its kind (enum apply_outcome), which alone decides when it is tried again.
- * Because every step diffs against the PBX's current state, applying twice changes nothing, a
- * half-applied change is completed by the next attempt, and an answer lost in transit is never replayed
- * blindly: the next attempt re-reads and sends only what is still missing.
+/* apply: the reconciler. Makes Asterisk and the provisioning directory match what the database says about a
+ * phone, through the AMI pool:
+ *   0. the phone's values are checked by the form's rules, its extension against the integrator's own
+ *      configuration (the snapshot of src/pbx/verify.h: Centralita never takes what it did not create), and
+ *      its provisioning files are rendered in memory: anything that cannot go out stops the change before
+ *      the PBX sees it (BLOCKED);
+ *   1. its two files of its own (pbx_phone_files) are written whole from an empty source, each followed by
+ *      a reload of its module only; a removed phone's are written empty. No reading first: the result is
+ *      the same whatever the PBX holds, so applying twice changes nothing, an answer lost in transit is
+ *      simply sent again, and a file a crash cut short is rebuilt;
+ *   2. the provisioning files are written atomically, stale names removed;
+ *   3. the phone is marked applied (or, for a removal, deleted for good), or the failure is recorded with its
+ *      kind (enum apply_outcome), which alone decides when it is tried again.
+ * The applier's thread also verifies what the PBX holds (src/pbx/verify.h) at start, whenever CoreStatus or
+ * the pool's reconnections say the PBX restarted or was reloaded by someone else, and every 10 minutes;
+ * phones found missing are put back through the same path.
  *
  * Web workers hand a saved phone to applier_save(), which has the applier's own thread apply it and waits
  * for the outcome at most save_wait_ms (a frozen PBX never holds a web worker longer); the same thread
@@ -73,12 +72,21 @@ void applier_save(struct applier *a, int64_t phone_id, struct apply_result *r);
  * past that). For web requests. */
 enum applier_check applier_check_extension_now(struct applier *a, const char *extension, char *where, size_t len);
 
-/* Whether Asterisk already has configuration for extension that Centralita did not create (its categories in
- * the channel driver's file, its dialplan context, or an "exten = <extension>,..." the integrator wrote in
- * the internal context). Reads the PBX (a few GetConfigs); where receives e.g. "pjsip.conf [250]". */
+/* Whether Asterisk already has configuration for extension that Centralita did not create (an endpoint or
+ * aor of that name, its auth, or an "exten = <extension>,..." the integrator wrote where phones are dialled),
+ * from the last verification's snapshot (made now if there is none); where receives e.g. "pjsip.conf [250]
+ * (type=endpoint)". */
 enum applier_check { APPLIER_FREE, APPLIER_TAKEN, APPLIER_UNKNOWN /* the PBX could not be read */ };
 enum applier_check applier_check_extension(struct applier *a, struct db *db, const char *extension, int64_t now,
 					   char *where, size_t len);
+
+/* Verifies everything now (see src/pbx/verify.h); phones found missing are marked for the next round.
+ * Returns the AMI status (msg on failure). Thread-safe; db is the caller's own connection. */
+enum ami_status applier_verify(struct applier *a, struct db *db, char *msg, size_t len);
+
+/* applier_verify run by the applier's thread for a web request, waited for at most wait_ms (the phones it
+ * finds missing are then restored by the thread). Returns 0 done, 1 still running, -1 failed (msg). */
+int applier_verify_now(struct applier *a, int wait_ms, char *msg, size_t len);
 
 /* Applies every due pending phone (what the background thread does each round). Returns how many were
  * applied, or -1 on a database error. */

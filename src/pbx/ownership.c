@@ -70,7 +70,7 @@ enum ami_status pbx_read_categories(struct ami_pool *pool, const char *file, con
 				config_append(cur, &one);
 			}
 			ami_config_free(&one);
-		} else if (st == AMI_ERROR && strcmp(r.message, "Config file not found") == 0) {
+		} else if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_NOT_FOUND) {
 			st = AMI_OK;   /* nothing of it exists yet */
 		} else {
 			snprintf(msg, len, "%s", r.message);
@@ -121,56 +121,5 @@ int pbx_classify(struct db *db, const char *file, const struct ami_config *cur, 
 			out->foreign[i] = true;
 		}
 	}
-	return 0;
-}
-
-static bool cur_has(const struct ami_config *cur, const char *name, const char *type)
-{
-	for (size_t c = 0; c < cur->n_cats; c++)
-		if (strcasecmp(cur->cats[c].name, name) == 0 &&
-		    strcmp(pbx_lines_type(cur->cats[c].lines, cur->cats[c].n_lines), type) == 0)
-			return true;
-	return false;
-}
-
-int pbx_claim_wanted(struct db *db, const char *file, const struct ami_config *cur,
-		     const struct ami_cfg_want *want, size_t n_want, int64_t now)
-{
-	for (size_t i = 0; i < n_want; i++) {
-		const char *type = pbx_lines_type(want[i].lines, want[i].n_lines);
-		if (cur && cur_has(cur, want[i].name, type))
-			continue;
-		char digest[OWNED_DIGEST_HEX];
-		pbx_lines_digest(want[i].lines, want[i].n_lines, digest);
-		if (owned_claim(db, file, want[i].name, type, digest, now) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-int pbx_record_applied(struct db *db, const char *file, const char *const *names, size_t n,
-		       const struct ami_cfg_want *want, size_t n_want, int64_t now)
-{
-	for (size_t k = 0; k < n; k++) {
-		bool wanted = false;
-		for (size_t i = 0; i < n_want && !wanted; i++)
-			wanted = strcasecmp(want[i].name, names[k]) == 0;
-		if (!wanted && owned_forget(db, file, names[k], NULL, false) != 0)
-			return -1;
-	}
-	for (size_t i = 0; i < n_want; i++) {
-		char digest[OWNED_DIGEST_HEX];
-		pbx_lines_digest(want[i].lines, want[i].n_lines, digest);
-		if (owned_confirm(db, file, want[i].name, pbx_lines_type(want[i].lines, want[i].n_lines), digest, now) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-int pbx_drop_claims(struct db *db, const char *file, const struct ami_cfg_want *want, size_t n_want)
-{
-	for (size_t i = 0; i < n_want; i++)
-		if (owned_forget(db, file, want[i].name, pbx_lines_type(want[i].lines, want[i].n_lines), true) != 0)
-			return -1;
 	return 0;
 }

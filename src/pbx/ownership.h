@@ -1,11 +1,11 @@
-/* ownership: which of the categories Asterisk shows were created by Centralita. Centralita changes only what
- * it created: the categories recorded in the pbx_owned table (db/pbx_owned.h), plus the include lines naming
- * its own contexts. Anything else of the same name (an integrator's hand-written [250] door phone) is
- * foreign: never edited, renamed or deleted, and a phone that would need its name is refused.
+/* ownership: which of the categories in the integrator's own files were created by Centralita. Releases before
+ * per-phone files wrote phones there and recorded each category in the pbx_owned table (db/pbx_owned.h); only
+ * those are ever removed from those files (src/pbx/legacy.c), anything else of the same name (an integrator's
+ * hand-written [250] door phone) is foreign and stays.
  *
- * A claim (recorded just before a request that creates a category, see pbx_claim_wanted) is settled here:
- * if Asterisk shows the category with exactly the lines sent (same digest), the request took effect and the
- * category is ours; otherwise the claim is dropped and whatever holds that name is foreign. */
+ * A claim (recorded by those releases just before a request that created a category) is settled here: if
+ * Asterisk shows the category with exactly the lines sent (same digest), the request took effect and the
+ * category is Centralita's; otherwise the claim is dropped and whatever holds that name is foreign. */
 #ifndef PBX_OWNERSHIP_H
 #define PBX_OWNERSHIP_H
 #include <stdbool.h>
@@ -39,15 +39,5 @@ struct pbx_ownership {
  * database error. */
 int pbx_classify(struct db *db, const char *file, const struct ami_config *cur, const char *const *names, size_t n,
 		 int64_t now, struct pbx_ownership *out);
-
-/* Claims every wanted category that cur does not hold (about to be created). Returns 0 or -1. */
-int pbx_claim_wanted(struct db *db, const char *file, const struct ami_config *cur,
-		     const struct ami_cfg_want *want, size_t n_want, int64_t now);
-/* After Asterisk applied a change: every wanted category is owned with the digest of its lines, and the
- * ownership of every category of names[] that is no longer wanted is forgotten. Returns 0 or -1. */
-int pbx_record_applied(struct db *db, const char *file, const char *const *names, size_t n,
-		       const struct ami_cfg_want *want, size_t n_want, int64_t now);
-/* After Asterisk refused a change (nothing was written): drops the claims made for it. Returns 0 or -1. */
-int pbx_drop_claims(struct db *db, const char *file, const struct ami_cfg_want *want, size_t n_want);
 
 #endif

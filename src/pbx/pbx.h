@@ -1,18 +1,19 @@
 /* pbx: how Centralita's phones map onto Asterisk configuration (the domain layer).
  *
  * Settings   struct pbx_settings: driver, dialplan context, codecs, extension rules, provisioning.
- * Mapping    pbx_phone_sections(): the categories one phone needs in pjsip.conf (endpoint + aor named
- *            after the extension, auth named "<ext>-auth", told apart by type=) or sip.conf (one
- *            type=friend peer); pbx_dialplan_section(): its own context in extensions.conf,
- *            "[centralita-<ext>]" with a hint (so status works) and a Dial, which the internal context
- *            includes ("include = centralita-<ext>"). Owning whole categories lets every change start
- *            with a NewCat that Asterisk refuses if the category exists: creation needs no read first.
+ * Mapping    pbx_phone_sections(): the categories one phone needs (endpoint + aor named after the
+ *            extension, auth named "<ext>-auth", told apart by type=; or one type=friend peer for
+ *            chan_sip); pbx_dialplan_section(): its lines in the [centralita-phones] context (a hint, so
+ *            status works, and a Dial), which the phones' context includes once.
+ * Files      each phone's configuration is two files of Centralita's own (see PBX_DIR), written whole by
+ *            pbx_phone_updates().
  * Validation pbx_check_extension() applies the configured range and reserved numbers.
  * Knows ami (for the category types), db (struct phone) and provision; nothing of HTTP or templates. */
 #ifndef PBX_PBX_H
 #define PBX_PBX_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ami/ami.h"
 #include "db/phones.h"
@@ -63,18 +64,36 @@ size_t pbx_section_names(const struct pbx_settings *s, const char *extension, ch
 /* Fills out with the categories phone p needs. Returns 0, or -1 if a value does not fit. */
 int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, struct pbx_sections *out);
 
-/* The name of extension e's own dialplan context: "centralita-201". */
-void pbx_dialplan_context(const char *extension, char out[32]);
-/* Adds to out the context extension e needs in extensions.conf (hint + Dial). Returns 0 or -1. */
+/* Where Centralita's configuration lives in Asterisk: files of its own in a folder of Asterisk's configuration
+ * directory, which the integrator's files include once (README: "#tryinclude centralita/pjsip-*.conf" in
+ * pjsip.conf, "#tryinclude centralita/dialplan-*.conf" in extensions.conf, "include => centralita-phones" in
+ * the phones' context). Each phone has two files, named after its id (stable when its extension changes),
+ * always written whole from an empty source: Asterisk never rewrites the integrator's files for a phone, a
+ * crash mid-save damages one phone's files at most, and any file can be rebuilt even if a crash left it
+ * unreadable. AMI cannot delete files: a removed phone's files stay, empty. */
+#define PBX_DIR "centralita"
+#define PBX_EMPTY_FILE PBX_DIR "/empty.conf"      /* the empty source every file is written from */
+#define PBX_PHONES_CONTEXT "centralita-phones"     /* every phone's dialplan, merged from their files */
+#define PBX_FILE_MAX 64
+void pbx_phone_files(const struct pbx_settings *s, int64_t phone_id, char chan[PBX_FILE_MAX], char dial[PBX_FILE_MAX]);
+
+/* Adds to out the phone's dialplan: a [centralita-phones] section with its hint (so status works) and its
+ * Dial. Returns 0 or -1. */
 int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, struct pbx_sections *out);
 
-/* The two UpdateConfigs (initialised here; free them) that create phone p where nothing of it exists:
- * its sections in the channel driver's file, and its dialplan context plus the include in the internal
- * context, each with its module's reload. Every category they create starts with a NewCat, which
- * Asterisk refuses when the category exists, and a refused UpdateConfig writes nothing: so they are safe
- * to send without reading first. Returns 0, or -1 with err. */
-int pbx_creation_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
-			 struct ami_update *dial, char *err, size_t errlen);
+/* The two UpdateConfigs (initialised here; free them) that write phone p's files whole: its sections in
+ * chan (the channel driver's part) and its dialplan in dial, each loaded from PBX_EMPTY_FILE (without a Reload
+ * header: the caller reloads each module after, see reload.h); for a removed phone both files are written empty. Idempotent: sending them again, or
+ * after a lost answer, writes the same files. The digests name each file's content: a file whose digest has
+ * not changed since it was last written need not be sent. Returns 0, or -1 with err. */
+#define PBX_DIGEST_HEX 65
+int pbx_phone_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
+		      struct ami_update *dial, char chan_digest[PBX_DIGEST_HEX], char dial_digest[PBX_DIGEST_HEX],
+		      char *err, size_t errlen);
+
+/* Releases before this layout kept phones in the integrator's files: the legacy names, so their remains
+ * can be found and removed. "centralita-201" was the phone's own context there. */
+void pbx_dialplan_context(const char *extension, char out[32]);
 
 /* The caller id Asterisk shows: "Name" <ext>, with characters that would break its syntax removed. */
 void pbx_callerid(const char *name, const char *extension, char *out, size_t size);

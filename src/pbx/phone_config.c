@@ -1,6 +1,9 @@
 /* phone_config: a phone → the Asterisk configuration it needs. Pure functions, no I/O. */
 #include "pbx/pbx.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,75 +140,91 @@ void pbx_dialplan_context(const char *extension, char out[32])
 	snprintf(out, 32, "centralita-%s", extension);
 }
 
+void pbx_phone_files(const struct pbx_settings *s, int64_t phone_id, char chan[PBX_FILE_MAX], char dial[PBX_FILE_MAX])
+{
+	snprintf(chan, PBX_FILE_MAX, PBX_DIR "/%s-%lld.conf", s->driver == PBX_SIP ? "sip" : "pjsip", (long long)phone_id);
+	snprintf(dial, PBX_FILE_MAX, PBX_DIR "/dialplan-%lld.conf", (long long)phone_id);
+}
+
 int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, struct pbx_sections *o)
 {
 	const char *tech = s->driver == PBX_SIP ? "SIP" : "PJSIP";
-	char name[32], hint[128], dial[128];
-	pbx_dialplan_context(extension, name);
+	char hint[128], dial[128];
 	snprintf(hint, sizeof hint, "%s,hint,%s/%s", extension, tech, extension);
 	snprintf(dial, sizeof dial, "%s,1,Dial(%s/%s,30)", extension, tech, extension);
 	if (o->n == PBX_MAX_SECTIONS)
 		return -1;
 	/* "exten = ..." rather than "exten => ...": the same to Asterisk, and a value GetConfig reads back
-	 * unchanged, so comparing wanted and current lines converges. */
-	struct ami_cfg_want *ctx = begin_section(o, name, NULL);
+	 * unchanged, so comparing wanted and current lines works. */
+	struct ami_cfg_want *ctx = begin_section(o, PBX_PHONES_CONTEXT, NULL);
 	int rc = add_line(o, ctx, "exten", hint);
 	rc |= add_line(o, ctx, "exten", dial);
 	return rc ? -1 : 0;
 }
 
-/* True when every owned name is created by a NewCat that comes before any other action on it (as the
- * name acted on, or as a RenameCat's new name). */
-static bool creates_each(const struct ami_update *u, char names[][32], size_t n)
+/* Fills u with the actions that write sections into an empty file. */
+static int write_whole(struct ami_update *u, const struct pbx_sections *sections, char *err, size_t errlen)
 {
-	for (size_t k = 0; k < n; k++) {
+	const char *names[PBX_MAX_SECTIONS];
+	size_t n = 0;
+	for (size_t i = 0; i < sections->n; i++) {
 		bool seen = false;
-		for (size_t i = 0; i < u->n && !seen; i++) {
-			const struct ami_uc_op *op = &u->ops[i];
-			bool touches = strcasecmp(op->cat, names[k]) == 0 ||
-				       (op->action == AMI_UC_RENAMECAT && op->value && strcasecmp(op->value, names[k]) == 0);
-			if (!touches)
-				continue;
-			if (op->action != AMI_UC_NEWCAT)
-				return false;
-			seen = true;
-		}
+		for (size_t k = 0; k < n; k++)
+			seen |= strcmp(names[k], sections->want[i].name) == 0;
 		if (!seen)
-			return false;
+			names[n++] = sections->want[i].name;
 	}
-	return true;
+	struct ami_config none = { 0 };
+	return ami_config_diff(&none, names, n, sections->want, sections->n, u, err, errlen);
 }
 
-int pbx_creation_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
-			 struct ami_update *dial, char *err, size_t errlen)
+/* SHA-256 (hex) of sections as "[name]\n" then "var=value\n" for each line: what a file written from them holds. */
+static void sections_digest(const struct pbx_sections *o, char out[PBX_DIGEST_HEX])
 {
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (size_t i = 0; ok && i < o->n; i++) {
+		ok = EVP_DigestUpdate(ctx, "[", 1) && EVP_DigestUpdate(ctx, o->want[i].name, strlen(o->want[i].name)) &&
+		     EVP_DigestUpdate(ctx, "]\n", 2);
+		for (size_t l = 0; ok && l < o->want[i].n_lines; l++)
+			ok = EVP_DigestUpdate(ctx, o->want[i].lines[l].name, strlen(o->want[i].lines[l].name)) &&
+			     EVP_DigestUpdate(ctx, "=", 1) &&
+			     EVP_DigestUpdate(ctx, o->want[i].lines[l].value, strlen(o->want[i].lines[l].value)) &&
+			     EVP_DigestUpdate(ctx, "\n", 1);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
+	EVP_MD_CTX_free(ctx);
+	size_t hex_len = 0;
+	if (!ok || OPENSSL_buf2hexstr_ex(out, PBX_DIGEST_HEX, &hex_len, md, md_len, '\0') != 1)
+		snprintf(out, PBX_DIGEST_HEX, "unavailable");
+}
+
+int pbx_phone_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
+		      struct ami_update *dial, char chan_digest[PBX_DIGEST_HEX], char dial_digest[PBX_DIGEST_HEX],
+		      char *err, size_t errlen)
+{
+	char chan_file[PBX_FILE_MAX], dial_file[PBX_FILE_MAX];
+	pbx_phone_files(s, p->id, chan_file, dial_file);
+	ami_update_init(chan, chan_file);
+	ami_update_init(dial, dial_file);
+	ami_update_set_source(chan, PBX_EMPTY_FILE);
+	ami_update_set_source(dial, PBX_EMPTY_FILE);
 	struct pbx_sections sections, context;
-	char names[PBX_MAX_SECTIONS][32], context_name[32];
-	const char *owned[PBX_MAX_SECTIONS];
-	const char *owned_context[1] = { context_name };
-	struct ami_config none = { 0 };
-	ami_update_init(chan, pbx_config_file(s->driver));
-	ami_update_init(dial, PBX_DIALPLAN_FILE);
+	memset(&sections, 0, sizeof sections);
 	memset(&context, 0, sizeof context);
-	size_t n = pbx_section_names(s, p->extension, names);
-	for (size_t i = 0; i < n; i++)
-		owned[i] = names[i];
-	pbx_dialplan_context(p->extension, context_name);
-	if (pbx_phone_sections(s, p, &sections) != 0 || pbx_dialplan_section(s, p->extension, &context) != 0) {
+	if (!p->deleted &&   /* a removed phone's files are written empty */
+	    (pbx_phone_sections(s, p, &sections) != 0 || pbx_dialplan_section(s, p->extension, &context) != 0)) {
 		snprintf(err, errlen, "phone %s: a value is too long for the PBX", p->extension);
 		return -1;
 	}
-	if (ami_config_diff(&none, owned, n, sections.want, sections.n, chan, err, errlen) != 0 ||
-	    ami_config_diff(&none, owned_context, 1, context.want, context.n, dial, err, errlen) != 0)
+	sections_digest(&sections, chan_digest);
+	sections_digest(&context, dial_digest);
+	if (write_whole(chan, &sections, err, errlen) != 0 || write_whole(dial, &context, err, errlen) != 0)
 		return -1;
-	ami_update_add(dial, AMI_UC_APPEND, s->context, "include", context_name, NULL, -1, NULL, NULL);
-	ami_update_set_reload(chan, pbx_reload_module(s->driver));
-	ami_update_set_reload(dial, PBX_DIALPLAN_MODULE);
-	char context_names[1][32];
-	memcpy(context_names[0], context_name, sizeof context_name);
-	if (*chan->err || *dial->err || !creates_each(chan, names, n) || !creates_each(dial, context_names, 1)) {
-		snprintf(err, errlen, "phone %s: %s", p->extension,
-			 *chan->err ? chan->err : *dial->err ? dial->err : "creation does not start with NewCat");
+	if (*chan->err || *dial->err) {
+		snprintf(err, errlen, "phone %s: %s", p->extension, *chan->err ? chan->err : dial->err);
 		return -1;
 	}
 	return 0;

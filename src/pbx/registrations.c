@@ -136,8 +136,8 @@ static int resync(struct reg_watcher *w, char *why, size_t whylen)
 	struct ami_result r;
 	ami_result_init(&r);
 	enum ami_status st = ami_pool_action(w->pool, &m, &r);
-	/* "No Contacts found" is how Asterisk says the list is empty (ami.md). */
-	bool empty = st == AMI_ERROR && strstr(r.message, "No Contacts found");
+	/* An empty list is an error answer ("No Contacts found", ami.md). */
+	bool empty = st == AMI_ERROR && r.refusal == AMI_REFUSAL_EMPTY_LIST;
 	int rc = -1;
 	if (st != AMI_OK && !empty) {
 		snprintf(why, whylen, "cannot list contacts: %s", r.message);

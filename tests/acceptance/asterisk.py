@@ -30,6 +30,12 @@ SIP_PORT = 5060
 AMI_USER = "centralita"
 AMI_SECRET = "acceptance-ami-secret-0123456789abcdefgh"   # 40 characters
 PHONES_CONTEXT = "from-internal"       # config.sh's internal context: Centralita's [asterisk] context here
+# Centralita's own files (src/pbx/pbx.h PBX_DIR): each phone's pjsip-<id>.conf and dialplan-<id>.conf in this folder
+# of the configuration directory, included once by the integrator's files (setup_asterisk.py writes the lines).
+PHONES_DIR = "centralita"
+PJSIP_INCLUDE = f"{PHONES_DIR}/pjsip-*.conf"
+DIALPLAN_INCLUDE = f"{PHONES_DIR}/dialplan-*.conf"
+PHONES_DIALPLAN = "centralita-phones"  # the context every phone's dialplan lines go to; [from-internal] includes it
 
 # The integrator's hand-written configuration Centralita must never touch (issue 7 section 3).
 DOOR_ENDPOINT = ("250", [("type", "endpoint"), ("context", "doors"), ("aors", "250"), ("disallow", "all"),
@@ -218,16 +224,85 @@ def includes(context):
             if l.startswith("Include =>")]
 
 
+def phone_dialplan(ext, context=PHONES_DIALPLAN):
+    """The lines `dialplan show ext@context` shows for ext ('hint: PJSIP/300', '1. Dial(PJSIP/300,30)'), [] if
+    none."""
+    text = cli(f"dialplan show {ext}@{context}")
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("[ Context "):
+            inside = line.startswith(f"[ Context '{context}'")
+            continue
+        if not inside or not line.strip() or line.startswith("-="):
+            continue
+        line = re.sub(r"\s+", " ", re.sub(r"\s*\[[^\]]*\]\s*$", "", line)).strip()
+        m = re.match(r"'([^']*)' => (.*)$", line)
+        if m:
+            inside = m.group(1) == ext     # (a pattern matching ext shows too)
+            line = m.group(2)
+        if inside and not line.startswith("Include =>"):
+            out.append(line)
+    return out
+
+
+def phones_dialplan(context=PHONES_DIALPLAN):
+    """`dialplan show context` as {exten: [its lines]} (see phone_dialplan), or None if there is no such context."""
+    lines = dialplan(context)
+    if lines is None:
+        return None
+    out, cur = {}, None
+    for line in lines:
+        m = re.match(r"'([^']*)' => (.*)$", line)
+        if m:
+            cur = m.group(1)
+            out.setdefault(cur, []).append(m.group(2))
+        elif cur is not None and not line.startswith("Include =>"):
+            out[cur].append(line)
+    return out
+
+
+PJSIP_LISTS = {"endpoints": r"^\s*Endpoint:\s+([^\s/<]+)", "aors": r"^\s*Aor:\s+([^\s<]+)",
+               "auths": r"^\s*Auth:\s+([^\s/<]+)"}
+
+
+def pjsip_ids(kind):
+    """The ids `pjsip show endpoints|aors|auths` lists, in order, duplicates kept."""
+    return [m.group(1) for line in cli(f"pjsip show {kind}").splitlines()
+            for m in [re.match(PJSIP_LISTS[kind], line)] if m]
+
+
+def phone_files(phone_id):
+    """Paths of phone phone_id's two files of its own (src/pbx/pbx.h pbx_phone_files)."""
+    d = os.path.join(ETC, PHONES_DIR)
+    return os.path.join(d, f"pjsip-{phone_id}.conf"), os.path.join(d, f"dialplan-{phone_id}.conf")
+
+
+def phones_dir_sections():
+    """Every category of every file in centralita/ but empty.conf: [(file name, category, [(key, value)])]."""
+    d = os.path.join(ETC, PHONES_DIR)
+    out = []
+    for name in sorted(os.listdir(d)):
+        if name == "empty.conf" or not name.endswith(".conf"):
+            continue
+        with open(os.path.join(d, name), errors="replace") as f:
+            out += [(name, cat, body) for cat, body in conf_sections(f.read())]
+    return out
+
+
 def conf_sections(text):
-    """Asterisk config text -> [(name, [(key, value)])]; `a => b` gives ("a", "b"); comments dropped."""
+    """Asterisk config text -> [(name, [(key, value)])]; `a => b` gives ("a", "b"); comments and directives
+    (#include, #tryinclude) dropped."""
     sections, cur = [], None
     for raw in text.splitlines():
         line = raw.split(";", 1)[0].strip() if not raw.strip().startswith(";") else ""
-        if not line:
+        if not line or line.startswith("#"):
             continue
         if line.startswith("["):
-            cur = (line[1:line.index("]")], [])
+            end = line.find("]")      # (a file cut short by a crash may end inside a category's name)
+            cur = (line[1:end] if end > 0 else line[1:], [])
             sections.append(cur)
+            continue
+        if cur is None:
             continue
         key, _, value = line.partition("=")
         if value.startswith(">"):

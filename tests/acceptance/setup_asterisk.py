@@ -10,6 +10,11 @@ Additions (each marked with a comment naming this file):
                    static contact. Centralita must never touch it.
   extensions.conf  a hand-written `exten => 260,1,Playback(hello-world)` at the end of [from-internal] (the
                    phones' context, Centralita's [asterisk] context), and the integrator's own [doors] context.
+  The integrator's one-time set-up for Centralita's own files (README, issue 9): the folder centralita/ with an
+  empty centralita/empty.conf (the source every phone's file is written from; Centralita would create it), and
+  at the very end of pjsip.conf `#tryinclude centralita/pjsip-*.conf`, of extensions.conf
+  `#tryinclude centralita/dialplan-*.conf`. Not `include => centralita-phones` in [from-internal]: Centralita's
+  verification adds that itself, once (tests check it).
 
 Then it forgets registrations (Asterisk keeps contacts across restarts in its own database).
 
@@ -21,8 +26,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import asterisk  # noqa: E402
-from asterisk import (AMI_SECRET, AMI_USER, DOORS_CONTEXT, HAND_EXTEN, PHONES_CONTEXT,  # noqa: E402
-                      DOOR_AOR, DOOR_ENDPOINT)
+from asterisk import (AMI_SECRET, AMI_USER, DIALPLAN_INCLUDE, DOORS_CONTEXT, HAND_EXTEN, PHONES_CONTEXT,  # noqa: E402
+                      PHONES_DIR, PJSIP_INCLUDE, DOOR_AOR, DOOR_ENDPOINT)
 
 MARK = "; --- added by Centralita's tests/acceptance/setup_asterisk.py ---"
 
@@ -66,11 +71,19 @@ def add_to_context(text, context, new_lines):
     return "\n".join(lines[:last + 1] + new_lines + lines[last + 1:])
 
 
+def tryinclude_block(pattern):
+    return f"\n{MARK}\n; Centralita's phones, each in files of its own (README: the one-time set-up)\n" \
+           f"#tryinclude {pattern}\n"
+
+
 def write_additions(pristine):
     with open(os.path.join(pristine, "manager.conf"), "a") as f:
         f.write(manager_block())
     with open(os.path.join(pristine, "pjsip.conf"), "a") as f:
         f.write(pjsip_block())
+        f.write(tryinclude_block(PJSIP_INCLUDE))
+    os.makedirs(os.path.join(pristine, PHONES_DIR), exist_ok=True)
+    open(os.path.join(pristine, PHONES_DIR, "empty.conf"), "w").close()
     path = os.path.join(pristine, "extensions.conf")
     with open(path) as f:
         text = f.read()
@@ -78,7 +91,7 @@ def write_additions(pristine):
                                                  HAND_EXTEN])
     text = text.rstrip("\n") + "\n\n" + "\n".join(
         [MARK, "; the integrator's own context for the door phone", f"[{DOORS_CONTEXT[0]}]"] +
-        DOORS_CONTEXT[1]) + "\n"
+        DOORS_CONTEXT[1]) + "\n" + tryinclude_block(DIALPLAN_INCLUDE)
     with open(path, "w") as f:
         f.write(text)
 
@@ -97,7 +110,7 @@ def main():
     for name in ("manager.conf", "pjsip.conf", "extensions.conf"):
         with open(os.path.join(pristine, name)) as f:
             n = f.read().count(MARK)
-        want = 2 if name == "extensions.conf" else 1
+        want = {"manager.conf": 1, "pjsip.conf": 2, "extensions.conf": 3}[name]
         if n != want:
             raise SystemExit(f"setup_asterisk: {name} holds the additions {n} times, expected {want}")
     if "--no-reset" not in sys.argv:
@@ -113,8 +126,10 @@ def main():
         # phone shown registered was registered in this run.
         subprocess.run([os.path.join(tools, "ctl.sh"), prefix, "cli", "database deltree registrar"],
                        capture_output=True, timeout=30, check=True)
+    if sorted(os.listdir(os.path.join(pristine, PHONES_DIR))) != ["empty.conf"]:
+        raise SystemExit(f"setup_asterisk: {pristine}/{PHONES_DIR} should hold only empty.conf")
     print(f"setup: {pristine} = config.sh + manager user '{AMI_USER}', door phone [250], "
-          f"[{PHONES_CONTEXT}] exten 260, [doors]" +
+          f"[{PHONES_CONTEXT}] exten 260, [doors], {PHONES_DIR}/empty.conf and the two #tryinclude lines" +
           ("" if "--no-reset" in sys.argv else "; Asterisk reset to it, registrations forgotten"))
 
 

@@ -1,6 +1,10 @@
 """Phones through the web interface against the real Asterisk (issue 7 section 2): what `pjsip show ...` and
 `dialplan show ...` say after each add, edit and removal is what the form said; a name with a semicolon reaches
-Asterisk whole; the secrets in the provisioning files let two SIP phones (sipp) register and call each other."""
+Asterisk whole; the secrets in the provisioning files let two SIP phones (sipp) register and call each other.
+
+Since issue 9 each phone lives in two files of its own, centralita/pjsip-<id>.conf and centralita/dialplan-<id>.conf
+(its lines in the context centralita-phones, which the phones' context includes once); the integrator's pjsip.conf
+and extensions.conf never hold a phone."""
 import os
 import re
 import shutil
@@ -10,7 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import asterisk as ast
-from web import NOTES, add_phone, edit_phone, provisioning_file, remove_phone, status, wait_for
+from web import NOTES, add_phone, edit_phone, phone_id, provisioning_file, remove_phone, status, wait_for
 
 CONTEXT = ast.PHONES_CONTEXT
 CODECS = ["ulaw", "alaw"]             # [asterisk] codecs default
@@ -24,9 +28,42 @@ def assert_saved(r, dt, done="saved"):
     assert dt < SAVE_BOUND, f"the save took {dt:.3f} s (bound {SAVE_BOUND} s)"
 
 
+def in_phone_files(ext):
+    """What Centralita's files (centralita/*.conf) hold for ext: ([(file, type)] of its categories [ext] and
+    [ext-auth], [(file, value)] of its exten lines in [centralita-phones])."""
+    secs = ast.phones_dir_sections()
+    cats = [(f, dict(body).get("type")) for f, name, body in secs if name in (ext, f"{ext}-auth")]
+    extens = [(f, v) for f, name, body in secs if name == ast.PHONES_DIALPLAN
+              for k, v in body if k == "exten" and v.split(",", 1)[0] == ext]
+    return cats, extens
+
+
+def not_in_integrators_files(ext):
+    """Centralita never writes a phone into the integrator's pjsip.conf or extensions.conf."""
+    for name, body in ast.conf_file("pjsip.conf"):
+        assert name not in (ext, f"{ext}-auth"), f"pjsip.conf has [{name}]"
+    for name, body in ast.conf_file("extensions.conf"):
+        assert name != f"centralita-{ext}", f"extensions.conf has [{name}]"
+        assert ("include", f"centralita-{ext}") not in body, f"[{name}] includes centralita-{ext}"
+
+
+def assert_once(ext):
+    """ext is in Asterisk exactly once: `pjsip show endpoints/aors/auths` list it once, its dialplan lines are in
+    centralita-phones once, and Centralita's files hold its endpoint, aor and auth once (in one file) and its two
+    exten lines once (in one file)."""
+    for kind, name in (("endpoints", ext), ("aors", ext), ("auths", f"{ext}-auth")):
+        assert ast.pjsip_ids(kind).count(name) == 1, f"pjsip show {kind}: {name} x {ast.pjsip_ids(kind).count(name)}"
+    assert ast.phone_dialplan(ext) == [f"hint: PJSIP/{ext}", f"1. Dial(PJSIP/{ext},30)"], ast.phone_dialplan(ext)
+    cats, extens = in_phone_files(ext)
+    assert sorted(t for f, t in cats) == ["aor", "auth", "endpoint"], cats
+    assert len({f for f, t in cats}) == 1 and cats[0][0].startswith("pjsip-"), cats
+    assert sorted(v for f, v in extens) == sorted([f"{ext},hint,PJSIP/{ext}", f"{ext},1,Dial(PJSIP/{ext},30)"]), extens
+    assert len({f for f, v in extens}) == 1 and extens[0][0].startswith("dialplan-"), extens
+
+
 def assert_on_asterisk(ext, name, secret=None):
-    """Asterisk has endpoint [ext] (callerid, context, codecs, aor and auth linkage), aor [ext], auth [ext-auth]
-    and the dialplan context centralita-ext, included from the phones' context."""
+    """Asterisk has endpoint [ext] (callerid, context, codecs, aor and auth linkage), aor [ext], auth [ext-auth],
+    each once, and ext's lines in centralita-phones, which the phones' context includes once."""
     ep = ast.endpoint(ext)
     assert ep, f"pjsip show endpoint {ext}: no such endpoint"
     assert ep["callerid"] == [f'"{name}" <{ext}>'], ep.get("callerid")
@@ -45,26 +82,28 @@ def assert_on_asterisk(ext, name, secret=None):
     assert auth["auth_type"] == ["userpass"], auth.get("auth_type")
     if secret is not None:
         assert auth["password"] == [secret], "the auth's password is not the provisioning file's"
-    lines = ast.dialplan(f"centralita-{ext}")
-    assert lines is not None, f"dialplan show centralita-{ext}: no such context"
-    text = "\n".join(lines)
-    assert re.search(rf"'{ext}' => hint: PJSIP/{ext}\b", text), text
-    assert re.search(rf"1\. Dial\(PJSIP/{ext},30\)", text), text
-    assert ast.includes(CONTEXT).count(f"centralita-{ext}") == 1, ast.includes(CONTEXT)
+    assert_once(ext)
+    assert ast.includes(CONTEXT).count(ast.PHONES_DIALPLAN) == 1, ast.includes(CONTEXT)
     assert f"Dial(PJSIP/{ext},30)" in ast.cli(f"dialplan show {ext}@{CONTEXT}")
+    not_in_integrators_files(ext)
 
 
 def assert_not_on_asterisk(ext):
     assert ast.endpoint(ext) is None, f"endpoint {ext} is still there"
     assert ast.aor(ext) is None, f"aor {ext} is still there"
     assert ast.auth(f"{ext}-auth") is None, f"auth {ext}-auth is still there"
-    assert not ast.context_exists(f"centralita-{ext}"), f"context centralita-{ext} is still there"
+    assert ast.phone_dialplan(ext) == [], f"{ext}@{ast.PHONES_DIALPLAN}: {ast.phone_dialplan(ext)}"
+    assert not ast.context_exists(f"centralita-{ext}"), f"context centralita-{ext} is there"
     assert f"centralita-{ext}" not in ast.includes(CONTEXT)
-    for name, body in ast.conf_file("pjsip.conf"):
-        assert name not in (ext, f"{ext}-auth"), f"pjsip.conf still has [{name}]"
-    for name, body in ast.conf_file("extensions.conf"):
-        assert name != f"centralita-{ext}"
-        assert ("include", f"centralita-{ext}") not in body, f"[{name}] still includes centralita-{ext}"
+    assert in_phone_files(ext) == ([], []), in_phone_files(ext)
+    not_in_integrators_files(ext)
+
+
+def assert_files_empty(pid):
+    """A removed phone's files stay (AMI cannot delete a file), written empty."""
+    for path in ast.phone_files(pid):
+        with open(path) as f:
+            assert ast.conf_sections(f.read()) == [], path
 
 
 def yealink_secret(stack, mac):
@@ -113,10 +152,12 @@ def test_add_edit_remove_phone_asterisk_shows_what_the_form_said(stack, integrat
     assert grandstream_secret(stack, "000b82ac0211") == (secret, "211")
     assert_on_asterisk("211", "Recepción", secret)
 
-    # Remove: nothing of it is left in Asterisk, nor its file.
+    # Remove: nothing of it is left in Asterisk (its two files stay, empty), nor its provisioning file.
+    pid = phone_id(owner, "211")
     r, dt = remove_phone(owner, "211")
     assert_saved(r, dt, done="removed")
     assert_not_on_asterisk("211")
+    assert_files_empty(pid)
     assert provisioning_file(stack, "cfg000b82ac0211.xml")[0] == 404
     assert status(owner, "211") is None
 
@@ -128,7 +169,7 @@ def test_name_with_semicolon_reaches_asterisk_whole(stack, owner):
     assert_saved(r, dt)
     ep = ast.endpoint("220")
     assert ep and ep["callerid"] == [f'"{name}" <220>'], ep and ep.get("callerid")
-    with open(os.path.join(ast.ETC, "pjsip.conf")) as f:
+    with open(ast.phone_files(phone_id(owner, "220"))[0]) as f:     # the phone's own file
         assert 'callerid = "Ventas\\; Recepción" <220>' in f.read()
 
 

@@ -28,11 +28,13 @@ def test_phones_flow_in_chromium():
         assert len(rows) == 1, rows
         ext, name, mac, model, secret, applied = rows[0]
         assert (ext, name, mac, model, applied) == ("205", "Recepción", "001565123456", "yealink-t46u", 1)
-        pjsip = s.pbx_file("pjsip.conf")
+        files = sorted(os.listdir(os.path.join(s.pbx_dir, "centralita")))
+        assert files == ["dialplan-1.conf", "empty.conf", "pjsip-1.conf"], files
+        pjsip = s.pbx_file("centralita/pjsip-1.conf")
         assert "[205]" in pjsip and f"password = {secret}" in pjsip and "[206]" not in pjsip
-        assert "include = centralita-205\n" in s.pbx_file("extensions.conf")
-        assert "[centralita-205]\nexten = 205,hint,PJSIP/205\nexten = 205,1,Dial(PJSIP/205,30)\n" in \
-            s.pbx_file("extensions.conf")
+        assert "include = centralita-phones\n" in s.pbx_file("extensions.conf")
+        assert "[centralita-phones]\nexten = 205,hint,PJSIP/205\nexten = 205,1,Dial(PJSIP/205,30)\n" in \
+            s.pbx_file("centralita/dialplan-1.conf")
         assert sorted(os.listdir(s.prov_dir)) == ["001565123456.cfg"]
     finally:
         assert s.stop() == 0

@@ -24,16 +24,22 @@ AMI_USER = "centralita"
 AMI_SECRET = "ami-secret-for-tests-0123456789"
 # The least-privilege manager.conf user the README documents.
 AMI_USERS = {AMI_USER: {"secret": AMI_SECRET, "read": "system,call,cdr,reporting", "write": "config,system"}}
+# The integrator's files, with the one-time set-up the README asks for: Centralita's folder of files included
+# (Centralita adds "include => centralita-phones" to the phones' context itself).
 PJSIP_CONF = """[transport-udp]
 type = transport
 protocol = udp
 bind = 0.0.0.0
+
+#tryinclude centralita/pjsip-*.conf
 """
 EXTENSIONS_CONF = """[general]
 static = yes
 
 [internal]
 exten => 600,1,VoiceMailMain()
+
+#tryinclude centralita/dialplan-*.conf
 """
 
 
@@ -172,6 +178,7 @@ class Stack:
                 f.write(PJSIP_CONF)
             with open(os.path.join(self.pbx_dir, "extensions.conf"), "w") as f:
                 f.write(EXTENSIONS_CONF)
+            os.makedirs(os.path.join(self.pbx_dir, "centralita"))
             cert, key = testpbx.make_cert(self.dir)
             fp = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
                                 capture_output=True, text=True, check=True).stdout.strip().split("=", 1)[1]

@@ -149,7 +149,9 @@ def test_signals_while_a_change_is_applied_let_it_finish(stacks):
     assert code == 0, f"exit status {code}\n{text}"
     assert text.rstrip().endswith("stopped"), text
     # The change in flight was completed, not cut: Asterisk has the phone, and the database knows it.
-    assert "[210]" in s.pbx_file("pjsip.conf")
+    with sqlite3.connect(s.db) as db:
+        pid = db.execute("SELECT id FROM phones WHERE extension = '210'").fetchone()[0]
+    assert "[210]" in s.pbx_file(f"centralita/pjsip-{pid}.conf")
     db = sqlite3.connect(s.db)
     try:
         assert db.execute("SELECT applied_version = version FROM phones WHERE extension = '210'").fetchone() == (1,)
@@ -251,6 +253,7 @@ def test_a_failed_registrations_rebuild_is_rolled_back_and_retried(stacks):
     # Asterisk lists the contacts of the endpoints it has: two, written by hand.
     with open(os.path.join(s.pbx_dir, "pjsip.conf"), "a") as f:
         f.write("".join(f"\n[{e}]\ntype = endpoint\naors = {e}\n" for e in ("400", "401", "402")))
+    pbx(s, "reload", module="res_pjsip.so")                  # and loaded
     pbx(s, "set_contacts", endpoint="400", contacts=["sip:400@192.0.2.40:5060"])
     wait_for(lambda: registrations(s) == {"400": "192.0.2.40:5060"}, what="400 registered")
     db = sqlite3.connect(s.db, timeout=10)

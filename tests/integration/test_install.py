@@ -247,7 +247,7 @@ def installed():
         for path in ("/run/centralita/", "/var/lib/centralita/", PREFIX + "/share/centralita/"):
             text = text.replace(path, at(path))
         pbx_dir = os.path.join(dest, "pbx", "asterisk")
-        os.makedirs(pbx_dir)
+        os.makedirs(os.path.join(pbx_dir, "centralita"))    # the integrator's one-time set-up (README)
         write(os.path.join(pbx_dir, "pjsip.conf"), PJSIP_CONF)
         write(os.path.join(pbx_dir, "extensions.conf"), EXTENSIONS_CONF)
         cert, key = testpbx.make_cert(os.path.join(dest, "pbx"))

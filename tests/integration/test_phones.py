@@ -5,6 +5,7 @@ down or refusing or losing answers, concurrency, roles, registration status and 
 Each test uses its own extensions and MAC addresses (the stack is shared by the session), and leaves the
 test PBX without faults."""
 import base64
+import glob
 import os
 import re
 import sqlite3
@@ -117,7 +118,7 @@ def parse_conf(text):
     cur = None
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line.startswith(";"):
+        if not line or line.startswith(";") or line.startswith("#"):
             continue
         if line.startswith("["):
             cur = (line[1:line.index("]")], [])
@@ -131,23 +132,38 @@ def parse_conf(text):
     return sections
 
 
+def merged_text(stack, file):
+    """The file as Asterisk loads it: each "#tryinclude pattern" replaced by the files it names (sorted)."""
+    out = []
+    for line in stack.pbx_file(file).splitlines():
+        m = re.match(r"\s*#(?:try)?include\s+\"?([^\"]+?)\"?\s*$", line)
+        if not m:
+            out.append(line)
+            continue
+        for path in sorted(glob.glob(os.path.join(stack.pbx_dir, m.group(1)))):
+            out.append(merged_text(stack, os.path.relpath(path, stack.pbx_dir)))
+    return "\n".join(out)
+
+
 def conf_sections(stack, name, file="pjsip.conf"):
-    return [lines for n, lines in parse_conf(stack.pbx_file(file)) if n == name]
+    """Every section called name in file as Asterisk sees it (Centralita's included files merged in)."""
+    return [lines for n, lines in parse_conf(merged_text(stack, file)) if n == name]
 
 
 def section_text(stack, name, file="pjsip.conf"):
     """The raw text of every section called name (header to next header), for byte comparisons."""
     out = []
-    for block in re.split(r"(?m)^(?=\[)", stack.pbx_file(file)):
+    for block in re.split(r"(?m)^(?=\[)", merged_text(stack, file)):
         if block.startswith(f"[{name}]"):
             out.append(block)
     return out
 
 
 def context_lines(stack, context=CONTEXT):
-    """The raw lines of one extensions.conf context, stripped, blank lines dropped."""
+    """The raw lines of one extensions.conf context (every section of that name, included files merged in),
+    stripped, blank lines dropped."""
     lines, inside = [], False
-    for raw in stack.pbx_file("extensions.conf").splitlines():
+    for raw in merged_text(stack, "extensions.conf").splitlines():
         s = raw.strip()
         if s.startswith("["):
             inside = s.startswith(f"[{context}]")
@@ -166,13 +182,30 @@ def expected_pjsip(ext, name, secret):
     return endpoint, auth, aor
 
 
-def expected_dialplan(ext):
-    """The phone's own context, which the internal context includes."""
-    return [f"exten = {ext},hint,PJSIP/{ext}", f"exten = {ext},1,Dial(PJSIP/{ext},30)"]
+def expected_dialplan(ext, tech="PJSIP"):
+    """The phone's lines in [centralita-phones], which the internal context includes."""
+    return [f"exten = {ext},hint,{tech}/{ext}", f"exten = {ext},1,Dial({tech}/{ext},30)"]
+
+
+def phone_dialplan(stack, ext):
+    """The lines of [centralita-phones] (merged from every phone's file) that answer ext."""
+    return [l for l in context_lines(stack, "centralita-phones") if re.match(rf"exten\s*=>?\s*{ext},", l)]
+
+
+def live(stack, ext, secret):
+    """Asterisk runs with the phone, not just has its files: res_pjsip loaded its endpoint, aor and auth (with
+    this password) and pbx_config its two dialplan lines (a lost reload leaves the files right and this false)."""
+    got = stack.pbx.control({"cmd": "loaded"})
+    ep, auth = got["endpoint"].get(ext), got["auth"].get(f"{ext}-auth")
+    lines = [l for l in got["dialplan"].get("centralita-phones", []) if l[0] == ext]
+    return (bool(ep) and ep.get("auth") == f"{ext}-auth" and ext in got["aor"] and bool(auth) and
+            auth.get("password") == secret and
+            lines == [[ext, "hint", f"PJSIP/{ext}", None], [ext, "1", "Dial", f"PJSIP/{ext},30"]])
 
 
 def assert_phone_on_pbx(stack, ext, name, secret):
-    """pjsip.conf holds exactly endpoint + aor [ext] and auth [ext-auth]; the dialplan has its two lines."""
+    """pjsip.conf holds exactly endpoint + aor [ext] and auth [ext-auth]; the dialplan has its two lines; Asterisk
+    has loaded them."""
     endpoint, auth, aor = expected_pjsip(ext, name, secret)
     same_name = conf_sections(stack, ext)
     assert len(same_name) == 2, same_name
@@ -180,16 +213,15 @@ def assert_phone_on_pbx(stack, ext, name, secret):
     assert by_type.get("endpoint") == endpoint, by_type
     assert by_type.get("aor") == aor, by_type
     assert conf_sections(stack, f"{ext}-auth") == [auth]
-    assert context_lines(stack, f"centralita-{ext}") == expected_dialplan(ext)
-    assert context_lines(stack).count(f"include = centralita-{ext}") == 1, context_lines(stack)
-    assert len(conf_sections(stack, f"centralita-{ext}", "extensions.conf")) == 1
+    assert phone_dialplan(stack, ext) == expected_dialplan(ext)
+    assert live(stack, ext, secret), stack.pbx.control({"cmd": "loaded"})
+    assert context_lines(stack).count("include = centralita-phones") == 1, context_lines(stack)
 
 
 def assert_phone_not_on_pbx(stack, ext):
     assert conf_sections(stack, ext) == []
     assert conf_sections(stack, f"{ext}-auth") == []
-    assert conf_sections(stack, f"centralita-{ext}", "extensions.conf") == []
-    assert f"include = centralita-{ext}" not in context_lines(stack)
+    assert phone_dialplan(stack, ext) == []
 
 
 def prov_path(stack, name):
@@ -500,10 +532,16 @@ def test_add_phone_writes_pjsip_dialplan_and_provisioning_file(stack, integrator
     # Reloads: exactly the two modules, and the actions this took.
     after = counters(stack)
     new_reloads = after["reloads"][len(before["reloads"]):]
-    assert sorted(r["module"] for r in new_reloads) == ["pbx_config.so", "res_pjsip.so"], new_reloads
-    assert {r["file"] for r in new_reloads} == {"pjsip.conf", "extensions.conf"}
+    # Each by the Reload action, after its file (never UpdateConfig's Reload header, which Asterisk drops
+    # when another reload runs), and answered as done.
+    assert [(r["module"], r["via"], r["status"]) for r in new_reloads] == [
+        ("res_pjsip.so", "Reload", 0), ("pbx_config.so", "Reload", 0)], new_reloads
+    pid = phone_id(stack, "201")
     delta = after["actions"].get("UpdateConfig", 0) - before["actions"].get("UpdateConfig", 0)
     assert delta == 2
+    # The integrator's files were not rewritten: the phone lives in two files of its own.
+    assert stack.pbx_file("pjsip.conf").startswith("[transport-udp]")
+    assert "[201]" in stack.pbx_file(f"centralita/pjsip-{pid}.conf")
     # The list shows it applied, its MAC formatted.
     row = list_row(integrator, "201")
     assert "00:15:65:AA:BB:01" in row
@@ -603,7 +641,6 @@ def test_applying_an_unchanged_phone_changes_nothing(stack, integrator):
     after = counters(stack)
     assert phone_row(stack, "240")["version"] == version + 1
     assert applied(stack, "240")
-    assert after["actions"].get("GetConfig", 0) > before["actions"].get("GetConfig", 0), "apply did not run"
     assert after["actions"].get("UpdateConfig", 0) == before["actions"].get("UpdateConfig", 0)
     assert after["reloads"] == before["reloads"]
     assert stack.pbx_file("pjsip.conf") == pjsip
@@ -617,9 +654,9 @@ def test_applying_an_unchanged_phone_changes_nothing(stack, integrator):
     r = integrator.post(f"/phones/{pid}/secret", {"_csrf": integrator.csrf(), "version": str(ver)})
     assert r.status == 303 and r.header("Location") == f"/phones/{pid}?done=secret"
     assert section_text(stack, "240") + section_text(stack, "240-auth") == sections_240
-    assert context_lines(stack, "centralita-240") == expected_dialplan("240")
+    assert phone_dialplan(stack, "240") == expected_dialplan("240")
     final = counters(stack)
-    # The secret lives in pjsip.conf only: one UpdateConfig, no dialplan change.
+    # The secret lives in the phone's pjsip file only: one UpdateConfig, no dialplan change.
     assert final["actions"].get("UpdateConfig", 0) - after["actions"].get("UpdateConfig", 0) == 1
     assert [r["module"] for r in final["reloads"][len(after["reloads"]):]] == ["res_pjsip.so"]
 
@@ -659,10 +696,8 @@ def test_pbx_down_phones_stay_pending_then_converge(stack, integrator, clean_pbx
     assert 'id="pending-summary"' not in integrator.get("/phones").body
 
 
-def _with_dialplan_fault(stack, integrator, ext, mac, make_fault, message_part):
-    original = stack.pbx_file("extensions.conf")
-    path = os.path.join(stack.pbx_dir, "extensions.conf")
-    make_fault(path, original)
+def _with_fault(stack, integrator, ext, mac, make_fault, undo_fault, message_part):
+    make_fault()
     try:
         r = add(integrator, ext, name="Faulty", mac=mac)
         assert r.status == 303
@@ -673,32 +708,46 @@ def _with_dialplan_fault(stack, integrator, ext, mac, make_fault, message_part):
         assert message_part in text, text
         assert message_part in phone_row(stack, ext)["last_error"]
     finally:
-        if os.path.islink(path) or os.path.exists(path):
-            os.unlink(path)
-        with open(path, "w") as f:
-            f.write(original)
+        undo_fault()
     wait_for(lambda: applied(stack, ext), timeout=15, what=f"{ext} applied after the fault")
     assert_phone_on_pbx(stack, ext, "Faulty", phone_row(stack, ext)["secret"])
     assert context_lines(stack)[0] == VOICEMAIL_LINE
     assert row_status(list_row(integrator, ext))[0] == "unregistered"
 
 
-def test_pbx_refuses_reading_the_dialplan(stack, integrator, clean_pbx):
-    def fault(path, original):  # a variable before any section: Asterisk cannot load the file
+def test_pbx_refuses_reading_the_empty_source(stack, integrator, clean_pbx):
+    """Every phone file is written from centralita/empty.conf: if Asterisk cannot read it, the phone stays
+    pending with Asterisk's reason, and is applied once the file is fine again."""
+    path = os.path.join(stack.pbx_dir, "centralita", "empty.conf")
+
+    def fault():  # a variable before any section: Asterisk cannot load the file
         with open(path, "w") as f:
-            f.write("oops = 1\n" + original)
-    _with_dialplan_fault(stack, integrator, "260", "00:15:65:26:00:00", fault, "Config file has invalid format")
+            f.write("oops = 1\n")
+
+    def undo():
+        open(path, "w").close()
+    _with_fault(stack, integrator, "260", "00:15:65:26:00:00", fault, undo, "Config file has invalid format")
 
 
-def test_pbx_refuses_updateconfig(stack, integrator, clean_pbx):
-    def fault(path, original):  # a dangling symlink: UpdateConfig and CreateConfig both refuse
-        os.unlink(path)
-        os.symlink(os.path.join(stack.pbx_dir, "no-such-dir", "extensions.conf"), path)
-    _with_dialplan_fault(stack, integrator, "261", "00:15:65:26:00:01", fault, "File requires escalated privileges")
+def test_pbx_without_centralitas_folder(stack, integrator, clean_pbx):
+    """The folder of Centralita's files is gone (a set-up step undone): the phone stays pending and says what to
+    do; once the folder is back, it is applied."""
+    folder = os.path.join(stack.pbx_dir, "centralita")
+    aside = folder + ".aside"
+
+    def fault():
+        os.rename(folder, aside)
+
+    def undo():
+        os.rename(aside, folder)
+    _with_fault(stack, integrator, "261", "00:15:65:26:00:01", fault, undo, "no centralita/ folder")
 
 
 @pytest.mark.parametrize("mode,ext", [("after", "262"), ("before", "263")])
-def test_connection_lost_during_updateconfig_is_not_replayed_blindly(stack, integrator, clean_pbx, mode, ext):
+def test_connection_lost_during_updateconfig_is_applied_exactly_once(stack, integrator, clean_pbx, mode, ext):
+    """The answer to the phone's UpdateConfig is lost (executed or not): the phone stays pending, then its file
+    is simply written again (a whole file from an empty source is the same however often it is written), and it
+    ends up on the PBX once."""
     before = counters(stack)
     pbx(stack, "drop_after", n=0, mode=mode, action="UpdateConfig")
     r = add(integrator, ext, name=f"Lost {mode}", mac=f"00:15:65:26:00:{ext[-1]}{ext[-1]}")
@@ -709,9 +758,8 @@ def test_connection_lost_during_updateconfig_is_not_replayed_blindly(stack, inte
     wait_for(lambda: applied(stack, ext), timeout=15, what=f"{ext} applied")
     assert_phone_on_pbx(stack, ext, f"Lost {mode}", phone_row(stack, ext)["secret"])
     after = counters(stack)
-    # Executed UpdateConfigs: the pjsip one once (even though its answer was lost), the dialplan one once.
     executed = after["actions"].get("UpdateConfig", 0) - before["actions"].get("UpdateConfig", 0)
-    assert executed == 2, executed
+    assert executed == (3 if mode == "after" else 2), executed
 
 
 # ---------------------------------------------------------------- concurrency
@@ -743,7 +791,7 @@ def test_fifty_phones_from_eight_concurrent_clients(stack):
     assert len(results) == 50
     assert all(r == (303, "/phones?done=saved") for r in results.values()), results
     wait_for(lambda: all(applied(stack, e) for e in exts), timeout=20, what="50 phones applied")
-    sections = parse_conf(stack.pbx_file("pjsip.conf"))
+    sections = parse_conf(merged_text(stack, "pjsip.conf"))
     for ext in exts:
         mine = [lines for name, lines in sections if name == ext]
         auth = [lines for name, lines in sections if name == f"{ext}-auth"]
@@ -754,10 +802,9 @@ def test_fifty_phones_from_eight_concurrent_clients(stack):
     auths = [n for n, lines in sections if ("type", "auth") in lines and n[:-5] in exts]
     assert (len(endpoints), len(aors), len(auths)) == (50, 50, 50)
     lines = context_lines(stack)
-    mine = [x for x in lines if re.match(r"include = centralita-4\d\d$", x)]
-    assert len(mine) == 50 and len(set(mine)) == 50
+    assert lines.count("include = centralita-phones") == 1
     for ext in exts:
-        assert context_lines(stack, f"centralita-{ext}") == expected_dialplan(ext)
+        assert phone_dialplan(stack, ext) == expected_dialplan(ext)
     assert lines.count(VOICEMAIL_LINE) == 1 and lines[0] == VOICEMAIL_LINE
     files = [f for f in os.listdir(stack.prov_dir) if f.startswith("00156540")]
     assert len(files) == 50
@@ -929,12 +976,12 @@ def test_name_with_asterisk_syntax_characters_is_applied_once(stack, integrator)
     assert applied(stack, "322")
     assert len(conf_sections(stack, "322")) == 2 and len(conf_sections(stack, "322-auth")) == 1
     before = counters(stack)
-    pjsip = stack.pbx_file("pjsip.conf")
+    pjsip = merged_text(stack, "pjsip.conf")
     assert edit(integrator, stack, "322").status == 303
     after = counters(stack)
     assert after["actions"].get("UpdateConfig", 0) == before["actions"].get("UpdateConfig", 0), \
         "re-applying an unchanged phone sent an UpdateConfig"
-    assert stack.pbx_file("pjsip.conf") == pjsip
+    assert merged_text(stack, "pjsip.conf") == pjsip
 
 
 def test_extension_and_mac_reused_while_a_removal_is_pending(stack, integrator, clean_pbx):
@@ -978,23 +1025,35 @@ def test_rename_while_pbx_down_and_old_extension_taken(stack, integrator, clean_
 
 
 def test_legacy_sip_driver_writes_one_friend_peer():
-    """[asterisk] driver = sip (chan_sip, as in the seed): one type=friend peer in sip.conf, created if the
-    file does not exist yet, and SIP/ in the dialplan; the reload names chan_sip.so."""
-    s = Stack(extra_conf="[asterisk]\ndriver = sip\n").start()
+    """[asterisk] driver = sip (chan_sip, as in the seed; Asterisk 20 and before): one type=friend peer in the
+    phone's own sip file (sip.conf includes centralita/sip-*.conf), and SIP/ in the dialplan; the reload names
+    chan_sip.so. Asterisk 22 has no chan_sip: there the reload is refused and the phone stays pending."""
+    s = Stack(extra_conf="[asterisk]\ndriver = sip\n")
+    with open(os.path.join(s.pbx_dir, "sip.conf"), "w") as f:
+        f.write("[general]\nudpbindaddr = 0.0.0.0\n\n#tryinclude centralita/sip-*.conf\n")
+    s.start()
     try:
         s.add_user("boss", "integrator", "password-123")
         c = Client(s.port)
         assert c.login("boss", "password-123").status == 303
+        r = c.post("/phones", {"_csrf": c.csrf(), "extension": "249", "name": "On 22", "model": "snom-d715",
+                               "mac": "00:04:13:24:90:01"})
+        assert r.status == 303 and r.header("Location") == "/phones?done=saved_pending", r.header("Location")
+        assert "No such module" in phone_row(s, "249")["last_error"]
+        s.pbx.control({"cmd": "module", "name": "chan_sip.so", "status": 0})     # an Asterisk 20 with chan_sip
+        wait_for(lambda: applied(s, "249"), timeout=10, what="249 applied once chan_sip reloads")
         r = c.post("/phones", {"_csrf": c.csrf(), "extension": "250", "name": "Caja", "model": "snom-d715",
                                "mac": "00:04:13:25:00:01"})
         assert r.status == 303 and r.header("Location") == "/phones?done=saved", r.header("Location")
-        sip = s.pbx_file("sip.conf")
+        pid = phone_id(s, "250")
+        sip = s.pbx_file(f"centralita/sip-{pid}.conf")
         assert "[250]\ntype = friend\nhost = dynamic\nsecret = " in sip
         assert 'context = internal\ncallerid = "Caja" <250>\ndisallow = all\nallow = ulaw\nallow = alaw\n' in sip
         assert "[250-auth]" not in sip and "type = endpoint" not in sip
-        assert "PJSIP" not in s.pbx_file("extensions.conf")
-        assert "[centralita-250]\nexten = 250,hint,SIP/250\nexten = 250,1,Dial(SIP/250,30)\n" in \
-            s.pbx_file("extensions.conf")
+        assert s.pbx_file("sip.conf").startswith("[general]")    # the integrator's file untouched
+        dialplan = s.pbx_file(f"centralita/dialplan-{pid}.conf")
+        assert "PJSIP" not in dialplan
+        assert "[centralita-phones]\nexten = 250,hint,SIP/250\nexten = 250,1,Dial(SIP/250,30)\n" in dialplan
         reloads = {r["module"] for r in s.pbx.control({"cmd": "counters"})["reloads"]}
         assert reloads == {"chan_sip.so", "pbx_config.so"}, reloads
     finally:
@@ -1002,21 +1061,10 @@ def test_legacy_sip_driver_writes_one_friend_peer():
         s.cleanup()
 
 
-def test_duplicated_include_is_healed(stack, integrator):
-    """Someone (or a lost answer) left the phone's include line twice: the next apply leaves one copy."""
-    r = integrator.post("/phones", {"_csrf": integrator.csrf(), "extension": "271", "name": "Dup",
-                                    "model": "yealink-t46u", "mac": "00:15:65:27:10:01"})
-    assert r.status == 303 and r.header("Location") == "/phones?done=saved"
-    path = os.path.join(stack.pbx_dir, "extensions.conf")
-    text = open(path).read()
-    assert text.count("include = centralita-271\n") == 1
-    with open(path, "w") as f:
-        f.write(text.replace("include = centralita-271\n", "include = centralita-271\ninclude = centralita-271\n"))
-    with sqlite3.connect(stack.db) as db:
-        pid, version = db.execute("SELECT id, version FROM phones WHERE extension = '271'").fetchone()
-    r = integrator.post(f"/phones/{pid}", {"_csrf": integrator.csrf(), "version": version, "extension": "271",
-                                           "name": "Dup", "model": "yealink-t46u", "mac": "00:15:65:27:10:01"})
-    assert r.header("Location") == "/phones?done=saved"
-    healed = open(path).read()
-    assert healed.count("include = centralita-271\n") == 1, healed
-    assert_phone_on_pbx(stack, "271", "Dup", phone_row(stack, "271")["secret"])
+def test_internal_context_includes_the_phones_once(stack, integrator):
+    """Centralita adds "include => centralita-phones" to the phones' context once (the one line it writes in
+    the integrator's dialplan); every phone's dialplan comes from its own file."""
+    assert add(integrator, "271", name="Dup", mac="00:15:65:27:10:01").status == 303
+    assert context_lines(stack).count("include = centralita-phones") == 1
+    assert "centralita-271" not in stack.pbx_file("extensions.conf")
+    assert phone_dialplan(stack, "271") == expected_dialplan("271")

@@ -307,6 +307,7 @@ def prepare(name, confdir, pbx):
         (confdir / "centralita_test.conf").write_text(TEST_CONF_AFTER_05)
     if name.startswith(("09", "10")):
         (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+        pbx.load_pjsip()                       # Asterisk had loaded it at boot
     if name.startswith("10b"):
         for ep, port, callid in (("201", 5071, "1-19379@127.0.0.1"), ("202", 5072, "1-19374@127.0.0.1")):
             pbx.control({"cmd": "set_contacts", "endpoint": ep, "contacts": [
@@ -598,6 +599,7 @@ def test_parse_existing_file_round_trip(confdir, pbx):
 
 def test_command_outputs(confdir, pbx, ctl):
     (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    ctl.reload(module="res_pjsip.so")
     ctl.set_contacts(endpoint="201", contacts=["sip:201@127.0.0.1:5071"])
     c = login(pbx.port)
     c.action("Action: Command", "Command: pjsip show endpoints")
@@ -691,6 +693,7 @@ def test_control_kill_sessions(pbx, ctl):
 
 def test_control_set_contacts_lists(confdir, pbx, ctl):
     (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    ctl.reload(module="res_pjsip.so")
     c = login(pbx.port)
     c.action("Action: PJSIPShowContacts")
     assert c.message()[:2] == ["Response: Error", "Message: No Contacts found\n"]
@@ -1351,3 +1354,136 @@ def test_user_acl(confdir):
                                       "Message: Authentication failed")
     finally:
         p.stop()
+
+
+# ---------------------------------------------------------------- crashes and restarts (issue 9)
+
+def core_status(c):
+    c.action("Action: CoreStatus")
+    return dict(l.split(": ", 1) for l in c.message()[1:])
+
+
+def test_control_restart_drops_sessions_and_changes_start_time(pbx, ctl):
+    a = login(pbx.port)
+    before = core_status(a)
+    time.sleep(1.05)                        # CoreStatus counts whole seconds, as Asterisk does
+    assert ctl.restart()["killed"] >= 1
+    assert a.eof()
+    b = login(pbx.port)
+    after = core_status(b)
+    assert (after["CoreStartupDate"], after["CoreStartupTime"]) != (before["CoreStartupDate"],
+                                                                    before["CoreStartupTime"])
+    assert after["CoreReloadTime"] == after["CoreStartupTime"]
+    assert ctl.counters()["restarts"] == 1
+    b.close()
+
+
+def test_control_truncate_cuts_a_file_in_place(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text("[201]\ntype = endpoint\n\n[201-auth]\ntype = auth\npassword = secret\n")
+    text = (confdir / "pjsip.conf").read_text()
+    keep = text.index("password")
+    ctl.truncate(file="pjsip.conf", keep=keep)
+    assert (confdir / "pjsip.conf").read_text() == text[:keep]
+    c = login(pbx.port)
+    m = get_config(c, "pjsip.conf")
+    assert "Line-000001-000000: type=auth" in m and not any("password" in l for l in m)   # half a category
+    c.close()
+
+
+def test_crash_on_save_leaves_part_of_the_file_and_restarts(confdir, pbx, ctl):
+    (confdir / "pjsip.conf").write_text("".join("[%d]\ntype = aor\nmax_contacts = 1\n\n" % n for n in range(100, 140)))
+    c = login(pbx.port)
+    ctl.crash_on_save(file="pjsip.conf", fraction=0.3)
+    c.action("Action: UpdateConfig", "SrcFilename: pjsip.conf", "DstFilename: pjsip.conf",
+             "Action-000000: NewCat", "Cat-000000: 999")
+    assert c.eof()                            # no answer: killed mid-save
+    text = (confdir / "pjsip.conf").read_text()
+    assert text.startswith(";!\n") and "[999]" not in text and "[139]" not in text and "[100]" in text
+    assert ctl.counters()["restarts"] == 1
+    c = login(pbx.port)                       # "started again"; the crash was one-shot
+    assert update(c, "pjsip.conf", [{"Action": "NewCat", "Cat": "999"}]) == ["Response: Success"]
+    assert "[999]" in (confdir / "pjsip.conf").read_text()
+    c.close()
+
+
+# --- what is loaded: a file is live only after its module reloaded (observed on 22.10.1) --------------------------
+
+def test_files_are_live_only_after_a_reload(confdir, pbx, ctl):
+    c = login(pbx.port)
+    c.action("Action: PJSIPShowAors", "ActionID: a")
+    assert c.message() == ["Response: Error", "ActionID: a", "Message: No AORs found\n"]
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    c.action("Action: PJSIPShowAuths", "ActionID: a")
+    assert c.message() == ["Response: Error", "ActionID: a", "Message: No Auths found\n"]   # written, not loaded
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    assert c.message() == ["Response: Success", "Message: Module Reloaded"]
+    c.action("Action: PJSIPShowAuths", "ActionID: a")
+    assert c.message()[:3] == ["Response: Success", "ActionID: a", "EventList: start"]
+    first = c.message()
+    assert first[:4] == ["Event: AuthList", "ActionID: a", "ObjectType: auth", "ObjectName: 201-auth"]
+    assert "Username: 201" in first and "Password: secret201" in first
+    assert "ObjectName: 202-auth" in c.message()
+    assert c.message() == ["Event: AuthListComplete", "ActionID: a", "EventList: Complete", "ListItems: 2"]
+    c.action("Action: PJSIPShowAors")
+    c.message()
+    assert "MaxContacts: 1" in c.message() and "ObjectName: 202" in c.message()
+    assert c.message()[-1] == "ListItems: 2"
+    ctl.unload(names=["201"])                  # as if that reload had been lost for 201
+    c.action("Action: PJSIPShowEndpoints")
+    c.message()
+    assert "ObjectName: 202" in c.message() and c.message()[-1] == "ListItems: 1"
+    c.close()
+
+
+def test_showdialplan_lists_what_pbx_config_loaded(confdir, pbx, ctl):
+    (confdir / "extensions.conf").write_text(
+        "[general]\nstatic = yes\n[internal]\ninclude => centralita-phones\nexten => 260,1,Playback(hello)\n"
+        "#tryinclude centralita/dialplan-*.conf\n")
+    (confdir / "centralita").mkdir()
+    (confdir / "centralita" / "dialplan-1.conf").write_text(
+        "[centralita-phones]\nexten => 201,hint,PJSIP/201\nexten => 201,1,Dial(PJSIP/201,30)\nexten => 201,n,Hangup()\n")
+    c = login(pbx.port)
+    c.action("Action: ShowDialPlan", "Context: centralita-phones", "ActionID: d")
+    assert c.message() == ["Response: Error", "ActionID: d", "Message: Did not find context centralita-phones"]
+    c.action("Action: Command", "Command: dialplan reload")
+    c.message()
+    c.action("Action: ShowDialPlan", "Context: centralita-phones", "ActionID: d")
+    assert c.message() == ["Response: Success", "ActionID: d", "EventList: start",
+                           "Message: DialPlan list will follow"]
+    assert c.message() == ["Event: ListDialplan", "ActionID: d", "Context: centralita-phones", "Extension: 201",
+                           "Priority: hint", "Application: PJSIP/201", "Registrar: pbx_config"]
+    assert c.message() == ["Event: ListDialplan", "ActionID: d", "Context: centralita-phones", "Extension: 201",
+                           "Priority: 1", "Application: Dial", "AppData: PJSIP/201,30", "Registrar: pbx_config"]
+    assert c.message()[4:7] == ["Priority: 2", "Application: Hangup", "AppData: "]
+    assert c.message() == ["Event: ShowDialPlanComplete", "ActionID: d", "EventList: Complete", "ListItems: 3",
+                           "ListExtensions: 1", "ListPriorities: 3", "ListContexts: 1"]
+    c.action("Action: ShowDialPlan", "Context: centralita-phones", "Extension: 999")
+    assert c.message() == ["Response: Error", "Message: Did not find extension 999@centralita-phones"]
+    c.close()
+
+
+def test_a_reload_during_another_is_lost(confdir, pbx, ctl):
+    """ast_module_reload() only trylocks its reloadlock: "A reload is in progress" to the Reload action, nothing
+    at all to UpdateConfig's Reload header (the save succeeded, the reload did not happen); the Reload event goes
+    out with Status 4 either way (observed on 22.10.1 with a 130 ms res_pjsip reload)."""
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    ctl.reload_ms(ms=600)
+    slow = login(pbx.port)
+    slow.action("Action: Reload", "Module: res_pjsip.so", "ActionID: s")
+    time.sleep(0.15)
+    c = login(pbx.port, events="system")
+    assert c.message()[0] == "Event: FullyBooted"
+    c.action("Action: Reload", "Module: pbx_config.so", "ActionID: b")
+    assert c.message() == ["Response: Error", "ActionID: b", "Message: A reload is in progress"]
+    assert c.message()[-2:] == ["Module: pbx_config.so", "Status: 4"]
+    (confdir / "extensions.conf").write_text("[general]\n[internal]\n")
+    assert update(c, "extensions.conf", [{"Action": "Append", "Cat": "internal", "Var": "exten",
+                                          "Value": "300,1,Answer()"}], Reload="pbx_config.so") == ["Response: Success"]
+    assert c.message()[-2:] == ["Module: pbx_config.so", "Status: 4"]
+    assert slow.message() == ["Response: Success", "ActionID: s", "Message: Module Reloaded"]
+    assert c.message()[-2:] == ["Module: res_pjsip.so", "Status: 0"]
+    c.action("Action: ShowDialPlan", "Context: internal")
+    assert c.message()[:2] == ["Response: Error", "Message: Did not find context internal"]   # lost
+    assert [r["status"] for r in ctl.counters()["reloads"]] == [0, 4, 4]
+    c.close()
+    slow.close()

@@ -1569,15 +1569,39 @@ def module_reload(pbx, name, via, filename=None):
     """ast_module_reload(name): the status (resource_name_match(): case-insensitive, ".so" optional), recorded for
     the control channel, and publish_reload_message(): a manager event "Reload" (class system) with Module (the
     name as given, "All" for every module) and Status.  DEVIATION: on Asterisk that event travels through stasis
-    and may reach a session after the answer of its NEXT request (observed); here it is queued at once."""
-    if name is None:
-        status = 0                               # every module: SUCCESS as soon as one reloaded
-    else:
-        base = name[:-3] if name.endswith(".so") else name
-        status = MODULES.get(_ascii_lower(base), 2)
-    pbx._record_reload(name or "all", via, filename, status)
-    pbx.emit("Reload", [("Module", name or "All"), ("Status", str(status))], EVENT_FLAG_SYSTEM)
-    return status
+    and may reach a session after the answer of its NEXT request (observed); here it is queued at once.
+
+    What a reload loads: res_pjsip.so (or every module) re-reads pjsip.conf into what PJSIPShow*, DeviceStateList
+    and "pjsip show ..." report, pbx_config.so (or every module) extensions.conf into what ShowDialPlan reports;
+    until then they keep what was loaded before (observed: a phone whose file is right is not live until a reload
+    ran).  One reload at a time: ast_module_reload() only trylocks its reloadlock, so a reload asked for while
+    another runs (for any module: control reload_ms makes each one last) answers AST_MODULE_RELOAD_IN_PROGRESS
+    and does nothing ("The previous reload command didn't finish yet", only at verbose 3); UpdateConfig's Reload
+    header ignores that answer, so its reload is silently lost (observed on 22.10.1 with a 130 ms reload)."""
+    if not pbx.reload_lock.acquire(blocking=False):
+        status = 4                               # AST_MODULE_RELOAD_IN_PROGRESS: nothing reloaded, but the
+        pbx._record_reload(name or "all", via, filename, status, touch=False)   # event goes out all the same
+        pbx.emit("Reload", [("Module", name or "All"), ("Status", str(status))], EVENT_FLAG_SYSTEM)
+        return status
+    try:
+        if name is None:
+            status = 0                           # every module: SUCCESS as soon as one reloaded
+        else:
+            base = _ascii_lower(name[:-3] if name.endswith(".so") else name)
+            status = pbx.module_status.get(base, MODULES.get(base, 2))
+        pbx._record_reload(name or "all", via, filename, status)
+        if status == 0:
+            base = _ascii_lower((name or "").rsplit(".so", 1)[0])
+            if name is None or base == "res_pjsip":
+                pbx.load_pjsip()
+            if name is None or base == "pbx_config":
+                pbx.load_dialplan()
+        if pbx.reload_ms:
+            time.sleep(pbx.reload_ms / 1000.0)   # the reload's own duration, holding the lock
+        pbx.emit("Reload", [("Module", name or "All"), ("Status", str(status))], EVENT_FLAG_SYSTEM)
+        return status
+    finally:
+        pbx.reload_lock.release()
 
 
 # --- the actions table: ast_manager_register_xml_core() in __init_manager + res_pjsip registrations ----------------
@@ -2343,14 +2367,26 @@ def action_updateconfig(s, m):
             s.send_error(m, UPDATE_ERRORS[result])   # nothing saved
             return 0
         preserve = not (pec and not ast_true(pec))
+        crash = pbx._crash_save_for(dfn)
         try:
-            write_saved(save_config(cfg, dfn, pbx.confdir, "Manager", preserve))
+            ops = save_config(cfg, dfn, pbx.confdir, "Manager", preserve)
+            if crash:
+                # kill -9 mid-save: the file was opened "w" (emptied), then only part of it was written.
+                text = saved_text(ops, config_path(pbx, dfn)).encode("utf-8", "surrogateescape")
+                with open(config_path(pbx, dfn), "wb") as f:
+                    f.write(text[:int(len(text) * crash["fraction"])])
+            else:
+                write_saved(ops)
         except (SaveFailed, OSError):
             s.send_error(m, "Save of config failed")
             return 0
     finally:
         for lk in reversed(locks):
             lk.release()
+    if crash:
+        s.out = []
+        pbx.restart()
+        return -1
     s.send_ack(m, None)
     if rld:                                          # after the answer (asterisk issue #551: "no" is ignored)
         if ast_true(rld):
@@ -2436,8 +2472,9 @@ def _uptime_str(secs):
     return ", ".join(parts)
 
 
-def pjsip_objects(pbx):
-    """Endpoints, aors and auths of pjsip.conf in the config dir (type= of non-template sections)."""
+def read_pjsip_objects(pbx):
+    """Endpoints, aors and auths of pjsip.conf and the files it includes (type= of non-template sections), as
+    res_pjsip's sorcery loads them (the first object of a name and type wins)."""
     with pbx._file_lock(config_path(pbx, "pjsip.conf")):
         cfg = load_config(pbx, "pjsip.conf")
     objs = {"endpoint": {}, "aor": {}, "auth": {}, "transport": {}}
@@ -2453,6 +2490,47 @@ def pjsip_objects(pbx):
         if t in objs:
             objs[t].setdefault(cat.name, d)
     return objs
+
+
+def read_dialplan(pbx):
+    """pbx_config's view of extensions.conf and the files it includes: context -> list of (extension, priority,
+    application, data), in the order the lines come ("n" counts from the previous priority, "hint" kept as is;
+    labels dropped).  DEVIATION: only what ShowDialPlan needs; no ${} substitution, no same =>."""
+    with pbx._file_lock(config_path(pbx, "extensions.conf")):
+        cfg = load_config(pbx, "extensions.conf")
+    plan = collections.OrderedDict()
+    if isinstance(cfg, str):
+        return plan
+    for cat in cfg.cats:
+        if cat.ignored or _ascii_lower(cat.name) in ("general", "globals"):
+            continue
+        lines = plan.setdefault(cat.name, [])
+        last = {}
+        for v in cat.vars:
+            if _ascii_lower(v.name) != "exten":
+                continue
+            parts = v.value.split(",", 2)
+            if len(parts) < 3:
+                continue
+            ext, prio, rest = parts[0].strip(), parts[1].strip(), parts[2]
+            prio = prio.split("(", 1)[0]
+            if prio == "n":
+                prio = str(last.get(ext, 0) + 1)
+            if prio.isdigit():
+                last[ext] = int(prio)
+            if prio == "hint":
+                app, data = rest, None
+            else:
+                i = rest.find("(")
+                app, data = (rest, "") if i < 0 else (rest[:i], rest[i + 1:].rstrip(")"))
+            lines.append((ext, prio, app, data))
+    return plan
+
+
+def pjsip_objects(pbx):
+    """What res_pjsip loaded at its last reload (see module_reload)."""
+    with pbx.lock:
+        return pbx.loaded_pjsip
 
 
 def _contact_id(aor, uri):
@@ -2560,6 +2638,7 @@ def action_command(s, m):
         # handle_cli_dialplan_reload(): pbx_load_module() directly - no "Reload" event, no new ast_lastreloadtime;
         # recorded for the control channel all the same
         pbx._record_reload("pbx_config.so", "Command", touch=False)
+        pbx.load_dialplan()
         lines = ["Dialplan reloaded."]
     else:
         ok = False
@@ -2595,6 +2674,99 @@ def action_pjsip_show_endpoints(s, m):
                  % (idt, name, ep.get("transport", ""), ep.get("aors", ""), ep.get("auth", ""),
                     ep.get("outbound_auth", ""), contacts, _device_state(pbx, name, ep), "0"))
     s.list_complete(m, "EndpointListComplete", len(eps))
+    return 0
+
+
+@action("PJSIPShowAors", EVENT_FLAG_SYSTEM, "Lists PJSIP AORs.")
+def action_pjsip_show_aors(s, m):
+    """ami_show_aors() in res_pjsip: AorList per loaded aor, sorted by name; none: "No AORs found\\n" (observed on
+    22.10.1, the stray LF as for contacts).  DEVIATION: only the fields Centralita may read are computed."""
+    pbx = s.pbx
+    objs = pjsip_objects(pbx)
+    aors = objs["aor"]
+    if not aors:
+        s.send_error(m, "No AORs found\n")
+        return 0
+    s.send_listack(m, "A listing of AORs follows, presented as AorList events", "start")
+    aid = m.get("ActionID")
+    idt = "ActionID: %s\r\n" % aid if aid else ""
+    for name in sorted(aors):
+        aor = aors[name]
+        contacts = ",".join("%s/%s" % (name, c["uri"]) for c in pbx.contacts.get(name, []))
+        s.append("Event: AorList\r\n%sObjectType: aor\r\nObjectName: %s\r\nMinimumExpiration: 60\r\n"
+                 "DefaultExpiration: 3600\r\nQualifyTimeout: 3.000000\r\nQualify2xxOnly: false\r\nMailboxes: \r\n"
+                 "SupportPath: false\r\nRemoveUnavailable: false\r\nVoicemailExtension: \r\nMaxContacts: %d\r\n"
+                 "AuthenticateQualify: false\r\nContacts: %s\r\nMaximumExpiration: 7200\r\nQualifyFrequency: 0\r\n"
+                 "RemoveExisting: false\r\nOutboundProxy: \r\n\r\n"
+                 % (idt, name, _scan_int(aor.get("max_contacts", "0")) or 0, contacts))
+    s.list_complete(m, "AorListComplete", len(aors))
+    return 0
+
+
+@action("PJSIPShowAuths", EVENT_FLAG_SYSTEM, "Lists PJSIP Auths.")
+def action_pjsip_show_auths(s, m):
+    """ami_show_auths() in res_pjsip: AuthList per loaded auth, sorted by name, password in clear (observed on
+    22.10.1); none: "No Auths found\\n"."""
+    pbx = s.pbx
+    objs = pjsip_objects(pbx)
+    auths = objs["auth"]
+    if not auths:
+        s.send_error(m, "No Auths found\n")
+        return 0
+    s.send_listack(m, "A listing of Auths follows, presented as AuthList events", "start")
+    aid = m.get("ActionID")
+    idt = "ActionID: %s\r\n" % aid if aid else ""
+    for name in sorted(auths):
+        a = auths[name]
+        s.append("Event: AuthList\r\n%sObjectType: auth\r\nObjectName: %s\r\nOauthSecret: \r\nPasswordDigest: \r\n"
+                 "SupportedAlgorithmsUas: MD5\r\nRefreshToken: \r\nUsername: %s\r\nMd5Cred: \r\nRealm: \r\n"
+                 "AuthType: %s\r\nPassword: %s\r\nSupportedAlgorithmsUac: MD5\r\nNonceLifetime: 32\r\n"
+                 "OauthClientid: \r\n\r\n"
+                 % (idt, name, a.get("username", ""), a.get("auth_type", "userpass"), a.get("password", "")))
+    s.list_complete(m, "AuthListComplete", len(auths))
+    return 0
+
+
+@action("ShowDialPlan", EVENT_FLAG_CONFIG | EVENT_FLAG_REPORTING, "Show dialplan contexts and extensions")
+def action_showdialplan(s, m):
+    """manager_show_dialplan() in pbx.c: ListDialplan per priority of what pbx_config loaded (a hint has its
+    device as Application and no AppData; an application without data has an empty AppData), then
+    ShowDialPlanComplete with ListItems/ListExtensions/ListPriorities/ListContexts (observed on 22.10.1).
+    Context/Extension narrow the list; nothing found: "Did not find context X" or "Did not find extension
+    E@X".  DEVIATION: includes, ignorepats and switches are not listed; extensions come in file order."""
+    pbx = s.pbx
+    ctx_want = m.get("Context") or None
+    ext_want = m.get("Extension") or None
+    with pbx.lock:
+        plan = [(c, list(lines)) for c, lines in pbx.loaded_dialplan.items()]
+    rows, contexts, exts = [], set(), set()
+    for ctx, lines in plan:
+        if ctx_want and ctx != ctx_want:
+            continue
+        for ext, prio, app, data in lines:
+            if ext_want and ext != ext_want:
+                continue
+            rows.append((ctx, ext, prio, app, data))
+            contexts.add(ctx)
+            exts.add((ctx, ext))
+    if not rows:
+        if ext_want and ctx_want and any(c == ctx_want for c, _ in plan):
+            s.send_error(m, "Did not find extension %s@%s" % (ext_want, ctx_want))
+        elif ctx_want:
+            s.send_error(m, "Did not find context %s" % ctx_want)
+        else:
+            s.send_error(m, "DialPlan list could not be generated")
+        return 0
+    s.send_listack(m, "DialPlan list will follow", "start")
+    aid = m.get("ActionID")
+    idt = "ActionID: %s\r\n" % aid if aid else ""
+    for ctx, ext, prio, app, data in rows:
+        s.append("Event: ListDialplan\r\n%sContext: %s\r\nExtension: %s\r\nPriority: %s\r\nApplication: %s\r\n%s"
+                 "Registrar: pbx_config\r\n\r\n"
+                 % (idt, ctx, ext, prio, app, "" if data is None else "AppData: %s\r\n" % data))
+    s.list_complete(m, "ShowDialPlanComplete", len(rows),
+                    ["ListExtensions: %d\r\nListPriorities: %d\r\nListContexts: %d\r\n"
+                     % (len(exts), len(rows), len(contexts))])
     return 0
 
 
@@ -2762,6 +2934,12 @@ class TestPBX:
         self.drop = None                 # {"n": int, "mode": "before"|"after", "action": name|None, "all": bool}
         self.delay_ms = 0
         self.delay_action = None
+        self.crash_save = None           # {"file": name|None, "fraction": f}: the next save dies midway
+        self.module_status = {}          # control "module": a build with other modules (e.g. chan_sip, <= 20)
+        self.reload_lock = threading.Lock()   # main/loader.c reloadlock: one module reload at a time
+        self.reload_ms = 0               # how long each reload lasts (control reload_ms)
+        self.loaded_pjsip = {"endpoint": {}, "aor": {}, "auth": {}, "transport": {}}
+        self.loaded_dialplan = collections.OrderedDict()
         self.started = time.time()
         self.reloaded = self.started
         self._reset_counters()
@@ -2793,10 +2971,22 @@ class TestPBX:
         return self.control_listener.port if self.control_listener else None
 
     def start(self):
+        self.load_pjsip()                # what Asterisk loads at boot
+        self.load_dialplan()
         if self.control_listener is not None:
             self.control_listener.open()
         self.start_listening()
         return self
+
+    def load_pjsip(self):
+        objs = read_pjsip_objects(self)
+        with self.lock:
+            self.loaded_pjsip = objs
+
+    def load_dialplan(self):
+        plan = read_dialplan(self)
+        with self.lock:
+            self.loaded_dialplan = plan
 
     def start_listening(self):
         with self.lock:
@@ -2888,6 +3078,30 @@ class TestPBX:
         for s in sessions:
             s.kill()
         return len(sessions)
+
+    def restart(self):
+        """As after Asterisk was killed and started again: every AMI session gone, a new CoreStartupTime and
+        reload time (CoreStatus; whole seconds, as Asterisk reports them), faults and delays cleared.
+        Registered contacts are kept, as Asterisk keeps them in its astdb (ami.md)."""
+        self.load_pjsip()                # a fresh boot loads what the files hold now
+        self.load_dialplan()
+        with self.lock:
+            self.started = self.reloaded = time.time()
+            self.drop = None
+            self.delay_ms = 0
+            self.delay_action = None
+            self.crash_save = None
+            self.counters["restarts"] = self.counters.get("restarts", 0) + 1
+        return self.kill_sessions()
+
+    def _crash_save_for(self, filename):
+        """The pending crash_on_save for a save of filename (taken: one-shot), or None."""
+        with self.lock:
+            c = self.crash_save
+            if c is None or (c.get("file") and c["file"] != filename):
+                return None
+            self.crash_save = None
+            return c
 
     def _file_lock(self, path):
         path = os.path.normpath(path)
@@ -3033,6 +3247,52 @@ class TestPBX:
             return {"ok": True, "port": self.port, "tls_port": self.tls_port}
         if cmd == "kill_sessions":
             return {"ok": True, "killed": self.kill_sessions()}
+        if cmd == "restart":
+            return {"ok": True, "killed": self.restart()}
+        if cmd == "reload_ms":
+            with self.lock:
+                self.reload_ms = int(req.get("ms", 0))
+            return {"ok": True}
+        if cmd == "module":
+            # An Asterisk built with other modules: chan_sip.so (gone in 22) reloads on 20 and before.
+            base = _ascii_lower(req["name"][:-3] if req["name"].endswith(".so") else req["name"])
+            with self.lock:
+                self.module_status[base] = int(req.get("status", 0))
+            return {"ok": True}
+        if cmd == "reload":
+            # What "core reload" / "module reload X" on the CLI does (an integrator's reload).
+            return {"ok": True, "status": module_reload(self, req.get("module"), "cli")}
+        if cmd == "loaded":
+            # What the modules run with (not what the files hold): res_pjsip's objects, pbx_config's dialplan.
+            with self.lock:
+                objs, plan = self.loaded_pjsip, self.loaded_dialplan
+                return {"ok": True, "endpoint": objs["endpoint"], "aor": objs["aor"], "auth": objs["auth"],
+                        "dialplan": {c: [list(l) for l in lines] for c, lines in plan.items()}}
+        if cmd == "unload":
+            # As if a reload had been lost: the module forgets what it loaded of these names (a later reload
+            # loads them again from the files).
+            with self.lock:
+                for t in ("endpoint", "aor", "auth"):
+                    for n in req.get("names", []):
+                        self.loaded_pjsip[t].pop(n, None)
+                for ctx, lines in list(self.loaded_dialplan.items()):
+                    self.loaded_dialplan[ctx] = [l for l in lines if l[0] not in req.get("extens", [])]
+            return {"ok": True}
+        if cmd == "truncate":
+            # A crash or power cut while Asterisk rewrote the file in place (fopen "w" in
+            # ast_config_text_file_save2): only its first `keep` bytes reached the disk.
+            path = config_path(self, req["file"])
+            with self._file_lock(path):
+                with open(path, "r+b") as f:
+                    f.truncate(int(req["keep"]))
+            return {"ok": True}
+        if cmd == "crash_on_save":
+            # The next UpdateConfig of `file` (any file if absent) dies mid-save: the file keeps only the first
+            # `fraction` of what was being written (as kill -9 during ast_config_text_file_save2 leaves it),
+            # no answer is sent, and the PBX restarts (see restart).  One-shot.
+            with self.lock:
+                self.crash_save = {"file": req.get("file"), "fraction": float(req.get("fraction", 0.5))}
+            return {"ok": True}
         if cmd == "set_contacts":
             contacts = []
             for c in req.get("contacts", []):
@@ -3073,6 +3333,7 @@ class TestPBX:
                 return {"ok": True, "actions": dict(c["actions"]), "logins": c["logins"],
                         "login_failures": c["login_failures"], "requests": c["requests"],
                         "connections": c["connections"], "reloads": list(c["reloads"]), "crashes": c["crashes"],
+                        "restarts": c.get("restarts", 0),
                         "sessions": len(self.sessions),
                         "authenticated_sessions": sum(1 for s in self.sessions if s.authenticated)}
         if cmd == "reset_counters":
@@ -3089,6 +3350,8 @@ class TestPBX:
                 self.contacts.clear()
                 self.device_states.clear()
                 self.command_outputs.clear()
+                self.crash_save = None
+                self.reload_ms = 0
             return {"ok": True}
         return {"ok": False, "error": "unknown cmd %r" % cmd}
 

@@ -97,9 +97,31 @@ START_TEST(eventlist_from_transcript)
 	ck_assert_str_eq(ami_msg_get(m[4], "ListItems"), "2");
 	/* The stray empty line after "No Contacts found" does not make an extra message. */
 	ck_assert_str_eq(ami_msg_get(m[5], "Message"), "No Contacts found");
+	ck_assert_int_eq(ami_refusal_of(ami_msg_get(m[5], "Message")), AMI_REFUSAL_EMPTY_LIST);
 	ck_assert_str_eq(ami_msg_get(m[6], "ActionID"), "l3");
 	amit_msgs_free(m);
 	free(data);
+}
+END_TEST
+
+/* Asterisk's refusals become kinds: exact words only (a longer message is another refusal). */
+START_TEST(refusal_kinds)
+{
+	ck_assert_int_eq(ami_refusal_of("Config file not found"), AMI_REFUSAL_FILE_NOT_FOUND);
+	ck_assert_int_eq(ami_refusal_of("Config file has invalid format"), AMI_REFUSAL_FILE_INVALID);
+	ck_assert_int_eq(ami_refusal_of("File requires escalated privileges"), AMI_REFUSAL_FILE_PRIVILEGES);
+	ck_assert_int_eq(ami_refusal_of("File exists"), AMI_REFUSAL_FILE_EXISTS);
+	ck_assert_int_eq(ami_refusal_of("No such file or directory"), AMI_REFUSAL_NO_DIRECTORY);
+	ck_assert_int_eq(ami_refusal_of("A reload is in progress"), AMI_REFUSAL_RELOAD_IN_PROGRESS);
+	ck_assert_int_eq(ami_refusal_of("No AORs found\n"), AMI_REFUSAL_EMPTY_LIST);   /* the stray LF */
+	ck_assert_int_eq(ami_refusal_of("No Auths found"), AMI_REFUSAL_EMPTY_LIST);
+	ck_assert_int_eq(ami_refusal_of("No endpoints found"), AMI_REFUSAL_EMPTY_LIST);
+	ck_assert_int_eq(ami_refusal_of("Did not find context centralita-phones"), AMI_REFUSAL_EMPTY_LIST);
+	ck_assert_int_eq(ami_refusal_of("Did not find context "), AMI_REFUSAL_OTHER);
+	ck_assert_int_eq(ami_refusal_of("File exists, but"), AMI_REFUSAL_OTHER);
+	ck_assert_int_eq(ami_refusal_of("Permission denied"), AMI_REFUSAL_OTHER);
+	ck_assert_int_eq(ami_refusal_of(""), AMI_REFUSAL_OTHER);
+	ck_assert_int_eq(ami_refusal_of(NULL), AMI_REFUSAL_OTHER);
 }
 END_TEST
 
@@ -263,6 +285,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, banner_then_login_answer);
 	tcase_add_test(tc, interleaved_events_and_responses_stay_separate);
 	tcase_add_test(tc, eventlist_from_transcript);
+	tcase_add_test(tc, refusal_kinds);
 	tcase_add_test(tc, command_output_new_format);
 	tcase_add_test(tc, command_output_old_follows_format);
 	tcase_add_test(tc, bare_lf_and_bare_lines);

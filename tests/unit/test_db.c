@@ -385,7 +385,7 @@ START_TEST(phone_counts_follow_changes)
 	ck_assert_int_eq(phones_create(db, &p, 1, &b), PHONES_OK);
 	ck_assert_int_eq(phones_create(db, &p, 1, NULL), PHONES_DUP_EXTENSION);
 	expect_counts(db, 2, 2);
-	ck_assert_int_eq(phones_mark_applied(db, a, 1, "201", "001565000001", "yealink-t46u"), 0);
+	ck_assert_int_eq(phones_mark_applied(db, a, 1, "201", "001565000001", "yealink-t46u", 1000), 0);
 	expect_counts(db, 2, 1);
 	p.id = a;
 	snprintf(p.extension, sizeof p.extension, "203");

@@ -211,28 +211,28 @@ START_TEST(check_extension_rules)
 }
 END_TEST
 
-START_TEST(dialplan_context_per_extension)
+START_TEST(dialplan_lines_in_the_phones_context)
 {
 	struct pbx_settings s = settings(PBX_PJSIP);
 	struct pbx_sections o;
 	memset(&o, 0, sizeof o);
 	char name[32];
 	pbx_dialplan_context("201", name);
-	ck_assert_str_eq(name, "centralita-201");
+	ck_assert_str_eq(name, "centralita-201");   /* the legacy per-phone context, for its removal */
 	ck_assert_int_eq(pbx_dialplan_section(&s, "201", &o), 0);
 	s.driver = PBX_SIP;
 	ck_assert_int_eq(pbx_dialplan_section(&s, "305", &o), 0);
 	ck_assert_uint_eq(o.n, 2);
-	ck_assert_str_eq(o.want[0].name, "centralita-201");
+	ck_assert_str_eq(o.want[0].name, PBX_PHONES_CONTEXT);
 	ck_assert_ptr_null(o.want[0].type);
 	ck_assert_uint_eq(o.want[0].n_lines, 2);
 	ck_assert_str_eq(o.want[0].lines[0].name, "exten");
 	ck_assert_str_eq(o.want[0].lines[0].value, "201,hint,PJSIP/201");
 	ck_assert_str_eq(o.want[0].lines[1].value, "201,1,Dial(PJSIP/201,30)");
-	ck_assert_str_eq(o.want[1].name, "centralita-305");
+	ck_assert_str_eq(o.want[1].name, PBX_PHONES_CONTEXT);
 	ck_assert_str_eq(o.want[1].lines[0].value, "305,hint,SIP/305");
 	ck_assert_str_eq(o.want[1].lines[1].value, "305,1,Dial(SIP/305,30)");
-	/* Values read back by GetConfig must equal what is wanted, or applying twice would not converge:
+	/* Values read back by GetConfig must equal what is wanted, or verification would never agree:
 	 * none may start with '>' (Asterisk would write "=>" and read the value back without it). */
 	for (size_t k = 0; k < o.n; k++)
 		for (size_t l = 0; l < o.want[k].n_lines; l++)
@@ -240,6 +240,66 @@ START_TEST(dialplan_context_per_extension)
 	/* A full set of sections refuses one more instead of overflowing. */
 	ck_assert_int_eq(pbx_dialplan_section(&s, "306", &o), 0);
 	ck_assert_int_eq(pbx_dialplan_section(&s, "307", &o), -1);
+}
+END_TEST
+
+/* A phone's two files, written whole from the empty source: every category created (same-named ones through
+ * a temporary name), each file followed by its module's reload; a removed phone's written empty. */
+START_TEST(phone_files_written_whole)
+{
+	struct pbx_settings s = settings(PBX_PJSIP);
+	struct phone p = phone("201", "Front desk", "Abcdefghijklmnopqrstuvwxyz012345");
+	p.id = 17;
+	char chan_file[PBX_FILE_MAX], dial_file[PBX_FILE_MAX];
+	pbx_phone_files(&s, 17, chan_file, dial_file);
+	ck_assert_str_eq(chan_file, "centralita/pjsip-17.conf");
+	ck_assert_str_eq(dial_file, "centralita/dialplan-17.conf");
+	struct ami_update chan, dial;
+	char err[200], cd[PBX_DIGEST_HEX], dd[PBX_DIGEST_HEX], cd2[PBX_DIGEST_HEX], dd2[PBX_DIGEST_HEX];
+	ck_assert_int_eq(pbx_phone_updates(&s, &p, &chan, &dial, cd, dd, err, sizeof err), 0);
+	ck_assert_uint_eq(strlen(cd), 64);
+	ck_assert_str_ne(cd, dd);
+	ck_assert_str_eq(chan.src, PBX_EMPTY_FILE);
+	ck_assert_str_eq(chan.dst, "centralita/pjsip-17.conf");
+	/* No Reload header: Asterisk drops that reload silently when another one runs (reload.h). */
+	ck_assert_ptr_null(chan.reload);
+	ck_assert_str_eq(dial.src, PBX_EMPTY_FILE);
+	ck_assert_ptr_null(dial.reload);
+	ck_assert_int_eq(chan.ops[0].action, AMI_UC_NEWCAT);
+	ck_assert_str_eq(chan.ops[0].cat, "201");
+	size_t newcats = 0, renames = 0;
+	for (size_t i = 0; i < chan.n; i++) {
+		newcats += chan.ops[i].action == AMI_UC_NEWCAT;
+		renames += chan.ops[i].action == AMI_UC_RENAMECAT;
+	}
+	ck_assert_uint_eq(newcats, 3);   /* [201] endpoint, [201-auth], and the aor under a temporary name */
+	ck_assert_uint_eq(renames, 1);
+	ck_assert_int_eq(dial.ops[0].action, AMI_UC_NEWCAT);
+	ck_assert_str_eq(dial.ops[0].cat, PBX_PHONES_CONTEXT);
+	ck_assert_uint_eq(dial.n, 3);
+	struct ami_msg m;
+	ami_msg_init(&m);
+	ck_assert_int_eq(ami_update_build(&chan, &m, err, sizeof err), 0);   /* fits one request */
+	ami_msg_free(&m);
+	ami_update_free(&chan);
+	ami_update_free(&dial);
+	/* The same phone gives the same digests; another name changes only the channel file's. */
+	snprintf(p.name, sizeof p.name, "Back desk");
+	ck_assert_int_eq(pbx_phone_updates(&s, &p, &chan, &dial, cd2, dd2, err, sizeof err), 0);
+	ck_assert_str_ne(cd, cd2);
+	ck_assert_str_eq(dd, dd2);
+	ami_update_free(&chan);
+	ami_update_free(&dial);
+	p.deleted = true;
+	ck_assert_int_eq(pbx_phone_updates(&s, &p, &chan, &dial, cd, dd, err, sizeof err), 0);
+	ck_assert_uint_eq(chan.n, 0);
+	ck_assert_uint_eq(dial.n, 0);
+	ck_assert_str_eq(chan.src, PBX_EMPTY_FILE);
+	ami_update_free(&chan);
+	ami_update_free(&dial);
+	s.driver = PBX_SIP;
+	pbx_phone_files(&s, 9, chan_file, dial_file);
+	ck_assert_str_eq(chan_file, "centralita/sip-9.conf");
 }
 END_TEST
 
@@ -280,7 +340,8 @@ int main(void)
 	tcase_add_test(tc, most_codecs_still_fit);
 	tcase_add_test(tc, callerid_strips_syntax_characters);
 	tcase_add_test(tc, check_extension_rules);
-	tcase_add_test(tc, dialplan_context_per_extension);
+	tcase_add_test(tc, dialplan_lines_in_the_phones_context);
+	tcase_add_test(tc, phone_files_written_whole);
 	tcase_add_test(tc, address_from_uri);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -1,0 +1,15 @@
+/* page_pbx: the integrator's "check the PBX now": verifies that everything Centralita applied is still on the
+ * PBX exactly (src/pbx/verify.h), as it does by itself after every restart or reload of Asterisk; phones found
+ * missing are restored in the background. Redirects back to the phones list with the outcome. */
+#include <stdio.h>
+
+#include "routes.h"
+
+void page_pbx_verify(struct page *p)
+{
+	char msg[200];
+	/* Waited for like a save ([asterisk] save_wait): a big PBX takes longer, and the check goes on. */
+	int rc = applier_verify_now(p->w->applier, p->w->pbx->save_wait_ms, msg, sizeof msg);
+	response_redirect(p->res, rc == 0 ? "/phones?done=verified" : rc > 0 ? "/phones?done=verify_slow"
+									      : "/phones?done=verify_failed");
+}

@@ -1,0 +1,545 @@
+/* verify: what Asterisk has against what Centralita applied, and the integrator's snapshot (see verify.h). */
+#include "pbx/verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "pbx/legacy.h"
+#include "pbx/loaded.h"
+#include "pbx/ownership.h"
+#include "pbx/reload.h"
+#include "util/log.h"
+
+#define PAGE 256
+
+void pbx_snapshot_free(struct pbx_snapshot *s)
+{
+	free(s->cats);
+	free(s->extens);
+	memset(s, 0, sizeof *s);
+}
+
+/* What reading one file gave. */
+enum file_state { FILE_READ, FILE_ABSENT, FILE_UNREADABLE };
+
+/* GetConfig of file (one category, or all when category is NULL) into *out. Returns AMI_OK with *state, or
+ * the failing status with msg. */
+static enum ami_status read_file(struct ami_pool *pool, const char *file, const char *category,
+				 struct ami_config *out, enum file_state *state, char *msg, size_t len)
+{
+	struct ami_msg m;
+	ami_msg_init(&m);
+	ami_msg_add(&m, "Action", "GetConfig");
+	ami_msg_add(&m, "Filename", file);
+	if (category)
+		ami_msg_add(&m, "Category", category);
+	struct ami_result r;
+	ami_result_init(&r);
+	enum ami_status st = ami_pool_action(pool, &m, &r);
+	*state = FILE_READ;
+	if (st == AMI_OK) {
+		char err[200];
+		if (ami_config_parse(r.response, out, err, sizeof err) != 0) {
+			snprintf(msg, len, "unreadable GetConfig answer for %s: %s", file, err);
+			st = AMI_ERROR;
+		}
+	} else if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_NOT_FOUND) {
+		*state = FILE_ABSENT;
+		st = AMI_OK;
+	} else if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_INVALID) {
+		*state = FILE_UNREADABLE;
+		st = AMI_OK;
+	} else {
+		snprintf(msg, len, "reading %s: %s", file, r.message);
+	}
+	ami_result_free(&r);
+	ami_msg_free(&m);
+	return st;
+}
+
+static bool same_lines(const struct ami_cfg_line *a, size_t na, const struct ami_cfg_line *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcasecmp(a[i].name, b[i].name) != 0 || strcmp(a[i].value, b[i].value) != 0)
+			return false;
+	return true;
+}
+
+/* Marks used the first unused category of merged equal to cat. Returns whether one was found. */
+static bool take_category(const struct ami_config *merged, bool *used, const struct ami_cfg_cat *cat)
+{
+	for (size_t i = 0; i < merged->n_cats; i++) {
+		const struct ami_cfg_cat *m = &merged->cats[i];
+		if (!used[i] && strcasecmp(m->name, cat->name) == 0 && same_lines(m->lines, m->n_lines, cat->lines, cat->n_lines)) {
+			used[i] = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The lines of the [centralita-phones] categories of a merged dialplan, flattened, with a used mark each. */
+struct line_pool {
+	const struct ami_cfg_line **lines;
+	bool *used;
+	size_t n;
+};
+
+static void line_pool_init(struct line_pool *lp, const struct ami_config *dial)
+{
+	memset(lp, 0, sizeof *lp);
+	size_t total = 0;
+	for (size_t c = 0; c < dial->n_cats; c++)
+		if (strcasecmp(dial->cats[c].name, PBX_PHONES_CONTEXT) == 0)
+			total += dial->cats[c].n_lines;
+	lp->lines = calloc(total + 1, sizeof *lp->lines);
+	lp->used = calloc(total + 1, sizeof *lp->used);
+	if (!lp->lines || !lp->used)
+		abort();
+	for (size_t c = 0; c < dial->n_cats; c++)
+		if (strcasecmp(dial->cats[c].name, PBX_PHONES_CONTEXT) == 0)
+			for (size_t l = 0; l < dial->cats[c].n_lines; l++)
+				lp->lines[lp->n++] = &dial->cats[c].lines[l];
+}
+
+static bool take_line(struct line_pool *lp, const struct ami_cfg_line *line)
+{
+	for (size_t i = 0; i < lp->n; i++)
+		if (!lp->used[i] && strcasecmp(lp->lines[i]->name, line->name) == 0 &&
+		    strcmp(lp->lines[i]->value, line->value) == 0) {
+			lp->used[i] = true;
+			return true;
+		}
+	return false;
+}
+
+/* Does the phone's file hold exactly the wanted sections (in any order: Asterisk does not care)? If not, what
+ * differs, into why (for the phone's reason and the log). */
+static bool file_matches(const struct ami_config *file, const struct pbx_sections *want, char *why, size_t len)
+{
+	if (want->n > PBX_MAX_SECTIONS)
+		return false;
+	bool taken[PBX_MAX_SECTIONS] = { false };
+	for (size_t c = 0; c < file->n_cats; c++) {
+		const struct ami_cfg_cat *cat = &file->cats[c];
+		bool found = false;
+		for (size_t i = 0; i < want->n && !found; i++)
+			if (!taken[i] && strcasecmp(cat->name, want->want[i].name) == 0 &&
+			    same_lines(cat->lines, cat->n_lines, want->want[i].lines, want->want[i].n_lines))
+				taken[i] = found = true;
+		if (!found) {
+			const char *type = pbx_lines_type(cat->lines, cat->n_lines);
+			bool named = false;   /* a section the phone has, with other lines (cut short, edited by hand) */
+			for (size_t i = 0; i < want->n && !named; i++)
+				named = strcasecmp(cat->name, want->want[i].name) == 0 &&
+					strcmp(type, pbx_lines_type(want->want[i].lines, want->want[i].n_lines)) == 0;
+			snprintf(why, len, named ? "has its section [%s]%s%s%s with other lines than Centralita wrote"
+						 : "has a section [%s]%s%s%s that is not the phone's",
+				 cat->name, *type ? " (" : "", type, *type ? ")" : "");
+			return false;
+		}
+	}
+	for (size_t i = 0; i < want->n; i++)
+		if (!taken[i]) {
+			const char *type = pbx_lines_type(want->want[i].lines, want->want[i].n_lines);
+			snprintf(why, len, "lacks the section [%s]%s%s%s", want->want[i].name, *type ? " (" : "", type,
+				 *type ? ")" : "");
+			return false;
+		}
+	return true;
+}
+
+/* The extension a dialplan line "exten = <ext>,..." (or "<ext>/<cid>,...") answers, into out; false if none. */
+static bool exten_of(const struct ami_cfg_line *line, char *out, size_t size)
+{
+	if (strcasecmp(line->name, "exten") != 0)
+		return false;
+	const char *v = line->value;
+	while (*v == ' ' || *v == '\t' || *v == '>')
+		v++;
+	size_t n = strcspn(v, ",/ \t");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return true;
+}
+
+static void add_exten(struct pbx_snapshot *snap, const char *ext, const char *context, size_t *cap)
+{
+	if (snap->n_extens == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		snap->extens = realloc(snap->extens, *cap * sizeof *snap->extens);
+		if (!snap->extens)
+			abort();
+	}
+	struct pbx_foreign_exten *e = &snap->extens[snap->n_extens++];
+	snprintf(e->exten, sizeof e->exten, "%s", ext);
+	snprintf(e->context, sizeof e->context, "%s", context);
+}
+
+/* Why a phone's file cannot be compared. */
+static const char *file_problem(enum file_state st)
+{
+	return st == FILE_ABSENT ? "is missing" : "cannot be read by Asterisk (cut short by a crash?)";
+}
+
+/* What verifying one phone's files found. */
+struct phone_check {
+	bool unreadable;          /* a file Asterisk cannot parse: it also stops the rest of the #tryinclude glob */
+	size_t loaded[2];         /* categories / dialplan lines of its files found in Asterisk's merged view */
+	size_t not_loaded[2];     /* ... and not found there */
+	char problem[PHONE_ERROR_MAX];   /* "" if its files hold what it should have */
+};
+
+/* Takes out of the merged view, for a file Asterisk cannot read (whose content GetConfig will not give), the
+ * categories of the phone's names and types, whatever their lines: Asterisk loaded the part before the damage
+ * into the merged view, and it is Centralita's, not the integrator's. */
+static void take_damaged(const struct ami_config *merged, bool *used, const struct pbx_sections *want)
+{
+	for (size_t i = 0; i < want->n; i++) {
+		const char *type = pbx_lines_type(want->want[i].lines, want->want[i].n_lines);
+		for (size_t c = 0; c < merged->n_cats; c++) {
+			const struct ami_cfg_cat *m = &merged->cats[c];
+			if (!used[c] && strcasecmp(m->name, want->want[i].name) == 0 &&
+			    strcmp(pbx_lines_type(m->lines, m->n_lines), type) == 0) {
+				used[c] = true;
+				break;
+			}
+		}
+	}
+}
+
+/* Checks one phone: reads its two files, takes their content out of the merged views (what remains is the
+ * integrator's), and says what is wrong if the phone is applied but its files do not hold what it should. */
+static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_pool *pool, const struct phone *p,
+				    const struct ami_config *merged, bool *used, struct line_pool *lp,
+				    struct phone_check *pc, char *msg, size_t len)
+{
+	memset(pc, 0, sizeof *pc);
+	char files[2][PBX_FILE_MAX];
+	pbx_phone_files(s, p->id, files[0], files[1]);
+	struct ami_config got[2] = { { 0 }, { 0 } };
+	enum file_state state[2];
+	enum ami_status st = AMI_OK;
+	for (int f = 0; f < 2 && st == AMI_OK; f++)
+		st = read_file(pool, files[f], NULL, &got[f], &state[f], msg, len);
+	if (st != AMI_OK)
+		goto out;
+	pc->unreadable = state[0] == FILE_UNREADABLE || state[1] == FILE_UNREADABLE;
+	for (size_t c = 0; c < got[0].n_cats; c++) {
+		if (take_category(merged, used, &got[0].cats[c]))
+			pc->loaded[0]++;
+		else
+			pc->not_loaded[0]++;
+	}
+	for (size_t c = 0; c < got[1].n_cats; c++)
+		for (size_t l = 0; l < got[1].cats[c].n_lines; l++) {
+			if (take_line(lp, &got[1].cats[c].lines[l]))
+				pc->loaded[1]++;
+			else
+				pc->not_loaded[1]++;
+		}
+	struct pbx_sections want[2];
+	memset(want, 0, sizeof want);
+	bool live = !p->deleted && pbx_phone_sections(s, p, &want[0]) == 0 &&
+		    pbx_dialplan_section(s, p->extension, &want[1]) == 0;
+	if (live && state[0] == FILE_UNREADABLE)
+		take_damaged(merged, used, &want[0]);
+	if (!live || p->applied_version != p->version || !*p->applied_extension)
+		goto out;   /* not applied: its own apply will write it */
+	for (int f = 0; f < 2; f++) {
+		char why[160];
+		if (state[f] == FILE_READ && file_matches(&got[f], &want[f], why, sizeof why))
+			continue;
+		snprintf(pc->problem, sizeof pc->problem, "vanished from the PBX: its file %s %s; it is being restored",
+			 files[f], state[f] == FILE_READ ? why : file_problem(state[f]));
+		break;
+	}
+out:
+	ami_config_free(&got[0]);
+	ami_config_free(&got[1]);
+	return st;
+}
+
+static int mark(struct db *db, const struct phone *p, const char *reason, struct pbx_verify_report *rep)
+{
+	int rc = phones_mark_drifted(db, p->id, p->version, reason);
+	if (rc == 0) {
+		rep->drifted++;
+		log_warn("phone %lld (%s) %s", (long long)p->id, p->extension, reason);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* Adds "include => centralita-phones" to the phones' context (creating the context if there is none): the
+ * one change Centralita makes in the integrator's dialplan file, once. */
+static enum ami_status add_include(const struct pbx_settings *s, struct ami_pool *pool, bool have_context, char *msg,
+				   size_t len)
+{
+	struct ami_update u;
+	ami_update_init(&u, PBX_DIALPLAN_FILE);
+	if (!have_context)
+		ami_update_add(&u, AMI_UC_NEWCAT, s->context, NULL, NULL, NULL, -1, NULL, NULL);
+	ami_update_add(&u, AMI_UC_APPEND, s->context, "include", PBX_PHONES_CONTEXT, NULL, -1, NULL, NULL);
+	struct ami_result r;
+	ami_result_init(&r);
+	enum ami_status st = ami_pool_update_config(pool, &u, false, &r);
+	if (st != AMI_OK)
+		snprintf(msg, len, "adding include => %s to [%s]: %s", PBX_PHONES_CONTEXT, s->context, r.message);
+	ami_result_free(&r);
+	ami_update_free(&u);
+	if (st == AMI_OK)
+		st = pbx_reload(pool, PBX_DIALPLAN_MODULE, NULL, msg, len);
+	return st;
+}
+
+/* The empty file every phone file is written from (see pbx_phone_updates). */
+static enum ami_status create_empty_source(struct ami_pool *pool, char *msg, size_t len)
+{
+	struct ami_msg m;
+	ami_msg_init(&m);
+	ami_msg_add(&m, "Action", "CreateConfig");
+	ami_msg_add(&m, "Filename", PBX_EMPTY_FILE);
+	struct ami_result r;
+	ami_result_init(&r);
+	enum ami_status st = ami_pool_action(pool, &m, &r);
+	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
+		st = AMI_OK;
+	else if (st != AMI_OK)
+		snprintf(msg, len, "creating %s: %s%s", PBX_EMPTY_FILE, r.message,
+			 r.refusal == AMI_REFUSAL_NO_DIRECTORY ? " (create the folder: see the README)" : "");
+	ami_result_free(&r);
+	ami_msg_free(&m);
+	return st;
+}
+
+/* Which of the phones ids[] (applied, files right) Asterisk has not loaded; their count is returned, -1 on a
+ * database error. */
+static int find_not_loaded(const struct pbx_settings *s, const struct pbx_loaded *l, struct db *db,
+			   const int64_t *ids, size_t n, int64_t *out)
+{
+	int count = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct phone p;
+		enum phones_result pr = phones_get(db, ids[i], &p);
+		if (pr == PHONES_NOT_FOUND)
+			continue;
+		if (pr != PHONES_OK)
+			return -1;
+		if (!pbx_loaded_phone(s, l, &p))
+			out[count++] = ids[i];
+	}
+	return count;
+}
+
+/* Phones whose files are right must also be live (see loaded.h). Those that are not: if files were found
+ * damaged, their rewriting reloads the modules, which loads the rest too (a file Asterisk cannot read stops the
+ * #tryinclude glob, hiding every file after it): checked again soon rather than all rewritten. Otherwise the
+ * modules are reloaded once, and phones still not loaded are marked to be written again. */
+static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
+				    const int64_t *ids, size_t n, bool any_unreadable, struct pbx_verify_report *rep,
+				    char *msg, size_t len)
+{
+	if (n == 0)
+		return AMI_OK;
+	struct pbx_loaded loaded = { 0 };
+	int64_t *missing = calloc(n, sizeof *missing);
+	if (!missing)
+		abort();
+	enum ami_status st = pbx_loaded_read(s, pool, &loaded, msg, len);
+	int count = st == AMI_OK ? find_not_loaded(s, &loaded, db, ids, n, missing) : 0;
+	if (count > 0 && (rep->drifted > 0 || any_unreadable)) {
+		rep->not_loaded = count;
+		rep->recheck = true;
+		count = 0;
+	}
+	if (count > 0) {
+		log_warn("verification: %d phones have their files but are not loaded by Asterisk (a reload was lost?): "
+			 "reloading", count);
+		st = pbx_reload(pool, pbx_reload_module(s->driver), NULL, msg, len);
+		if (st == AMI_OK)
+			st = pbx_reload(pool, PBX_DIALPLAN_MODULE, NULL, msg, len);
+		if (st == AMI_OK)
+			st = pbx_loaded_read(s, pool, &loaded, msg, len);
+		count = st == AMI_OK ? find_not_loaded(s, &loaded, db, missing, (size_t)count, missing) : 0;
+		rep->reloaded = true;
+	}
+	for (int i = 0; i < count && st == AMI_OK; i++) {
+		struct phone p;
+		if (phones_get(db, missing[i], &p) == PHONES_OK &&
+		    mark(db, &p, "vanished from the PBX: Asterisk has its files but does not load them; they are being "
+				 "written again", rep) != 0) {
+			snprintf(msg, len, "database error");
+			st = AMI_ERROR;
+		}
+	}
+	if (count < 0) {
+		snprintf(msg, len, "database error");
+		st = AMI_ERROR;
+	}
+	free(missing);
+	pbx_loaded_free(&loaded);
+	return st;
+}
+
+enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
+			   struct pbx_snapshot *snap, struct pbx_verify_report *rep, char *msg, size_t len)
+{
+	pbx_snapshot_free(snap);
+	memset(rep, 0, sizeof *rep);
+	struct ami_config merged = { 0 }, dial = { 0 };
+	enum file_state fs;
+	bool *used = NULL;
+	struct line_pool lp = { 0 };
+	size_t loaded[2] = { 0, 0 }, not_in_merged[2] = { 0, 0 };
+	enum ami_status st = pbx_legacy_migrate(s, pool, db, (int64_t)time(NULL), msg, len);
+	if (st == AMI_OK)
+		st = read_file(pool, pbx_config_file(s->driver), NULL, &merged, &fs, msg, len);
+	if (st == AMI_OK && fs == FILE_UNREADABLE) {
+		snprintf(msg, len, "Asterisk cannot read %s", pbx_config_file(s->driver));
+		st = AMI_ERROR;
+	}
+	const char *dial_names[2] = { s->context, PBX_PHONES_CONTEXT };
+	for (int i = 0; i < 2 && st == AMI_OK; i++) {
+		struct ami_config one = { 0 };
+		st = read_file(pool, PBX_DIALPLAN_FILE, dial_names[i], &one, &fs, msg, len);
+		for (size_t c = 0; c < one.n_cats; c++) {   /* move the categories over */
+			dial.cats = realloc(dial.cats, (dial.n_cats + 1) * sizeof *dial.cats);
+			if (!dial.cats)
+				abort();
+			dial.cats[dial.n_cats++] = one.cats[c];
+		}
+		one.n_cats = 0;
+		ami_config_free(&one);
+	}
+	if (st != AMI_OK)
+		goto out;
+	used = calloc(merged.n_cats + 1, sizeof *used);
+	if (!used)
+		abort();
+	line_pool_init(&lp, &dial);
+	int64_t ids[PAGE], after = 0;
+	int n;
+	bool any_unreadable = false;
+	int64_t *live = NULL;   /* applied phones whose files are right: are they loaded too? */
+	size_t n_live = 0;
+	while (st == AMI_OK && (n = phones_ids_after(db, after, ids, PAGE)) > 0) {
+		for (int i = 0; i < n && st == AMI_OK; i++) {
+			struct phone p;
+			struct phone_check pc;
+			if (phones_get(db, ids[i], &p) != PHONES_OK)
+				continue;
+			st = verify_phone(s, pool, &p, &merged, used, &lp, &pc, msg, len);
+			if (st != AMI_OK)
+				break;
+			rep->phones++;
+			if (p.deleted || p.applied_version != p.version)
+				rep->pending++;
+			any_unreadable |= pc.unreadable;
+			for (int f = 0; f < 2; f++) {
+				loaded[f] += pc.loaded[f];
+				not_in_merged[f] += pc.not_loaded[f];
+			}
+			if (*pc.problem) {
+				if (mark(db, &p, pc.problem, rep) != 0) {
+					snprintf(msg, len, "database error");
+					st = AMI_ERROR;
+				}
+			} else if (!p.deleted && p.applied_version == p.version && *p.applied_extension) {
+				live = realloc(live, (n_live + 1) * sizeof *live);
+				if (!live)
+					abort();
+				live[n_live++] = p.id;
+			}
+		}
+		after = ids[n - 1];
+	}
+	/* Files holding phones, none of which Asterisk's merged view shows (and none it cannot read, which would
+	 * stop the rest of the #tryinclude glob): pjsip.conf / extensions.conf do not include them (the
+	 * integrator's one-time set-up, README). */
+	snap->chan_not_loaded = !any_unreadable && loaded[0] == 0 && not_in_merged[0] > 0;
+	snap->dial_not_loaded = !any_unreadable && loaded[1] == 0 && not_in_merged[1] > 0;
+	if (st == AMI_OK && !snap->chan_not_loaded && !snap->dial_not_loaded)
+		st = check_loaded(s, pool, db, live, n_live, any_unreadable, rep, msg, len);
+	free(live);
+	if (st != AMI_OK)
+		goto out;
+	/* The rest of the merged views is the integrator's. */
+	size_t cap = 0;
+	snap->cats = calloc(merged.n_cats + 1, sizeof *snap->cats);
+	if (!snap->cats)
+		abort();
+	for (size_t c = 0; c < merged.n_cats; c++) {
+		if (used[c])
+			continue;
+		struct pbx_foreign_cat *f = &snap->cats[snap->n_cats++];
+		snprintf(f->name, sizeof f->name, "%s", merged.cats[c].name);
+		snprintf(f->type, sizeof f->type, "%s", pbx_lines_type(merged.cats[c].lines, merged.cats[c].n_lines));
+	}
+	char ext[PHONE_EXT_MAX];
+	bool have_context = false;
+	for (size_t c = 0; c < dial.n_cats; c++) {
+		if (strcasecmp(dial.cats[c].name, s->context) != 0)
+			continue;
+		have_context = true;
+		for (size_t l = 0; l < dial.cats[c].n_lines; l++) {
+			const struct ami_cfg_line *line = &dial.cats[c].lines[l];
+			if (exten_of(line, ext, sizeof ext))
+				add_exten(snap, ext, s->context, &cap);
+			else if (strcasecmp(line->name, "include") == 0 && strcmp(line->value, PBX_PHONES_CONTEXT) == 0)
+				snap->have_include = true;
+		}
+	}
+	for (size_t i = 0; i < lp.n; i++)
+		if (!lp.used[i] && exten_of(lp.lines[i], ext, sizeof ext))
+			add_exten(snap, ext, PBX_PHONES_CONTEXT, &cap);
+	if (!snap->have_include) {
+		st = add_include(s, pool, have_context, msg, len);
+		snap->have_include = st == AMI_OK;
+	}
+	if (st == AMI_OK)
+		st = create_empty_source(pool, msg, len);
+	snap->valid = st == AMI_OK;
+out:
+	if (!snap->valid)
+		pbx_snapshot_free(snap);
+	free(used);
+	free(lp.lines);
+	free(lp.used);
+	ami_config_free(&merged);
+	ami_config_free(&dial);
+	return st;
+}
+
+bool pbx_snapshot_taken(const struct pbx_settings *s, const struct pbx_snapshot *snap, const char *extension,
+			char *where, size_t len)
+{
+	char auth[AMI_MAX_CATEGORY_LEN + 1];
+	snprintf(auth, sizeof auth, "%s-auth", extension);
+	const char *file = pbx_config_file(s->driver);
+	for (size_t i = 0; i < snap->n_cats; i++) {
+		const struct pbx_foreign_cat *f = &snap->cats[i];
+		/* PJSIP keeps one name space per object type: only an endpoint or aor of the phone's name, or an auth
+		 * named like the phone's, collides (an identify [201] next to Centralita's endpoint is fine). */
+		bool taken = s->driver == PBX_SIP ? strcasecmp(f->name, extension) == 0
+						  : (strcasecmp(f->name, extension) == 0 &&
+						     (strcmp(f->type, "endpoint") == 0 || strcmp(f->type, "aor") == 0)) ||
+							    (strcasecmp(f->name, auth) == 0 && strcmp(f->type, "auth") == 0);
+		if (taken) {
+			snprintf(where, len, *f->type ? "%s [%s] (type=%s)" : "%s [%s]%s", file, f->name, f->type);
+			return true;
+		}
+	}
+	for (size_t i = 0; i < snap->n_extens; i++)
+		if (strcmp(snap->extens[i].exten, extension) == 0) {
+			snprintf(where, len, "%s [%s], exten %s", PBX_DIALPLAN_FILE, snap->extens[i].context, extension);
+			return true;
+		}
+	return false;
+}
