@@ -67,6 +67,11 @@ static const struct config_key config_keys[] = {
 	STR("asterisk", "reserved", asterisk_reserved),
 	INT("asterisk", "retry_interval", asterisk_retry_interval, 1, 3600),
 	INT("asterisk", "save_wait", asterisk_save_wait_ms, 0, 10000),
+	STR("asterisk", "classes", asterisk_classes),
+	STR("asterisk", "default_class", asterisk_default_class),
+	STR("asterisk", "emergency", asterisk_emergency),
+	STR("asterisk", "trunk_context", asterisk_trunk_context),
+	INT("asterisk", "dial_timeout", asterisk_dial_timeout, 5, 600),
 	STR("provisioning", "dir", prov_dir),
 	STR("provisioning", "templates", prov_templates),
 	STR("provisioning", "server", prov_server),
@@ -114,6 +119,11 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->asterisk_reserved, sizeof cfg->asterisk_reserved, "112");
 	cfg->asterisk_retry_interval = 5;
 	cfg->asterisk_save_wait_ms = 1500;
+	snprintf(cfg->asterisk_classes, sizeof cfg->asterisk_classes, "internal,local,national,mobile,international,premium");
+	snprintf(cfg->asterisk_default_class, sizeof cfg->asterisk_default_class, "national");
+	snprintf(cfg->asterisk_emergency, sizeof cfg->asterisk_emergency, "112");
+	snprintf(cfg->asterisk_trunk_context, sizeof cfg->asterisk_trunk_context, "from-trunk");
+	cfg->asterisk_dial_timeout = 60;
 	snprintf(cfg->prov_dir, sizeof cfg->prov_dir, "/var/lib/centralita/provisioning");
 	snprintf(cfg->prov_templates, sizeof cfg->prov_templates, "/usr/local/share/centralita/provisioning");
 	cfg->prov_port = 5060;

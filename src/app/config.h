@@ -48,6 +48,11 @@ struct config {
 	char asterisk_reserved[256];          /* numbers phones may never take: "112,911,999" */
 	int asterisk_retry_interval;          /* seconds between background apply attempts */
 	int asterisk_save_wait_ms;            /* longest a save waits for the PBX before answering "pending" */
+	char asterisk_classes[256];           /* calling classes: "internal,local,national,mobile,..." */
+	char asterisk_default_class[32];      /* the class of a new phone */
+	char asterisk_emergency[128];         /* numbers every phone may dial, on the first working trunk */
+	char asterisk_trunk_context[64];      /* dialplan context of calls coming in from the trunks */
+	int asterisk_dial_timeout;            /* seconds an outbound call rings through a trunk */
 	/* [provisioning] */
 	char prov_dir[CONFIG_PATH_MAX];       /* where MAC-named files are written (nginx serves it) */
 	char prov_templates[CONFIG_PATH_MAX]; /* per-vendor ClearSilver templates */

@@ -50,6 +50,27 @@ int config_pbx_settings(const struct config *cfg, struct pbx_settings *s, char *
 				   "reserved", err, errlen);
 	if (s->n_reserved < 0)
 		return -1;
+	s->n_classes = split_list(cfg, cfg->asterisk_classes, s->classes, PBX_MAX_CLASSES,
+				  "abcdefghijklmnopqrstuvwxyz0123456789_", "asterisk", "classes", err, errlen);
+	if (s->n_classes < 0)
+		return -1;
+	if (s->n_classes == 0)
+		return config_fail(cfg, "asterisk", "classes", err, errlen, "at least one calling class is needed");
+	snprintf(s->default_class, sizeof s->default_class, "%.15s", cfg->asterisk_default_class);
+	if (!pbx_class_known(s, s->default_class))
+		return config_fail(cfg, "asterisk", "default_class", err, errlen, "'%s' is not one of [asterisk] classes",
+				   cfg->asterisk_default_class);
+	s->n_emergency = split_list(cfg, cfg->asterisk_emergency, s->emergency, PBX_MAX_EMERGENCY, "0123456789",
+				    "asterisk", "emergency", err, errlen);
+	if (s->n_emergency < 0)
+		return -1;
+	if (!*cfg->asterisk_trunk_context ||
+	    strspn(cfg->asterisk_trunk_context, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+		    strlen(cfg->asterisk_trunk_context))
+		return config_fail(cfg, "asterisk", "trunk_context", err, errlen, "'%s': letters, digits, '_' and '-' only",
+				   cfg->asterisk_trunk_context);
+	snprintf(s->trunk_context, sizeof s->trunk_context, "%s", cfg->asterisk_trunk_context);
+	s->dial_timeout = cfg->asterisk_dial_timeout;
 	s->ext_min = cfg->asterisk_ext_min;
 	s->ext_max = cfg->asterisk_ext_max;
 	s->retry_interval = cfg->asterisk_retry_interval;

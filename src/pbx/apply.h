@@ -21,6 +21,7 @@
 #ifndef PBX_APPLY_H
 #define PBX_APPLY_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ami/ami.h"
@@ -87,6 +88,29 @@ enum ami_status applier_verify(struct applier *a, struct db *db, char *msg, size
 /* applier_verify run by the applier's thread for a web request, waited for at most wait_ms (the phones it
  * finds missing are then restored by the thread). Returns 0 done, 1 still running, -1 failed (msg). */
 int applier_verify_now(struct applier *a, int wait_ms, char *msg, size_t len);
+
+/* ---------- trunks and the routes dialplan (issue 10) ----------
+ * The same path as a phone's: a trunk's file (pbx/trunk_config.h) or the routes dialplan file
+ * (pbx/route_plan.h) written whole, its module reloaded, the outcome recorded in its row (db/trunks.h,
+ * db/routes.h dialplan_state), retried by kind. A trunk's name must not be the integrator's (an endpoint, aor
+ * or auth of the same name in the merged pjsip.conf: BLOCKED). Trunks are applied before the dialplan that
+ * dials them. */
+
+/* What a web request calls after saving a trunk (or removing it): as applier_save. */
+void applier_save_trunk(struct applier *a, int64_t trunk_id, struct apply_result *r);
+/* What a web request calls after changing a route (or anything the dialplan is made of): as applier_save. */
+void applier_save_dialplan(struct applier *a, struct apply_result *r);
+
+/* The live state of the trunks named in states[] (pbx/trunk_state.h), asked by the applier's thread and waited
+ * for at most save_wait_ms: returns 0 with states filled, 1 if the PBX was too slow or unreachable (states
+ * left unknown). For the trunks page. */
+struct pbx_trunk_state;
+int applier_trunk_states_now(struct applier *a, struct pbx_trunk_state *states, size_t n);
+
+/* The routes dialplan as it is now in the database, as Asterisk will read it (for the preview page):
+ * "[context]" and "exten => ..." lines into out. Returns 0, or -1 with err. Thread-safe; db is the caller's. */
+struct buf;
+int applier_dialplan_text(struct applier *a, struct db *db, struct buf *out, char *err, size_t errlen);
 
 /* Applies every due pending phone (what the background thread does each round). Returns how many were
  * applied, or -1 on a database error. */

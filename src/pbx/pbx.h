@@ -21,6 +21,9 @@
 
 #define PBX_MAX_CODECS 8
 #define PBX_MAX_RESERVED 32
+#define PBX_MAX_CLASSES 8
+#define PBX_CLASS_NAME_MAX 16   /* split_list items: 15 characters */
+#define PBX_MAX_EMERGENCY 8
 
 enum pbx_driver { PBX_PJSIP, PBX_SIP };
 
@@ -38,7 +41,20 @@ struct pbx_settings {
 	enum provision_transport prov_transport;
 	int retry_interval;       /* seconds */
 	int save_wait_ms;         /* a web request waits at most this long for the PBX (the apply goes on) */
+	/* Calls out (issue 10): the calling classes a phone may have, in the configured order, and the new
+	 * phone's; the numbers every phone may dial whatever its class; where calls from the providers go; how
+	 * long a call rings through a trunk before the next is not tried (no answer is not a failure). */
+	char classes[PBX_MAX_CLASSES][PBX_CLASS_NAME_MAX];
+	int n_classes;
+	char default_class[PBX_CLASS_NAME_MAX];
+	char emergency[PBX_MAX_EMERGENCY][16];
+	int n_emergency;
+	char trunk_context[64];
+	int dial_timeout;         /* seconds */
 };
+
+/* Whether calling_class is one of the configured classes. */
+bool pbx_class_known(const struct pbx_settings *s, const char *calling_class);
 
 const char *pbx_config_file(enum pbx_driver d);      /* "pjsip.conf" / "sip.conf" */
 const char *pbx_reload_module(enum pbx_driver d);    /* "res_pjsip.so" / "chan_sip.so" */

@@ -28,7 +28,18 @@ const char *pbx_check_extension(const struct pbx_settings *s, const char *extens
 	for (int i = 0; i < s->n_reserved; i++)
 		if (strcmp(s->reserved[i], extension) == 0)
 			return "ext_reserved";
+	for (int i = 0; i < s->n_emergency; i++)   /* every phone dials them: no phone may be reached there */
+		if (strcmp(s->emergency[i], extension) == 0)
+			return "ext_reserved";
 	return NULL;
+}
+
+bool pbx_class_known(const struct pbx_settings *s, const char *calling_class)
+{
+	for (int i = 0; i < s->n_classes; i++)
+		if (strcmp(s->classes[i], calling_class) == 0)
+			return true;
+	return false;
 }
 
 void pbx_callerid(const char *name, const char *extension, char *out, size_t size)

@@ -1,0 +1,236 @@
+/* pbx_file: whole files of Centralita's own, cut into UpdateConfigs that fit (see pbx_file.h). */
+#include "pbx/pbx_file.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void pbx_file_init(struct pbx_file *f)
+{
+	memset(f, 0, sizeof *f);
+}
+
+void pbx_file_free(struct pbx_file *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct ami_cfg_want *w = &f->want[i];
+		for (size_t l = 0; l < w->n_lines; l++) {
+			free(w->lines[l].name);
+			free(w->lines[l].value);
+		}
+		free((void *)w->lines);
+		free((void *)w->name);
+		free((void *)w->type);
+	}
+	free(f->want);
+	memset(f, 0, sizeof *f);
+}
+
+static char *copy(const char *s)
+{
+	char *c = strdup(s);
+	if (!c)
+		abort();
+	return c;
+}
+
+static bool has_line_break(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+int pbx_file_section(struct pbx_file *f, const char *name, const char *type)
+{
+	if (*f->err)
+		return -1;
+	if (!*name || has_line_break(name) || (type && has_line_break(type))) {
+		snprintf(f->err, sizeof f->err, "invalid section name [%.60s]", name);
+		return -1;
+	}
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 8;
+		f->want = realloc(f->want, f->cap * sizeof *f->want);
+		if (!f->want)
+			abort();
+	}
+	struct ami_cfg_want *w = &f->want[f->n++];
+	memset(w, 0, sizeof *w);
+	w->name = copy(name);
+	w->type = type ? copy(type) : NULL;
+	return 0;
+}
+
+int pbx_file_line(struct pbx_file *f, const char *var, const char *value)
+{
+	if (*f->err)
+		return -1;
+	if (f->n == 0 || !*var || has_line_break(var) || has_line_break(value)) {
+		snprintf(f->err, sizeof f->err, "invalid line %.40s = %.60s", var, value);
+		return -1;
+	}
+	struct ami_cfg_want *w = &f->want[f->n - 1];
+	/* Lines are kept one allocation per section, grown in place (the array is only read once complete). */
+	struct ami_cfg_line *lines = realloc((void *)w->lines, (w->n_lines + 1) * sizeof *lines);
+	if (!lines)
+		abort();
+	lines[w->n_lines].name = copy(var);
+	lines[w->n_lines].value = copy(value);
+	w->lines = lines;
+	w->n_lines++;
+	return 0;
+}
+
+int pbx_file_linef(struct pbx_file *f, const char *var, const char *fmt, ...)
+{
+	char value[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof value) {
+		snprintf(f->err, sizeof f->err, "a value of %s is too long", var);
+		return -1;
+	}
+	return pbx_file_line(f, var, value);
+}
+
+void pbx_file_digest(const struct pbx_file *f, char out[PBX_DIGEST_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (size_t i = 0; ok && i < f->n; i++) {
+		const struct ami_cfg_want *w = &f->want[i];
+		ok = EVP_DigestUpdate(ctx, "[", 1) && EVP_DigestUpdate(ctx, w->name, strlen(w->name)) &&
+		     EVP_DigestUpdate(ctx, "]\n", 2);
+		for (size_t l = 0; ok && l < w->n_lines; l++)
+			ok = EVP_DigestUpdate(ctx, w->lines[l].name, strlen(w->lines[l].name)) &&
+			     EVP_DigestUpdate(ctx, "=", 1) &&
+			     EVP_DigestUpdate(ctx, w->lines[l].value, strlen(w->lines[l].value)) &&
+			     EVP_DigestUpdate(ctx, "\n", 1);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
+	EVP_MD_CTX_free(ctx);
+	size_t hex_len = 0;
+	if (!ok || OPENSSL_buf2hexstr_ex(out, PBX_DIGEST_HEX, &hex_len, md, md_len, '\0') != 1)
+		snprintf(out, PBX_DIGEST_HEX, "unavailable");
+}
+
+void pbx_file_text(const struct pbx_file *f, struct buf *out)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct ami_cfg_want *w = &f->want[i];
+		buf_printf(out, "%s[%s]\n", i ? "\n" : "", w->name);
+		for (size_t l = 0; l < w->n_lines; l++) {
+			const char *var = w->lines[l].name;
+			bool arrow = strcasecmp(var, "exten") == 0 || strcasecmp(var, "include") == 0 ||
+				     strcasecmp(var, "same") == 0;
+			buf_printf(out, "%s %s %s\n", var, arrow ? "=>" : "=", w->lines[l].value);
+		}
+	}
+}
+
+/* Moves actions [from, to) of all into a new UpdateConfig of dst (source src). */
+static void chunk(const struct ami_update *all, size_t from, size_t to, const char *src, const char *dst,
+		  struct ami_update *out)
+{
+	ami_update_init(out, dst);
+	ami_update_set_source(out, src);
+	for (size_t k = from; k < to; k++) {
+		const struct ami_uc_op *op = &all->ops[k];
+		ami_update_add(out, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
+			       op->filter);
+	}
+}
+
+/* Whether u builds into one request Asterisk reads whole. */
+static bool fits(const struct ami_update *u)
+{
+	struct ami_msg m;
+	ami_msg_init(&m);
+	char err[200];
+	bool ok = ami_update_build(u, &m, err, sizeof err) == 0;
+	ami_msg_free(&m);
+	return ok;
+}
+
+int pbx_file_updates(const struct pbx_file *f, const char *dst, struct ami_update **ups, size_t *n_ups, char *err,
+		     size_t errlen)
+{
+	*ups = NULL;
+	*n_ups = 0;
+	if (*f->err) {
+		snprintf(err, errlen, "%s: %s", dst, f->err);
+		return -1;
+	}
+	/* Every section name is owned: the diff against nothing creates them all (same-named ones under a
+	 * temporary name, then renamed), in file order. */
+	const char **names = calloc(f->n + 1, sizeof *names);
+	if (!names)
+		abort();
+	size_t n_names = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < n_names && !seen; k++)
+			seen = strcmp(names[k], f->want[i].name) == 0;
+		if (!seen)
+			names[n_names++] = f->want[i].name;
+	}
+	struct ami_config none = { 0 };
+	struct ami_update all;
+	ami_update_init(&all, dst);
+	int rc = ami_config_diff(&none, names, n_names, f->want, f->n, &all, err, errlen);
+	free(names);
+	if (rc == 0 && *all.err) {
+		snprintf(err, errlen, "%s: %s", dst, all.err);
+		rc = -1;
+	}
+	size_t cap = 0;
+	for (size_t from = 0; rc == 0 && (from < all.n || *n_ups == 0);) {
+		/* As many actions as fit in one request, at least one (an action too big alone is an error). */
+		const char *src = *n_ups == 0 ? PBX_EMPTY_FILE : dst;
+		size_t to = from;
+		struct ami_update u;
+		chunk(&all, from, from, src, dst, &u);
+		while (to < all.n) {
+			const struct ami_uc_op *op = &all.ops[to];
+			ami_update_add(&u, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
+				       op->filter);
+			if (!fits(&u)) {   /* one too many: this request ends before it */
+				ami_update_free(&u);
+				chunk(&all, from, to, src, dst, &u);
+				break;
+			}
+			to++;
+		}
+		if (to == from && from < all.n) {
+			snprintf(err, errlen, "%s: action %zu of %zu does not fit in one request", dst, from + 1, all.n);
+			ami_update_free(&u);
+			rc = -1;
+			break;
+		}
+		if (*n_ups == cap) {
+			cap = cap ? 2 * cap : 4;
+			*ups = realloc(*ups, cap * sizeof **ups);
+			if (!*ups)
+				abort();
+		}
+		(*ups)[(*n_ups)++] = u;
+		from = to;
+	}
+	ami_update_free(&all);
+	if (rc != 0) {
+		for (size_t i = 0; i < *n_ups; i++)
+			ami_update_free(&(*ups)[i]);
+		free(*ups);
+		*ups = NULL;
+		*n_ups = 0;
+	}
+	return rc;
+}
