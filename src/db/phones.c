@@ -402,6 +402,21 @@ int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *
 	return db_changes(db) == 1 ? 0 : 1;
 }
 
+int phones_mark_outdated(struct db *db, int64_t id, int64_t version)
+{
+	/* The digests stay: the apply compares them with what it would write and sends only what differs. */
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET applied_version = 0, attempts = 0, next_attempt_at = 0, "
+					  "blocked = 0, last_error = NULL "
+					  "WHERE id = ?1 AND version = ?2 AND deleted = 0 AND applied_version = version");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	if (step_done(st) != SQLITE_DONE)
+		return -1;
+	return db_changes(db) == 1 ? 0 : 1;
+}
+
 int phones_count_drifted(struct db *db)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM phones WHERE drifted = 1");

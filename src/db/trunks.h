@@ -58,6 +58,9 @@ enum trunks_result {
 
 static inline bool trunk_pending(const struct trunk *t) { return t->deleted || t->applied_version < t->version; }
 
+/* Creates, changes and removes bump the routes dialplan's version (db/routes.h) in the same transaction when what
+ * it says of the trunk changes: its existence, name, callerid or max_calls (not for the other fields, which only
+ * the trunk's own file holds). */
 /* Creates a trunk from the user fields (id out); version 1. */
 enum trunks_result trunks_create(struct db *db, const struct trunk *t, int64_t now, int64_t *id);
 /* Changes the user fields of t->id if its version is still expected_version; version + 1. */
@@ -75,6 +78,9 @@ int trunks_due(struct db *db, int64_t now, int64_t *ids, int max);
 int trunks_ids_after(struct db *db, int64_t after, int64_t *ids, int max);
 int trunks_mark_applied(struct db *db, int64_t id, int64_t version, const char *name, const char *digest, int64_t now);
 int trunks_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason);
+/* As phones_mark_outdated: applied, but Centralita would now write its file differently (its settings
+ * changed): pending again, not drifted. Returns 0, 1 if not applied at that version, or -1. */
+int trunks_mark_outdated(struct db *db, int64_t id, int64_t version);
 int trunks_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
 		       bool blocked);
 int trunks_purge(struct db *db, int64_t id, int64_t version);
