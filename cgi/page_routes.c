@@ -201,7 +201,7 @@ void page_routes_list(struct page *p)
 static void set_slots(struct page *p, const struct form_result *form, const struct route *r)
 {
 	struct trunk_rows trunks = { 0 };
-	char key[48], field[16];
+	char key[48], field[24];
 	if (trunks_list(p->w->db, add_trunk, &trunks) < 0)
 		trunks.n = 0;
 	for (size_t i = 0; i < trunks.n; i++) {
@@ -233,7 +233,7 @@ static void set_class_boxes(struct page *p, const struct form_result *form, cons
 	char typed[ROUTE_MAX_CLASSES][ROUTE_CLASS_MAX];
 	int n = 0;
 	if (form) {
-		char field[16];
+		char field[24];
 		for (int i = 0; i < ROUTE_MAX_CLASSES; i++) {
 			snprintf(field, sizeof field, "class_%d", i);
 			snprintf(typed[n], sizeof typed[n], "%s", form_typed(form, field));
@@ -347,7 +347,7 @@ static void copy_text(struct form_result *form, const char *field, char *dst, si
 /* The trunk selects in order: from the first down without a gap, each a live trunk, none twice. */
 static void read_trunks(struct page *p, struct form_result *form, struct route *r)
 {
-	char field[16];
+	char field[24];
 	bool gap = false;
 	r->n_trunks = 0;
 	for (int n = 1; n <= ROUTE_MAX_TRUNKS; n++) {
@@ -380,6 +380,14 @@ static void rule_to_form(struct page *p, struct form_result *form, const struct 
 			 const struct pbx_route_problem *why)
 {
 	const char *key = why->key;
+	/* A trunk select the form refused (a gap, a duplicate, a trunk that is gone) left the list short: its own
+	 * message says why, "choose at least one trunk" would not. */
+	char field[24];
+	for (int n = 1; strcmp(why->field, "trunks") == 0 && n <= ROUTE_MAX_TRUNKS; n++) {
+		snprintf(field, sizeof field, "trunk_%d", n);
+		if (form_error(form, field))
+			return;
+	}
 	if (strcmp(why->key, "pattern") == 0)
 		key = dialpattern_problem_key((enum dialpattern_problem)why->pattern_problem);
 	if (!key || form_error(form, why->field))
@@ -402,7 +410,7 @@ static bool read_route_form(struct page *p, struct form_result *form, struct rou
 	const char *strip = form_value(form, "strip");
 	r->strip = !*strip || form_error(form, "strip") ? 0 : atoll(strip) > 1000 ? 1000 : atoi(strip);
 	copy_text(form, "prepend", r->prepend, sizeof r->prepend);
-	char field[16];
+	char field[24];
 	r->n_classes = 0;
 	for (int i = 0; i < ROUTE_MAX_CLASSES; i++) {
 		snprintf(field, sizeof field, "class_%d", i);

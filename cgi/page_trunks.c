@@ -82,19 +82,24 @@ static int add_trunk(void *ctx, const struct trunk *t)
 }
 
 /* One word for what Asterisk says of a trunk (the template has the words for each): its registration when it
- * registers, else whether the provider answers Asterisk's qualify. */
+ * registers, else whether the provider answers Asterisk's qualify. Asterisk calls a registration that got no
+ * answer "Rejected" too (after its 32 s timeout, as observed on 22.10.1): with the provider unreachable it is
+ * shown as not answering, which is what the integrator must fix. */
 static const char *live_word(const struct trunk *t, const struct pbx_trunk_state *st)
 {
+	bool silent = st->reach == PBX_TRUNK_REACH_UNREACHABLE;
 	switch (st->reg) {
 	case PBX_TRUNK_REG_REGISTERED: return "registered";
-	case PBX_TRUNK_REG_REJECTED: return "rejected";
+	case PBX_TRUNK_REG_REJECTED: return silent ? "no_answer" : "rejected";
 	case PBX_TRUNK_REG_STOPPED: return "stopped";
+	case PBX_TRUNK_REG_UNREGISTERED:
+		if (t->registration)
+			return silent ? "no_answer" : "trying";
+		break;
 	default: break;
 	}
-	if (st->reach == PBX_TRUNK_REACH_UNREACHABLE)
+	if (silent)
 		return "unreachable";
-	if (t->registration && st->reg == PBX_TRUNK_REG_UNREGISTERED)
-		return "trying";
 	if (st->reach == PBX_TRUNK_REACH_OK)
 		return "reachable";
 	return "unknown";
@@ -282,7 +287,7 @@ static int number(const struct form_result *form, const char *field, int def)
 /* The checked codecs joined as "ulaw,alaw", in the order shown. */
 static void read_codecs(struct form_result *form, struct trunk *t)
 {
-	char field[16];
+	char field[24];
 	size_t used = 0;
 	t->codecs[0] = '\0';
 	for (int i = 0; i < PBX_MAX_CODECS; i++) {
@@ -350,8 +355,10 @@ static void apply_and_redirect(struct page *p, int64_t id, const char *what)
 {
 	struct apply_result r;
 	applier_save_trunk(p->w->applier, id, &r);
+	/* A trunk's name, caller ID and call limit live in the routes dialplan: once the trunk's own file is
+	 * applied, the dialplan is (a no-op when the change left it as it was), and the page says how that went. */
 	if (r.applied)
-		applier_wake(p->w->applier);
+		applier_save_dialplan(p->w->applier, &r);
 	page_redirect_done(p, "/trunks", what, &r);
 }
 
