@@ -7,7 +7,7 @@ section matches its provider's address, which must not be the phones' 127.0.0.1)
 - trunk b-prov is the provider at 127.0.0.2:5090, presenting caller ID 34911000111;
 - trunk c-alt is a second provider at 127.0.0.5:5090, used by a second route for the same numbers;
 - trunk d-noreg registers to 127.0.0.4:5093 where nothing answers: the trunks page shows it not registered.
-Phone 231 is of class national, 232 of class internal. Everything is removed at the end, through the pages."""
+Phone 271 is of class national, 272 of class internal. Everything is removed at the end, through the pages."""
 import os
 import re
 import signal
@@ -155,22 +155,22 @@ def run_routes(stack, integrator, owner, providers):
     wait_for(lambda: route_includes() == [f"centralita-route-{r1}", f"centralita-route-{r2}"], timeout=10,
              what="the class context including both routes in order")
 
-    # Phones: 231 national (the default class), 232 internal (the integrator's form sets it).
-    r, dt = submit(integrator, "/phones/new", "phone-form", {"extension": "231", "name": "Nacional",
-                   "model": "yealink-t46u", "mac": "00:15:65:AC:02:31"}, "add 231")
+    # Phones: 271 national (the default class), 272 internal (the integrator's form sets it).
+    r, dt = submit(integrator, "/phones/new", "phone-form", {"extension": "271", "name": "Nacional",
+                   "model": "yealink-t46u", "mac": "00:15:65:AC:02:71"}, "add 271")
     assert_saved(r, dt)
-    r, dt = submit(integrator, "/phones/new", "phone-form", {"extension": "232", "name": "Interna",
-                   "model": "yealink-t46u", "mac": "00:15:65:AC:02:32", "calling_class": "internal"}, "add 232")
+    r, dt = submit(integrator, "/phones/new", "phone-form", {"extension": "272", "name": "Interna",
+                   "model": "yealink-t46u", "mac": "00:15:65:AC:02:72", "calling_class": "internal"}, "add 272")
     assert_saved(r, dt)
-    s231, _ = yealink_secret(stack, "001565ac0231")
-    s232, _ = yealink_secret(stack, "001565ac0232")
-    assert ast.endpoint("231")["context"] == ["centralita-class-national"]
-    assert ast.endpoint("232")["context"] == ["centralita-class-internal"]
+    s271, _ = yealink_secret(stack, "001565ac0271")
+    s272, _ = yealink_secret(stack, "001565ac0272")
+    assert ast.endpoint("271")["context"] == ["centralita-class-national"]
+    assert ast.endpoint("272")["context"] == ["centralita-class-internal"]
 
-    # 231 dials a national number: a-dead is unavailable, the call fails over to b-prov, which receives the
+    # 271 dials a national number: a-dead is unavailable, the call fails over to b-prov, which receives the
     # number as the route says (strip 1, prepend +34) and the trunk's caller ID.
     log_at = ast.log_size()
-    rc, log = call("231", s231, NATIONAL)
+    rc, log = call("271", s271, NATIONAL)
     assert rc == 0, f"the call through the route failed (sipp exit {rc})\n{log[-6000:]}"
     got = providers["b-prov"].invites()
     assert [u for u, f in got] == ["sip:+34612345678@127.0.0.2:5090"], got
@@ -184,15 +184,15 @@ def run_routes(stack, integrator, owner, providers):
     NOTES.append(f"route Nacional: a-dead tried first (Asterisk: {refusal}), then b-prov received {got[0][0]} "
                  f"From {got[0][1]}")
 
-    # 232 (internal) dialling the same number is refused (404: its context has no such extension); nothing
+    # 272 (internal) dialling the same number is refused (404: its context has no such extension); nothing
     # reaches a provider.
-    rc, log = call("232", s232, NATIONAL, scenario="call_refused.xml", port=5082)
+    rc, log = call("272", s272, NATIONAL, scenario="call_refused.xml", port=5082)
     assert rc == 0, f"the internal phone's call was not refused with 404 (sipp exit {rc})\n{log[-6000:]}"
     assert len(providers["b-prov"].invites()) == 1 and providers["c-alt"].invites() == []
 
     # An emergency number from the internal phone reaches a provider: the first working trunk by name (a-dead
     # unavailable, so b-prov), number unchanged.
-    rc, log = call("232", s232, "112", port=5082)
+    rc, log = call("272", s272, "112", port=5082)
     assert rc == 0, f"the emergency call failed (sipp exit {rc})\n{log[-6000:]}"
     got = providers["b-prov"].invites()
     assert [u for u, f in got][1:] == ["sip:112@127.0.0.2:5090"], got
@@ -204,7 +204,7 @@ def run_routes(stack, integrator, owner, providers):
     assert r.status == 303 and r.header("Location").startswith("/routes?done=moved"), (r.status, r.body[:2000])
     wait_for(lambda: route_includes() == [f"centralita-route-{r2}", f"centralita-route-{r1}"], timeout=10,
              what="the class context including the routes in the new order")
-    rc, log = call("231", s231, NATIONAL)
+    rc, log = call("271", s271, NATIONAL)
     assert rc == 0, f"the call after the move failed (sipp exit {rc})\n{log[-6000:]}"
     assert [u for u, f in providers["c-alt"].invites()] == ["sip:612345678@127.0.0.5:5090"], \
         providers["c-alt"].invites()
