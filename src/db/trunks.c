@@ -4,6 +4,7 @@
  * secret is stored as phones' are and never logged here. */
 #include "db/trunks.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/routes.h"
@@ -250,6 +251,30 @@ int trunks_list(struct db *db, int (*fn)(void *ctx, const struct trunk *t), void
 	}
 	db_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+static int append_trunk(void *ctx, const struct trunk *t)
+{
+	struct trunk_array *a = ctx;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->items = realloc(a->items, a->cap * sizeof *a->items);
+		if (!a->items)
+			abort();
+	}
+	a->items[a->n++] = *t;
+	return 0;
+}
+
+int trunks_all(struct db *db, struct trunk_array *out)
+{
+	return trunks_list(db, append_trunk, out) < 0 ? -1 : 0;
+}
+
+void trunk_array_free(struct trunk_array *a)
+{
+	free(a->items);
+	memset(a, 0, sizeof *a);
 }
 
 int trunks_count_pending(struct db *db)
