@@ -10,6 +10,7 @@
 #include "db/routes.h"
 #include "db/trunks.h"
 #include "pages.h"
+#include "pbx/plan_db.h"
 #include "pbx/route_plan.h"
 
 static const struct form_field test_fields[] = {
@@ -17,41 +18,6 @@ static const struct form_field test_fields[] = {
 	{ "class", form_v_text, false, 0, PBX_CLASS_NAME_MAX - 1, NULL },
 };
 static const struct form_def test_form = FORM_DEF("test", test_fields);
-
-/* Everything the dialplan is made of, as pbx_plan_input points at it. */
-struct plan_rows {
-	struct route *routes;
-	size_t n_routes, cap_routes;
-	struct trunk *trunks;
-	size_t n_trunks, cap_trunks;
-};
-
-static void *grow(void *items, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return items;
-	*cap = *cap ? 2 * *cap : 8;
-	void *more = realloc(items, *cap * size);
-	if (!more)
-		abort();
-	return more;
-}
-
-static int add_route(void *ctx, const struct route *r)
-{
-	struct plan_rows *rows = ctx;
-	rows->routes = grow(rows->routes, rows->n_routes, &rows->cap_routes, sizeof *rows->routes);
-	rows->routes[rows->n_routes++] = *r;
-	return 0;
-}
-
-static int add_trunk(void *ctx, const struct trunk *t)
-{
-	struct plan_rows *rows = ctx;
-	rows->trunks = grow(rows->trunks, rows->n_trunks, &rows->cap_trunks, sizeof *rows->trunks);
-	rows->trunks[rows->n_trunks++] = *t;
-	return 0;
-}
 
 static const char *verdict_word(enum pbx_route_verdict v)
 {
@@ -103,22 +69,20 @@ void page_routes_test(struct page *p)
 		form_result_free(&form);
 		return;
 	}
-	struct plan_rows rows = { 0 };
-	if (routes_list(p->w->db, add_route, &rows) < 0 || trunks_list(p->w->db, add_trunk, &rows) < 0) {
+	struct pbx_plan_rows rows = { 0 };
+	if (pbx_plan_rows_load(p->w->db, &rows) != 0) {
 		page_error(p, 500, "internal");
 	} else {
-		struct pbx_plan_input in = { rows.routes, rows.n_routes, rows.trunks, rows.n_trunks };
 		struct pbx_route_answer *answer = malloc(sizeof *answer);   /* some 12 KiB */
 		if (!answer)
 			abort();
-		pbx_route_test(p->w->pbx, &in, number, calling_class, answer);
+		pbx_route_test(p->w->pbx, &rows.in, number, calling_class, answer);
 		response_set(p->res, "Test.Number", number);
 		response_set(p->res, "Test.Class", calling_class);
 		set_answer(p, answer);
 		free(answer);
 	}
-	free(rows.routes);
-	free(rows.trunks);
+	pbx_plan_rows_free(&rows);
 	form_result_free(&form);
 }
 

@@ -92,25 +92,7 @@ static const struct form_def list_form = FORM_DEF("list", list_fields);
 
 /* ---------- the live trunks, for names and the selects ---------- */
 
-struct trunk_rows {
-	struct trunk *items;
-	size_t n, cap;
-};
-
-static int add_trunk(void *ctx, const struct trunk *t)
-{
-	struct trunk_rows *rows = ctx;
-	if (rows->n == rows->cap) {
-		rows->cap = rows->cap ? 2 * rows->cap : 16;
-		rows->items = realloc(rows->items, rows->cap * sizeof *rows->items);
-		if (!rows->items)
-			abort();
-	}
-	rows->items[rows->n++] = *t;
-	return 0;
-}
-
-static const struct trunk *find_trunk(const struct trunk_rows *rows, int64_t id)
+static const struct trunk *find_trunk(const struct trunk_array *rows, int64_t id)
 {
 	for (size_t i = 0; i < rows->n; i++)
 		if (rows->items[i].id == id)
@@ -122,7 +104,7 @@ static const struct trunk *find_trunk(const struct trunk_rows *rows, int64_t id)
 
 struct list_ctx {
 	struct page *p;
-	const struct trunk_rows *trunks;
+	const struct trunk_array *trunks;
 	int n;
 };
 
@@ -169,17 +151,17 @@ void page_routes_list(struct page *p)
 	}
 	response_set(p->res, "Page.Done", form_value(&f, "done"));
 	form_result_free(&f);
-	struct trunk_rows trunks = { 0 };
+	struct trunk_array trunks = { 0 };
 	struct list_ctx l = { p, &trunks, 0 };
 	struct dialplan_state d;
-	if (trunks_list(p->w->db, add_trunk, &trunks) < 0 || routes_list(p->w->db, add_route_row, &l) < 0 ||
+	if (trunks_all(p->w->db, &trunks) < 0 || routes_list(p->w->db, add_route_row, &l) < 0 ||
 	    dialplan_get(p->w->db, &d) != 0) {
-		free(trunks.items);
+		trunk_array_free(&trunks);
 		page_error(p, 500, "internal");
 		return;
 	}
 	response_set_int(p->res, "TrunkCount", (long long)trunks.n);
-	free(trunks.items);
+	trunk_array_free(&trunks);
 	/* The first route cannot go up, nor the last down. */
 	if (l.n > 0) {
 		char key[48];
@@ -200,9 +182,9 @@ void page_routes_list(struct page *p)
  * the options: Trunks.<i>.Id, .Name (the live trunks, by name). */
 static void set_slots(struct page *p, const struct form_result *form, const struct route *r)
 {
-	struct trunk_rows trunks = { 0 };
+	struct trunk_array trunks = { 0 };
 	char key[48], field[24];
-	if (trunks_list(p->w->db, add_trunk, &trunks) < 0)
+	if (trunks_all(p->w->db, &trunks) < 0)
 		trunks.n = 0;
 	for (size_t i = 0; i < trunks.n; i++) {
 		snprintf(key, sizeof key, "Trunks.%zu.Id", i);
@@ -210,7 +192,7 @@ static void set_slots(struct page *p, const struct form_result *form, const stru
 		snprintf(key, sizeof key, "Trunks.%zu.Name", i);
 		response_set(p->res, key, trunks.items[i].name);
 	}
-	free(trunks.items);
+	trunk_array_free(&trunks);
 	for (int n = 1; n <= ROUTE_MAX_TRUNKS; n++) {
 		snprintf(key, sizeof key, "Slots.%d.N", n);
 		response_set_int(p->res, key, n);

@@ -63,24 +63,6 @@ static const struct form_def list_form = FORM_DEF("list", list_fields);
 
 /* ---------- the list ---------- */
 
-struct trunk_rows {
-	struct trunk *items;
-	size_t n, cap;
-};
-
-static int add_trunk(void *ctx, const struct trunk *t)
-{
-	struct trunk_rows *rows = ctx;
-	if (rows->n == rows->cap) {
-		rows->cap = rows->cap ? 2 * rows->cap : 16;
-		rows->items = realloc(rows->items, rows->cap * sizeof *rows->items);
-		if (!rows->items)
-			abort();
-	}
-	rows->items[rows->n++] = *t;
-	return 0;
-}
-
 /* One word for what Asterisk says of a trunk (the template has the words for each): its registration when it
  * registers, else whether the provider answers Asterisk's qualify. Asterisk calls a registration that got no
  * answer "Rejected" too (after its 32 s timeout, as observed on 22.10.1): with the provider unreachable it is
@@ -132,9 +114,9 @@ void page_trunks_list(struct page *p)
 	}
 	response_set(p->res, "Page.Done", form_value(&f, "done"));
 	form_result_free(&f);
-	struct trunk_rows rows = { 0 };
-	if (trunks_list(p->w->db, add_trunk, &rows) < 0) {
-		free(rows.items);
+	struct trunk_array rows = { 0 };
+	if (trunks_all(p->w->db, &rows) < 0) {
+		trunk_array_free(&rows);
 		page_error(p, 500, "internal");
 		return;
 	}
@@ -166,7 +148,7 @@ void page_trunks_list(struct page *p)
 			hdf_set_value(node, "Error", t->last_error);
 	}
 	free(states);
-	free(rows.items);
+	trunk_array_free(&rows);
 	set_dialplan_state(p);
 	p->res->template = "trunks.cs";
 }

@@ -400,3 +400,29 @@ int db_migrate_to(struct db *db, int target, char *err, size_t errlen)
 }
 
 int db_migrate(struct db *db, char *err, size_t errlen) { return db_migrate_to(db, MIGRATION_COUNT, err, errlen); }
+
+void db_column_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+int db_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc;
+}
+
+bool db_commit_or_rollback(struct db *db, bool ok)
+{
+	if (ok && db_exec(db, "COMMIT") == SQLITE_OK)
+		return true;
+	db_exec(db, "ROLLBACK");
+	return false;
+}

@@ -9,37 +9,12 @@
 
 #define ROUTE_COLUMNS "id, name, priority, strip, prepend, callerid, version, created_at, updated_at"
 
-/* Copies a text column, truncated to size. */
-static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(dst, t, n);
-	dst[n] = '\0';
-}
-
-/* Steps a statement that changes rows; returns SQLite's step code. */
-static int step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc;
-}
-
-/* Ends the BEGIN IMMEDIATE transaction of a write: COMMIT on success, else ROLLBACK (a failed COMMIT is an
- * error: the caller must not report a change that did not happen). */
+/* COMMIT or ROLLBACK (db_commit_or_rollback) the write's transaction; a failed COMMIT is an error. */
 static enum routes_result finish_txn(struct db *db, enum routes_result res)
 {
-	if (res == ROUTES_OK) {
-		if (db_exec(db, "COMMIT") == SQLITE_OK)
-			return ROUTES_OK;
-		res = ROUTES_DB_ERROR;
-	}
-	db_exec(db, "ROLLBACK");
-	return res;
+	if (db_commit_or_rollback(db, res == ROUTES_OK))
+		return ROUTES_OK;
+	return res == ROUTES_OK ? ROUTES_DB_ERROR : res;
 }
 
 /* Runs a change statement whose only parameter, if any, is ?1 = arg: OK or DB_ERROR. */
@@ -50,7 +25,7 @@ static enum routes_result run(struct db *db, const char *sql, int64_t arg)
 		return ROUTES_DB_ERROR;
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, arg);
-	return step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
+	return db_step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
 }
 
 /* Reads a route's patterns, trunks and classes into r (its row already read). Called while the statement that
@@ -64,7 +39,7 @@ static enum routes_result read_children(struct db *db, struct route *r)
 	int rc;
 	r->n_patterns = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->n_patterns < ROUTE_MAX_PATTERNS) {
-		text(r->patterns[r->n_patterns], sizeof r->patterns[0], st, 0);
+		db_column_text(r->patterns[r->n_patterns], sizeof r->patterns[0], st, 0);
 		r->n_patterns++;
 	}
 	db_done(st);
@@ -88,7 +63,7 @@ static enum routes_result read_children(struct db *db, struct route *r)
 	sqlite3_bind_int64(st, 1, r->id);
 	r->n_classes = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->n_classes < ROUTE_MAX_CLASSES) {
-		text(r->classes[r->n_classes], sizeof r->classes[0], st, 0);
+		db_column_text(r->classes[r->n_classes], sizeof r->classes[0], st, 0);
 		r->n_classes++;
 	}
 	db_done(st);
@@ -100,11 +75,11 @@ static enum routes_result read_route(struct db *db, sqlite3_stmt *st, struct rou
 {
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(st, 0);
-	text(r->name, sizeof r->name, st, 1);
+	db_column_text(r->name, sizeof r->name, st, 1);
 	r->priority = sqlite3_column_int(st, 2);
 	r->strip = sqlite3_column_int(st, 3);
-	text(r->prepend, sizeof r->prepend, st, 4);
-	text(r->callerid, sizeof r->callerid, st, 5);
+	db_column_text(r->prepend, sizeof r->prepend, st, 4);
+	db_column_text(r->callerid, sizeof r->callerid, st, 5);
 	r->version = sqlite3_column_int64(st, 6);
 	r->created_at = sqlite3_column_int64(st, 7);
 	r->updated_at = sqlite3_column_int64(st, 8);
@@ -162,7 +137,7 @@ static enum routes_result insert_child(struct db *db, const char *sql, int64_t r
 		sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(st, 3, ival);
-	return step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
+	return db_step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
 }
 
 /* Deletes route id's patterns, trunks and classes. */
@@ -220,7 +195,7 @@ enum routes_result routes_create(struct db *db, const struct route *r, int64_t n
 		else {
 			sqlite3_bind_int64(st, 1, now);
 			bind_fields(st, r);
-			res = step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
 			new_id = db_last_insert_id(db);
 		}
 	}
@@ -273,7 +248,7 @@ enum routes_result routes_update(struct db *db, const struct route *r, int64_t e
 			sqlite3_bind_int64(st, 1, r->id);
 			bind_fields(st, r);
 			sqlite3_bind_int64(st, 6, now);
-			res = step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? ROUTES_OK : ROUTES_DB_ERROR;
 		}
 	}
 	if (res == ROUTES_OK)
@@ -347,7 +322,7 @@ enum routes_result routes_move(struct db *db, int64_t id, bool up, int64_t expec
 			sqlite3_bind_int(st, 3, priority);
 			sqlite3_bind_int(st, 4, other_priority);
 			sqlite3_bind_int64(st, 5, now);
-			res = step_done(st) == SQLITE_DONE && db_changes(db) == 2 ? ROUTES_OK : ROUTES_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE && db_changes(db) == 2 ? ROUTES_OK : ROUTES_DB_ERROR;
 		}
 	}
 	if (res == ROUTES_OK)
@@ -437,13 +412,13 @@ int dialplan_get(struct db *db, struct dialplan_state *out)
 		memset(out, 0, sizeof *out);
 		out->version = sqlite3_column_int64(st, 0);
 		out->applied_version = sqlite3_column_int64(st, 1);
-		text(out->applied_digest, sizeof out->applied_digest, st, 2);
-		text(out->last_error, sizeof out->last_error, st, 3);
+		db_column_text(out->applied_digest, sizeof out->applied_digest, st, 2);
+		db_column_text(out->last_error, sizeof out->last_error, st, 3);
 		out->attempts = sqlite3_column_int(st, 4);
 		out->next_attempt_at = sqlite3_column_int64(st, 5);
 		out->blocked = sqlite3_column_int(st, 6) != 0;
 		out->drifted = sqlite3_column_int(st, 7) != 0;
-		text(out->drift_reason, sizeof out->drift_reason, st, 8);
+		db_column_text(out->drift_reason, sizeof out->drift_reason, st, 8);
 		out->restored_at = sqlite3_column_int64(st, 9);
 	}
 	db_done(st);
@@ -459,7 +434,7 @@ int dialplan_bump(struct db *db, int64_t now)
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	return step_done(st) == SQLITE_DONE && db_changes(db) == 1 ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE && db_changes(db) == 1 ? 0 : -1;
 }
 
 int dialplan_mark_applied(struct db *db, int64_t version, const char *digest, int64_t now)
@@ -474,7 +449,7 @@ int dialplan_mark_applied(struct db *db, int64_t version, const char *digest, in
 	if (digest && *digest)
 		sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int dialplan_mark_drifted(struct db *db, int64_t version, const char *reason)
@@ -487,7 +462,7 @@ int dialplan_mark_drifted(struct db *db, int64_t version, const char *reason)
 		return -1;
 	sqlite3_bind_int64(st, 1, version);
 	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	if (step_done(st) != SQLITE_DONE)
+	if (db_step_done(st) != SQLITE_DONE)
 		return -1;
 	return db_changes(db) == 1 ? 0 : 1;
 }
@@ -502,5 +477,5 @@ int dialplan_mark_failed(struct db *db, int64_t version, const char *error, int6
 	sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, next_attempt_at);
 	sqlite3_bind_int(st, 4, blocked);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }

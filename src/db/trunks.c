@@ -4,6 +4,7 @@
  * secret is stored as phones' are and never logged here. */
 #include "db/trunks.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/routes.h"
@@ -15,70 +16,45 @@
 	"next_attempt_at, blocked, drifted, coalesce(drift_reason, ''), coalesce(restored_at, 0), "          \
 	"created_at, updated_at"
 
-/* Copies a text column, truncated to size. */
-static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(dst, t, n);
-	dst[n] = '\0';
-}
-
 static void read_trunk(sqlite3_stmt *st, struct trunk *t)
 {
 	t->id = sqlite3_column_int64(st, 0);
-	text(t->name, sizeof t->name, st, 1);
-	text(t->host, sizeof t->host, st, 2);
+	db_column_text(t->name, sizeof t->name, st, 1);
+	db_column_text(t->host, sizeof t->host, st, 2);
 	t->port = sqlite3_column_int(st, 3);
-	text(t->transport, sizeof t->transport, st, 4);
+	db_column_text(t->transport, sizeof t->transport, st, 4);
 	t->registration = sqlite3_column_int(st, 5) != 0;
-	text(t->username, sizeof t->username, st, 6);
-	text(t->secret, sizeof t->secret, st, 7);
+	db_column_text(t->username, sizeof t->username, st, 6);
+	db_column_text(t->secret, sizeof t->secret, st, 7);
 	t->expiration = sqlite3_column_int(st, 8);
 	t->outbound_auth = sqlite3_column_int(st, 9) != 0;
-	text(t->from_user, sizeof t->from_user, st, 10);
-	text(t->from_domain, sizeof t->from_domain, st, 11);
-	text(t->codecs, sizeof t->codecs, st, 12);
-	text(t->callerid, sizeof t->callerid, st, 13);
+	db_column_text(t->from_user, sizeof t->from_user, st, 10);
+	db_column_text(t->from_domain, sizeof t->from_domain, st, 11);
+	db_column_text(t->codecs, sizeof t->codecs, st, 12);
+	db_column_text(t->callerid, sizeof t->callerid, st, 13);
 	t->max_calls = sqlite3_column_int(st, 14);
 	t->version = sqlite3_column_int64(st, 15);
 	t->deleted = sqlite3_column_int(st, 16) != 0;
 	t->applied_version = sqlite3_column_int64(st, 17);
-	text(t->applied_name, sizeof t->applied_name, st, 18);
-	text(t->applied_digest, sizeof t->applied_digest, st, 19);
-	text(t->last_error, sizeof t->last_error, st, 20);
+	db_column_text(t->applied_name, sizeof t->applied_name, st, 18);
+	db_column_text(t->applied_digest, sizeof t->applied_digest, st, 19);
+	db_column_text(t->last_error, sizeof t->last_error, st, 20);
 	t->attempts = sqlite3_column_int(st, 21);
 	t->next_attempt_at = sqlite3_column_int64(st, 22);
 	t->blocked = sqlite3_column_int(st, 23) != 0;
 	t->drifted = sqlite3_column_int(st, 24) != 0;
-	text(t->drift_reason, sizeof t->drift_reason, st, 25);
+	db_column_text(t->drift_reason, sizeof t->drift_reason, st, 25);
 	t->restored_at = sqlite3_column_int64(st, 26);
 	t->created_at = sqlite3_column_int64(st, 27);
 	t->updated_at = sqlite3_column_int64(st, 28);
 }
 
-/* Steps a statement that changes rows; returns SQLite's step code. */
-static int step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc;
-}
-
-/* Ends the BEGIN IMMEDIATE transaction of a write: COMMIT on success, else ROLLBACK (a failed COMMIT is an
- * error: the caller must not report a change that did not happen). */
+/* COMMIT or ROLLBACK (db_commit_or_rollback) the write's transaction; a failed COMMIT is an error. */
 static enum trunks_result finish_txn(struct db *db, enum trunks_result res)
 {
-	if (res == TRUNKS_OK) {
-		if (db_exec(db, "COMMIT") == SQLITE_OK)
-			return TRUNKS_OK;
-		res = TRUNKS_DB_ERROR;
-	}
-	db_exec(db, "ROLLBACK");
-	return res;
+	if (db_commit_or_rollback(db, res == TRUNKS_OK))
+		return TRUNKS_OK;
+	return res == TRUNKS_OK ? TRUNKS_DB_ERROR : res;
 }
 
 /* Whether a live trunk other than `except` is named name. */
@@ -128,7 +104,7 @@ enum trunks_result trunks_create(struct db *db, const struct trunk *t, int64_t n
 		else {
 			sqlite3_bind_int64(st, 1, now);
 			bind_fields(st, t);
-			res = step_done(st) == SQLITE_DONE ? TRUNKS_OK : TRUNKS_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? TRUNKS_OK : TRUNKS_DB_ERROR;
 			if (res == TRUNKS_OK && id)
 				*id = db_last_insert_id(db);
 		}
@@ -162,8 +138,8 @@ static enum trunks_result check_version(struct db *db, int64_t id, int64_t expec
 				 : sqlite3_column_int64(st, 0) == expected_version ? TRUNKS_OK
 										    : TRUNKS_CONFLICT;
 	if (res == TRUNKS_OK) {
-		text(old->name, sizeof old->name, st, 1);
-		text(old->callerid, sizeof old->callerid, st, 2);
+		db_column_text(old->name, sizeof old->name, st, 1);
+		db_column_text(old->callerid, sizeof old->callerid, st, 2);
 		old->max_calls = sqlite3_column_int(st, 3);
 	}
 	db_done(st);
@@ -190,7 +166,7 @@ enum trunks_result trunks_update(struct db *db, const struct trunk *t, int64_t e
 			sqlite3_bind_int64(st, 1, t->id);
 			bind_fields(st, t);
 			sqlite3_bind_int64(st, 16, now);
-			res = step_done(st) == SQLITE_DONE ? TRUNKS_OK : TRUNKS_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? TRUNKS_OK : TRUNKS_DB_ERROR;
 		}
 	}
 	/* Only what the routes dialplan says of the trunk changes the dialplan; the rest is the trunk's own file. */
@@ -226,7 +202,7 @@ enum trunks_result trunks_remove(struct db *db, int64_t id, int64_t expected_ver
 		else {
 			sqlite3_bind_int64(st, 1, id);
 			sqlite3_bind_int64(st, 2, now);
-			res = step_done(st) == SQLITE_DONE ? TRUNKS_OK : TRUNKS_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? TRUNKS_OK : TRUNKS_DB_ERROR;
 		}
 	}
 	if (res == TRUNKS_OK && dialplan_bump(db, now) != 0)
@@ -275,6 +251,30 @@ int trunks_list(struct db *db, int (*fn)(void *ctx, const struct trunk *t), void
 	}
 	db_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+static int append_trunk(void *ctx, const struct trunk *t)
+{
+	struct trunk_array *a = ctx;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->items = realloc(a->items, a->cap * sizeof *a->items);
+		if (!a->items)
+			abort();
+	}
+	a->items[a->n++] = *t;
+	return 0;
+}
+
+int trunks_all(struct db *db, struct trunk_array *out)
+{
+	return trunks_list(db, append_trunk, out) < 0 ? -1 : 0;
+}
+
+void trunk_array_free(struct trunk_array *a)
+{
+	free(a->items);
+	memset(a, 0, sizeof *a);
 }
 
 int trunks_count_pending(struct db *db)
@@ -333,7 +333,7 @@ int trunks_mark_applied(struct db *db, int64_t id, int64_t version, const char *
 	if (digest && *digest)
 		sqlite3_bind_text(st, 4, digest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int trunks_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason)
@@ -347,7 +347,7 @@ int trunks_mark_drifted(struct db *db, int64_t id, int64_t version, const char *
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	if (step_done(st) != SQLITE_DONE)
+	if (db_step_done(st) != SQLITE_DONE)
 		return -1;
 	return db_changes(db) == 1 ? 0 : 1;
 }
@@ -362,7 +362,7 @@ int trunks_mark_outdated(struct db *db, int64_t id, int64_t version)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
-	if (step_done(st) != SQLITE_DONE)
+	if (db_step_done(st) != SQLITE_DONE)
 		return -1;
 	return db_changes(db) == 1 ? 0 : 1;
 }
@@ -379,7 +379,7 @@ int trunks_mark_failed(struct db *db, int64_t id, int64_t version, const char *e
 	sqlite3_bind_int64(st, 3, next_attempt_at);
 	sqlite3_bind_int(st, 4, blocked);
 	sqlite3_bind_int64(st, 5, version);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int trunks_purge(struct db *db, int64_t id, int64_t version)
@@ -389,5 +389,5 @@ int trunks_purge(struct db *db, int64_t id, int64_t version)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }

@@ -4,6 +4,7 @@
 #ifndef DB_TRUNKS_H
 #define DB_TRUNKS_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -71,6 +72,13 @@ enum trunks_result trunks_get(struct db *db, int64_t id, struct trunk *out);
 enum trunks_result trunks_get_live_by_name(struct db *db, const char *name, struct trunk *out);
 /* Live trunks ordered by name; fn gets each (return non-zero to stop). Returns the count or -1. */
 int trunks_list(struct db *db, int (*fn)(void *ctx, const struct trunk *t), void *ctx);
+/* The same as an array (zeroed by the caller; trunk_array_free it either way). Returns 0 or -1. */
+struct trunk_array {
+	struct trunk *items;
+	size_t n, cap;
+};
+int trunks_all(struct db *db, struct trunk_array *out);
+void trunk_array_free(struct trunk_array *a);
 int trunks_count_pending(struct db *db);
 
 /* As phones_due / phones_ids_after / phones_mark_* (db/phones.h), for trunks. */
