@@ -1168,6 +1168,7 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 		snprintf(p->extension, sizeof p->extension, "%d", a->first_ext + i);
 		snprintf(p->name, sizeof p->name, "Bench %d", i);
 		snprintf(p->model, sizeof p->model, "yealink-t46u");
+		snprintf(p->calling_class, sizeof p->calling_class, "national");   /* [asterisk] default_class */
 		snprintf(p->mac, sizeof p->mac, "0015650%05x", (unsigned)i & 0xfffffu);
 		p->version = 1;
 		if (provision_new_secret(p->secret, sizeof p->secret) != 0)

@@ -42,4 +42,12 @@ void page_error(struct page *p, int status, const char *message_key);
 /* Copies a validated/failed form into the template data as Form.<def name>.<field>.value / .error. */
 void page_form_to_hdf(struct page *p, const struct form_result *form);
 
+/* After a change handed to the applier (trunks, routes): 303 to target + "?done=<what>" when it was applied,
+ * "<what>_slow" when the PBX did not answer within save_wait (the apply goes on), "<what>_blocked" when it
+ * cannot be applied as it is (the page shows why), else "<what>_pending" (retried automatically). */
+void page_redirect_done(struct page *p, const char *target, const char *what, const struct apply_result *r);
+/* The configured calling classes, in their configured order, as Classes.<i>.Name; Classes.<i>.Checked = 1 for
+ * those in checked[0..n) (checked may be NULL). Templates give each its words from Lang.classes. */
+void page_set_classes(struct page *p, const char (*checked)[PBX_CLASS_NAME_MAX], int n);
+
 #endif

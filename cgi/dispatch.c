@@ -44,6 +44,30 @@ void page_form_to_hdf(struct page *p, const struct form_result *form)
 	}
 }
 
+void page_redirect_done(struct page *p, const char *target, const char *what, const struct apply_result *r)
+{
+	const char *suffix = r->applied ? "" : r->slow ? "_slow" : r->outcome == APPLY_BLOCKED ? "_blocked" : "_pending";
+	char location[160];
+	snprintf(location, sizeof location, "%s?done=%s%s", target, what, suffix);
+	response_redirect(p->res, location);
+}
+
+void page_set_classes(struct page *p, const char (*checked)[PBX_CLASS_NAME_MAX], int n)
+{
+	const struct pbx_settings *s = p->w->pbx;
+	char key[48];
+	for (int i = 0; i < s->n_classes; i++) {
+		snprintf(key, sizeof key, "Classes.%d.Name", i);
+		response_set(p->res, key, s->classes[i]);
+		for (int k = 0; checked && k < n; k++) {
+			if (strcmp(checked[k], s->classes[i]) == 0) {
+				snprintf(key, sizeof key, "Classes.%d.Checked", i);
+				response_set(p->res, key, "1");
+			}
+		}
+	}
+}
+
 /* Loads the session named by the cookie, if it is live and its user is enabled. Under HTTPS only the
  * __Host- cookie counts (see auth_session_cookie). */
 static void load_session(struct page *p)

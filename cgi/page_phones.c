@@ -55,7 +55,8 @@ static const struct form_field phone_fields[] = {
 	{ "name", v_name, true, 0, 0, NULL },
 	{ "model", v_model, true, 0, 0, NULL },
 	{ "mac", v_mac, true, 0, 0, NULL },
-	{ "calling_class", form_v_choice, false, 0, 0, "internal|local|national|international" },
+	/* One of [asterisk] classes: configured, so checked after the table (read_phone_form). */
+	{ "calling_class", form_v_text, false, 0, PBX_CLASS_NAME_MAX - 1, NULL },
 	{ "version", form_v_int, false, 0, 0, NULL },
 };
 static const struct form_def phone_form = FORM_DEF("phone", phone_fields);
@@ -73,8 +74,6 @@ static const struct form_field filter_fields[] = {
 	  "secret_slow|secret_blocked|verified|verify_slow|verify_failed" },
 };
 static const struct form_def filter_form = FORM_DEF("filter", filter_fields);
-
-#define DEFAULT_CLASS "national"
 
 /* "000b82a1b2c3" → "00:0B:82:A1:B2:C3" */
 static void format_mac(const char *mac, char out[18])
@@ -204,6 +203,7 @@ void page_phones_list(struct page *p)
 static void show_form(struct page *p, const struct form_result *form, int status, const char *action)
 {
 	set_models(p);
+	page_set_classes(p, NULL, 0);
 	if (form)
 		page_form_to_hdf(p, form);
 	response_set(p->res, "Form.Action", action);
@@ -213,7 +213,7 @@ static void show_form(struct page *p, const struct form_result *form, int status
 
 void page_phones_new(struct page *p)
 {
-	response_set(p->res, "Form.phone.calling_class.value", DEFAULT_CLASS);
+	response_set(p->res, "Form.phone.calling_class.value", p->w->pbx->default_class);
 	show_form(p, NULL, 200, "/phones");
 }
 
@@ -307,6 +307,11 @@ static bool read_phone_form(struct page *p, struct form_result *form, struct pho
 		form_set_error(form, "extension", ext_problem);
 		ok = false;
 	}
+	const char *calling_class = form_value(form, "calling_class");
+	if (*calling_class && !form_error(form, "calling_class") && !pbx_class_known(p->w->pbx, calling_class)) {
+		form_set_error(form, "calling_class", "invalid_choice");
+		ok = false;
+	}
 	if (!ok) {
 		show_form(p, form, 422, action);
 		return false;
@@ -340,7 +345,7 @@ void page_phones_create(struct page *p)
 {
 	struct form_result form;
 	struct phone ph = { 0 };
-	snprintf(ph.calling_class, sizeof ph.calling_class, DEFAULT_CLASS);
+	snprintf(ph.calling_class, sizeof ph.calling_class, "%s", p->w->pbx->default_class);
 	if (!read_phone_form(p, &form, &ph, "/phones")) {
 		form_result_free(&form);
 		return;

@@ -1,5 +1,7 @@
+<?cs # A phone's details: status, provisioning settings and (integrators) its SIP password and calling class. ?>
 <?cs set:Page.Title = Lang.phones.details_title ?>
 <?cs include:"inc/head.cs" ?>
+<?cs include:"inc/macros.cs" ?>
 <h1><?cs var:Lang.phones.details_title ?> <?cs var:Phone.Extension ?></h1>
 <?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "_") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
 <section class="cards">
@@ -9,7 +11,7 @@
       <dt><?cs var:Lang.phones.model ?></dt><dd><?cs var:Phone.Model ?></dd>
       <dt><?cs var:Lang.phones.mac ?></dt><dd><code><?cs var:Phone.Mac ?></code></dd>
       <dt><?cs var:Lang.phones.status ?></dt><dd id="phone-status" class="status-<?cs var:Phone.Status ?>"><?cs var:Lang.phones.state[Phone.Status] ?><?cs if:Phone.Address ?> (<?cs var:Phone.Address ?>)<?cs /if ?><?cs if:Phone.Error ?><br><span class="reason"><?cs var:Phone.Error ?></span><?cs /if ?><?cs if:Phone.Restored ?><br><span class="muted" id="phone-restored"><?cs var:Lang.phones.restored ?> <?cs var:Phone.Restored ?></span><?cs /if ?></dd>
-      <?cs if:User.Role == "integrator" ?><dt><?cs var:Lang.phones.class ?></dt><dd><?cs var:Lang.phones.classes[Phone.Class] ?></dd><?cs /if ?>
+      <?cs if:User.Role == "integrator" ?><dt><?cs var:Lang.phones.class ?></dt><dd><?cs call:class_name(Phone.Class) ?></dd><?cs /if ?>
     </dl>
     <p><a href="/phones/<?cs var:Phone.Id ?>/edit"><?cs var:Lang.phones.edit ?></a> · <a href="/phones/<?cs var:Phone.Id ?>/delete"><?cs var:Lang.phones.remove ?></a></p>
   </div>

@@ -1,3 +1,4 @@
+<?cs # The phone form (new and edit); the calling class (integrators only) from the configured classes. ?>
 <?cs if:Form.Id ?><?cs set:Page.Title = Lang.phones.edit_title ?><?cs else ?><?cs set:Page.Title = Lang.phones.add_title ?><?cs /if ?>
 <?cs include:"inc/head.cs" ?>
 <?cs include:"inc/macros.cs" ?>
@@ -33,8 +34,8 @@
   <?cs if:User.Role == "integrator" ?>
   <label><?cs var:Lang.phones.class ?>
     <select name="calling_class">
-      <?cs each:c = Lang.phones.classes ?>
-      <option value="<?cs name:c ?>"<?cs if:name(c) == Form.phone.calling_class.value ?> selected<?cs /if ?>><?cs var:c ?></option>
+      <?cs each:c = Classes ?>
+      <option value="<?cs var:c.Name ?>"<?cs if:c.Name == Form.phone.calling_class.value ?> selected<?cs /if ?>><?cs call:class_name(c.Name) ?></option>
       <?cs /each ?>
     </select>
     <?cs call:field_error(Form.phone.calling_class.error) ?></label>

@@ -135,6 +135,95 @@ static const char *const migrations[] = {
 	 * again. Cleared when the PBX is found to differ. */
 	"ALTER TABLE phones ADD COLUMN applied_chan_digest TEXT;"
 	"ALTER TABLE phones ADD COLUMN applied_dial_digest TEXT;",
+
+	/* 6: calls out (issue 10). Trunks (db/trunks.h), each applied as a file of its own with the apply state
+	 * phones have (a removed trunk a tombstone until its file is emptied); outbound routes (db/routes.h) in
+	 * priority order 1..n, with their patterns, trunks (in failover order) and calling classes in tables of
+	 * their own; and the one routes dialplan file's apply state, a single row whose version every change to
+	 * what the file is made of bumps (version 1, applied 0: written once at first start). */
+	"CREATE TABLE trunks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+	"  transport TEXT NOT NULL CHECK (transport IN ('udp', 'tcp', 'tls')),"
+	"  registration INTEGER NOT NULL CHECK (registration IN (0, 1)),"
+	"  username TEXT NOT NULL,"
+	"  secret TEXT NOT NULL,"      /* plain, as phones' (the database is 0600, README) */
+	"  expiration INTEGER NOT NULL,"
+	"  outbound_auth INTEGER NOT NULL CHECK (outbound_auth IN (0, 1)),"
+	"  from_user TEXT NOT NULL,"
+	"  from_domain TEXT NOT NULL,"
+	"  codecs TEXT NOT NULL,"
+	"  callerid TEXT NOT NULL,"
+	"  max_calls INTEGER NOT NULL CHECK (max_calls >= 0),"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+	"  applied_version INTEGER NOT NULL DEFAULT 0,"
+	"  applied_name TEXT,"
+	"  applied_digest TEXT,"
+	"  last_error TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
+	"  drifted INTEGER NOT NULL DEFAULT 0 CHECK (drifted IN (0, 1)),"
+	"  drift_reason TEXT,"
+	"  restored_at INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	/* Names unique among live trunks; also the list's order. */
+	"CREATE UNIQUE INDEX trunks_name ON trunks(name) WHERE deleted = 0;"
+	"CREATE INDEX trunks_pending ON trunks(next_attempt_at) WHERE applied_version < version OR deleted = 1;"
+	"CREATE TABLE routes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL COLLATE NOCASE,"
+	"  priority INTEGER NOT NULL,"   /* 1..n; negative only inside a transaction that renumbers */
+	"  strip INTEGER NOT NULL CHECK (strip BETWEEN 0 AND 20),"
+	"  prepend TEXT NOT NULL,"
+	"  callerid TEXT NOT NULL,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX routes_name ON routes(name);"
+	"CREATE UNIQUE INDEX routes_priority ON routes(priority);"
+	"CREATE TABLE route_patterns ("
+	"  route_id INTEGER NOT NULL REFERENCES routes(id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL,"
+	"  pattern TEXT NOT NULL,"
+	"  PRIMARY KEY (route_id, pos)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE route_trunks ("
+	"  route_id INTEGER NOT NULL REFERENCES routes(id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL,"
+	"  trunk_id INTEGER NOT NULL REFERENCES trunks(id),"
+	"  PRIMARY KEY (route_id, pos)"
+	") WITHOUT ROWID;"
+	/* Which routes use a trunk (removal, "used by"); a trunk once per route. */
+	"CREATE UNIQUE INDEX route_trunks_trunk ON route_trunks(trunk_id, route_id);"
+	"CREATE TABLE route_classes ("
+	"  route_id INTEGER NOT NULL REFERENCES routes(id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL,"
+	"  class TEXT NOT NULL,"
+	"  PRIMARY KEY (route_id, pos),"
+	"  UNIQUE (route_id, class)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE dialplan_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  version INTEGER NOT NULL,"
+	"  applied_version INTEGER NOT NULL,"
+	"  applied_digest TEXT,"
+	"  last_error TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
+	"  drifted INTEGER NOT NULL DEFAULT 0 CHECK (drifted IN (0, 1)),"
+	"  drift_reason TEXT,"
+	"  restored_at INTEGER,"
+	"  updated_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO dialplan_state (id, version, applied_version) VALUES (1, 1, 0);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
@@ -311,3 +400,29 @@ int db_migrate_to(struct db *db, int target, char *err, size_t errlen)
 }
 
 int db_migrate(struct db *db, char *err, size_t errlen) { return db_migrate_to(db, MIGRATION_COUNT, err, errlen); }
+
+void db_column_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+int db_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc;
+}
+
+bool db_commit_or_rollback(struct db *db, bool ok)
+{
+	if (ok && db_exec(db, "COMMIT") == SQLITE_OK)
+		return true;
+	db_exec(db, "ROLLBACK");
+	return false;
+}

@@ -4,6 +4,7 @@
 #ifndef DB_DB_H
 #define DB_DB_H
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +39,13 @@ int db_migrate(struct db *db, char *err, size_t errlen);
 
 /* Runs a statement without results (for transactions and tests). Returns SQLite's code. */
 int db_exec(struct db *db, const char *sql);
+/* Copies text column col of st into dst, truncated to size (a plain copy: snprintf was a third of a list page's
+ * time); NULL gives "". */
+void db_column_text(char *dst, size_t size, sqlite3_stmt *st, int col);
+/* Steps a statement that changes rows and resets it; returns SQLite's step code. */
+int db_step_done(sqlite3_stmt *st);
+/* Ends the BEGIN IMMEDIATE transaction of a write: COMMIT when ok, else ROLLBACK. True only if it committed
+ * (a failed COMMIT is rolled back: the caller must not report a change that did not happen). */
+bool db_commit_or_rollback(struct db *db, bool ok);
 
 #endif

@@ -13,52 +13,32 @@
 	"coalesce(p.restored_at, 0), coalesce(p.applied_chan_digest, ''), coalesce(p.applied_dial_digest, '')"
 #define PHONE_FROM " FROM phones p LEFT JOIN registrations r ON r.endpoint = p.extension "
 
-/* Copies a text column, truncated to size (a plain copy: snprintf was a third of a list page's time). */
-static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(dst, t, n);
-	dst[n] = '\0';
-}
-
 static void read_phone(sqlite3_stmt *st, struct phone *p)
 {
 	p->id = sqlite3_column_int64(st, 0);
-	text(p->extension, sizeof p->extension, st, 1);
-	text(p->name, sizeof p->name, st, 2);
-	text(p->model, sizeof p->model, st, 3);
-	text(p->mac, sizeof p->mac, st, 4);
-	text(p->calling_class, sizeof p->calling_class, st, 5);
-	text(p->secret, sizeof p->secret, st, 6);
+	db_column_text(p->extension, sizeof p->extension, st, 1);
+	db_column_text(p->name, sizeof p->name, st, 2);
+	db_column_text(p->model, sizeof p->model, st, 3);
+	db_column_text(p->mac, sizeof p->mac, st, 4);
+	db_column_text(p->calling_class, sizeof p->calling_class, st, 5);
+	db_column_text(p->secret, sizeof p->secret, st, 6);
 	p->version = sqlite3_column_int64(st, 7);
 	p->deleted = sqlite3_column_int(st, 8) != 0;
 	p->applied_version = sqlite3_column_int64(st, 9);
-	text(p->applied_extension, sizeof p->applied_extension, st, 10);
-	text(p->applied_mac, sizeof p->applied_mac, st, 11);
-	text(p->applied_model, sizeof p->applied_model, st, 12);
-	text(p->last_error, sizeof p->last_error, st, 13);
+	db_column_text(p->applied_extension, sizeof p->applied_extension, st, 10);
+	db_column_text(p->applied_mac, sizeof p->applied_mac, st, 11);
+	db_column_text(p->applied_model, sizeof p->applied_model, st, 12);
+	db_column_text(p->last_error, sizeof p->last_error, st, 13);
 	p->attempts = sqlite3_column_int(st, 14);
 	p->next_attempt_at = sqlite3_column_int64(st, 15);
-	text(p->reg_address, sizeof p->reg_address, st, 16);
-	text(p->reg_status, sizeof p->reg_status, st, 17);
+	db_column_text(p->reg_address, sizeof p->reg_address, st, 16);
+	db_column_text(p->reg_status, sizeof p->reg_status, st, 17);
 	p->blocked = sqlite3_column_int(st, 18) != 0;
 	p->drifted = sqlite3_column_int(st, 19) != 0;
-	text(p->drift_reason, sizeof p->drift_reason, st, 20);
+	db_column_text(p->drift_reason, sizeof p->drift_reason, st, 20);
 	p->restored_at = sqlite3_column_int64(st, 21);
-	text(p->applied_chan_digest, sizeof p->applied_chan_digest, st, 22);
-	text(p->applied_dial_digest, sizeof p->applied_dial_digest, st, 23);
-}
-
-/* Steps a statement that changes rows; returns SQLite's step code. */
-static int step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc;
+	db_column_text(p->applied_chan_digest, sizeof p->applied_chan_digest, st, 22);
+	db_column_text(p->applied_dial_digest, sizeof p->applied_dial_digest, st, 23);
 }
 
 /* Which live phone other than `except` already uses the extension or the MAC. */
@@ -80,19 +60,13 @@ static enum phones_result check_unique(struct db *db, const char *extension, con
 	return res;
 }
 
-/* Ends the BEGIN IMMEDIATE transaction of a write: COMMIT on success, else ROLLBACK. The immediate
- * transaction makes the uniqueness and version checks see the data the write will change. */
+/* COMMIT or ROLLBACK (db_commit_or_rollback) the write's transaction; a failed COMMIT is an error. The
+ * immediate transaction makes the uniqueness and version checks see the data the write will change. */
 static enum phones_result finish_txn(struct db *db, enum phones_result res)
 {
-	if (res == PHONES_OK) {
-		if (db_exec(db, "COMMIT") != SQLITE_OK) {
-			db_exec(db, "ROLLBACK");
-			return PHONES_DB_ERROR;
-		}
-	} else {
-		db_exec(db, "ROLLBACK");
-	}
-	return res;
+	if (db_commit_or_rollback(db, res == PHONES_OK))
+		return PHONES_OK;
+	return res == PHONES_OK ? PHONES_DB_ERROR : res;
 }
 
 enum phones_result phones_create(struct db *db, const struct phone *p, int64_t now, int64_t *id)
@@ -113,7 +87,7 @@ enum phones_result phones_create(struct db *db, const struct phone *p, int64_t n
 			sqlite3_bind_text(st, 5, p->calling_class, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 6, p->secret, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 7, now);
-			res = step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
 			if (res == PHONES_OK && id)
 				*id = db_last_insert_id(db);
 		}
@@ -158,7 +132,7 @@ enum phones_result phones_update(struct db *db, const struct phone *p, int64_t e
 			sqlite3_bind_text(st, 5, p->mac, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 6, p->calling_class, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 7, now);
-			res = step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
 		}
 	}
 	return finish_txn(db, res);
@@ -180,7 +154,7 @@ static enum phones_result versioned_change(struct db *db, const char *sql, int64
 			sqlite3_bind_int64(st, 2, now);
 			if (text_arg)
 				sqlite3_bind_text(st, 3, text_arg, -1, SQLITE_STATIC);
-			res = step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+			res = db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
 		}
 	}
 	return finish_txn(db, res);
@@ -372,7 +346,7 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
 	if (model && *model)
 		sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *digest)
@@ -383,7 +357,7 @@ int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *dig
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason)
@@ -397,7 +371,22 @@ int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	if (step_done(st) != SQLITE_DONE)
+	if (db_step_done(st) != SQLITE_DONE)
+		return -1;
+	return db_changes(db) == 1 ? 0 : 1;
+}
+
+int phones_mark_outdated(struct db *db, int64_t id, int64_t version)
+{
+	/* The digests stay: the apply compares them with what it would write and sends only what differs. */
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET applied_version = 0, attempts = 0, next_attempt_at = 0, "
+					  "blocked = 0, last_error = NULL "
+					  "WHERE id = ?1 AND version = ?2 AND deleted = 0 AND applied_version = version");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, version);
+	if (db_step_done(st) != SQLITE_DONE)
 		return -1;
 	return db_changes(db) == 1 ? 0 : 1;
 }
@@ -424,7 +413,7 @@ int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *e
 	sqlite3_bind_int64(st, 3, next_attempt_at);
 	sqlite3_bind_int(st, 4, blocked);
 	sqlite3_bind_int64(st, 5, version);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int phones_discard(struct db *db, int64_t id, int64_t version)
@@ -435,7 +424,7 @@ int phones_discard(struct db *db, int64_t id, int64_t version)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
-	int rc = step_done(st);
+	int rc = db_step_done(st);
 	return rc == SQLITE_DONE && db_changes(db) == 1 ? 0 : -1;
 }
 
@@ -446,5 +435,5 @@ int phones_purge(struct db *db, int64_t id, int64_t version)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
-	return step_done(st) == SQLITE_DONE ? 0 : -1;
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }

@@ -91,6 +91,10 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
  * phone was not applied at that version (nothing to do), or -1. */
 int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason);
 int phones_count_drifted(struct db *db);
+/* A phone applied at `version` whose files Centralita would now write differently (its settings changed: a new
+ * release, the configuration): pending again, not drifted (nothing vanished). Returns 0, 1 if it was not
+ * applied at that version, or -1. */
+int phones_mark_outdated(struct db *db, int64_t id, int64_t version);
 /* Records what one of the phone's own files now holds, right after writing it (chan: the channel driver's
  * file, else the dialplan's). Returns 0 or -1. */
 int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *digest);

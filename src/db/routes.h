@@ -1,8 +1,9 @@
 /* routes: the outbound routes the integrator configures, in priority order (the source of truth), and the
  * state of the one dialplan file they become on the PBX (centralita/dialplan-routes.conf, see pbx/route_plan.h).
- * A route has no apply state of its own: every change to a route (and to a trunk's name or removal, and to the
- * calling classes) bumps the dialplan's version in the same transaction; the dialplan is pending while
- * applied_version < version. Edits carry the version the user saw. */
+ * A route has no apply state of its own: every change to a route (and to what the dialplan says of a trunk: its
+ * creation, name, caller ID, call limit or removal, db/trunks.h; and to the calling classes) bumps the dialplan's
+ * version in the same transaction; the dialplan is pending while applied_version < version. Edits carry the
+ * version the user saw. Route names are unique regardless of ASCII case. */
 #ifndef DB_ROUTES_H
 #define DB_ROUTES_H
 #include <stdbool.h>
@@ -58,7 +59,8 @@ enum routes_result routes_move(struct db *db, int64_t id, bool up, int64_t expec
 enum routes_result routes_get(struct db *db, int64_t id, struct route *out);
 /* Every route in priority order; fn gets each (non-zero stops). Returns the count or -1. */
 int routes_list(struct db *db, int (*fn)(void *ctx, const struct route *r), void *ctx);
-/* Names of the routes listing trunk_id, joined by ", " into out (for "used by"); returns how many. */
+/* Names of the routes listing trunk_id, in priority order, joined by ", " into out (for "used by"): whole names
+ * only, as many as fit; returns how many there are (or -1). */
 int routes_using_trunk(struct db *db, int64_t trunk_id, char *out, size_t len);
 
 /* ---------- the routes dialplan: one file, applied as a whole ---------- */

@@ -4,6 +4,7 @@
 #ifndef DB_TRUNKS_H
 #define DB_TRUNKS_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -58,6 +59,9 @@ enum trunks_result {
 
 static inline bool trunk_pending(const struct trunk *t) { return t->deleted || t->applied_version < t->version; }
 
+/* Creates, changes and removes bump the routes dialplan's version (db/routes.h) in the same transaction when what
+ * it says of the trunk changes: its existence, name, callerid or max_calls (not for the other fields, which only
+ * the trunk's own file holds). */
 /* Creates a trunk from the user fields (id out); version 1. */
 enum trunks_result trunks_create(struct db *db, const struct trunk *t, int64_t now, int64_t *id);
 /* Changes the user fields of t->id if its version is still expected_version; version + 1. */
@@ -68,6 +72,13 @@ enum trunks_result trunks_get(struct db *db, int64_t id, struct trunk *out);
 enum trunks_result trunks_get_live_by_name(struct db *db, const char *name, struct trunk *out);
 /* Live trunks ordered by name; fn gets each (return non-zero to stop). Returns the count or -1. */
 int trunks_list(struct db *db, int (*fn)(void *ctx, const struct trunk *t), void *ctx);
+/* The same as an array (zeroed by the caller; trunk_array_free it either way). Returns 0 or -1. */
+struct trunk_array {
+	struct trunk *items;
+	size_t n, cap;
+};
+int trunks_all(struct db *db, struct trunk_array *out);
+void trunk_array_free(struct trunk_array *a);
 int trunks_count_pending(struct db *db);
 
 /* As phones_due / phones_ids_after / phones_mark_* (db/phones.h), for trunks. */
@@ -75,6 +86,9 @@ int trunks_due(struct db *db, int64_t now, int64_t *ids, int max);
 int trunks_ids_after(struct db *db, int64_t after, int64_t *ids, int max);
 int trunks_mark_applied(struct db *db, int64_t id, int64_t version, const char *name, const char *digest, int64_t now);
 int trunks_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason);
+/* As phones_mark_outdated: applied, but Centralita would now write its file differently (its settings
+ * changed): pending again, not drifted. Returns 0, 1 if not applied at that version, or -1. */
+int trunks_mark_outdated(struct db *db, int64_t id, int64_t version);
 int trunks_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,
 		       bool blocked);
 int trunks_purge(struct db *db, int64_t id, int64_t version);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pbx/apply_files.h"
+#include "pbx/apply_internal.h"
 #include "pbx/reload.h"
 #include "pbx/verify.h"
 #include "util/log.h"
@@ -17,49 +18,6 @@
 
 #define DUE_BATCH 256
 #define VERIFY_EVERY 600        /* seconds: a verification this often even if nothing says the PBX changed */
-#define REFUSED_MAX_DELAY 300   /* seconds: the longest wait between attempts of a change Asterisk refused */
-
-/* A piece of work a web request hands to the applier's thread and may wait for (up to save_wait_ms): apply a
- * phone, or check an extension against what Asterisk has. Shared by the requester and the thread; freed by
- * whichever lets go of it last (refs, under the applier's mutex). */
-enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY };
-struct apply_job {
-	enum job_kind kind;
-	int64_t phone_id;
-	char extension[PHONE_EXT_MAX];
-	int refs;
-	bool done;
-	struct apply_result result;          /* JOB_APPLY */
-	enum applier_check check;            /* JOB_CHECK */
-	char where[200];
-	enum ami_status verified;            /* JOB_VERIFY */
-	struct apply_job *next;
-};
-
-struct applier {
-	struct pbx_settings s;
-	struct ami_pool *pool;
-	struct provision_renderer *prov;
-	char db_path[512];
-	/* One apply at a time: each reads the database and then makes the PBX match what it read, so two
-	 * interleaved applies could leave an older state behind a newer "applied" mark. */
-	pthread_mutex_t apply_lock;
-	pthread_mutex_t files_lock;   /* provisioning files: the start-up check runs beside applies */
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;            /* wakes the thread: work queued, or stop */
-	pthread_cond_t done_cv;       /* wakes requesters: a job finished (CLOCK_MONOTONIC) */
-	struct apply_job *queue_head, *queue_tail;
-	bool stop, wake;
-	/* The applier thread's own (under apply_lock): what the last verification learnt, and how to tell that
-	 * the PBX changed since (CoreStatus start and reload times; the pool's reconnections). */
-	struct pbx_snapshot snap;
-	char started_seen[48], reloaded_seen[48];   /* CoreStatus's start and last reload, as last seen */
-	bool own_reload;              /* Centralita reloaded a module since: the next new reload time is its own */
-	unsigned long losses_seen;    /* the pool's dropped connections + failed connects: a restart shows there */
-	int64_t next_verify;
-};
 
 struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool, struct provision_renderer *prov,
 			    const char *db_path, char *err, size_t errlen)
@@ -89,17 +47,8 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 
 /* ---------- one phone ---------- */
 
-struct apply_ctx {
-	struct applier *a;
-	struct db *db;
-	const struct phone *p;
-	int64_t now;
-	struct apply_result *r;
-};
-
 /* Records why the apply stopped and what kind of failure it is; returns -1. */
-__attribute__((format(printf, 3, 4))) static int fail(struct apply_ctx *c, enum apply_outcome kind, const char *fmt,
-							...)
+int apply_fail(struct apply_ctx *c, enum apply_outcome kind, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -110,23 +59,23 @@ __attribute__((format(printf, 3, 4))) static int fail(struct apply_ctx *c, enum 
 }
 
 /* Maps a failed AMI exchange onto the outcome kinds, with words for the user. */
-static int fail_ami(struct apply_ctx *c, enum ami_status st, const char *what, const char *detail)
+int apply_fail_ami(struct apply_ctx *c, enum ami_status st, const char *what, const char *detail)
 {
 	switch (st) {
 	case AMI_UNREACHABLE:
 		c->r->unreachable = true;
-		return fail(c, APPLY_RETRY, "the PBX cannot be reached (%s)", detail);
+		return apply_fail(c, APPLY_RETRY, "the PBX cannot be reached (%s)", detail);
 	case AMI_UNKNOWN_OUTCOME:
-		return fail(c, APPLY_RETRY, "the connection to the PBX was lost during %s; it will be checked and retried",
+		return apply_fail(c, APPLY_RETRY, "the connection to the PBX was lost during %s; it will be checked and retried",
 			    what);
 	case AMI_ERROR:
-		return fail(c, APPLY_REFUSED, "Asterisk refused %s: %s", what, detail);
+		return apply_fail(c, APPLY_REFUSED, "Asterisk refused %s: %s", what, detail);
 	case AMI_INVALID:
-		return fail(c, APPLY_BLOCKED, "%s cannot be sent to Asterisk: %s", what, detail);
+		return apply_fail(c, APPLY_BLOCKED, "%s cannot be sent to Asterisk: %s", what, detail);
 	case AMI_OK:
 		break;
 	}
-	return fail(c, APPLY_RETRY, "%s failed: %s", what, detail);
+	return apply_fail(c, APPLY_RETRY, "%s failed: %s", what, detail);
 }
 
 /* CoreStatus's start and last reload times (date and time each); false if it could not be asked. */
@@ -150,7 +99,7 @@ static bool pbx_times(struct applier *a, char started[48], char reloaded[48])
 }
 
 /* Verifies everything now (see verify.h), under apply_lock. Returns the AMI status. */
-static enum ami_status verify_locked(struct applier *a, struct db *db, char *msg, size_t len)
+enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg, size_t len)
 {
 	struct pbx_verify_report rep;
 	struct ami_pool_stats stats;
@@ -179,6 +128,9 @@ static enum ami_status verify_locked(struct applier *a, struct db *db, char *msg
 			 rep.reloaded ? " (after a reload)" : "");
 	if (rep.pending)
 		log_info("verification: %d phones wait to be applied", rep.pending);
+	if (rep.outdated)
+		log_info("verification: %d phones, trunks or dialplans were written by an earlier release or with other "
+			 "settings; they are being written again", rep.outdated);
 	if (rep.not_loaded)
 		log_info("verification: %d phones are not loaded yet; they will be once the damaged files are written "
 			 "again", rep.not_loaded);
@@ -213,7 +165,7 @@ static bool pbx_changed(struct applier *a)
 
 /* Makes sure file exists (CreateConfig; "File exists" is fine): UpdateConfig refuses a missing destination.
  * Returns 0, or -1 with the failure recorded. */
-static int create_file(struct apply_ctx *c, const char *file)
+int apply_create_file(struct apply_ctx *c, const char *file)
 {
 	struct ami_msg m;
 	ami_msg_init(&m);
@@ -226,39 +178,56 @@ static int create_file(struct apply_ctx *c, const char *file)
 	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
 		st = AMI_OK;
 	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_NO_DIRECTORY)
-		rc = fail(c, APPLY_REFUSED, "Asterisk's configuration directory has no %s/ folder for Centralita's files: "
+		rc = apply_fail(c, APPLY_REFUSED, "Asterisk's configuration directory has no %s/ folder for Centralita's files: "
 			  "create it (see the README)", PBX_DIR);
 	else if (st != AMI_OK)
-		rc = fail_ami(c, st, "creating the phone's file", r.message);
+		rc = apply_fail_ami(c, st, "creating the phone's file", r.message);
 	ami_result_free(&r);
 	ami_msg_free(&m);
 	return rc;
 }
 
-/* Sends u (creating its file first when it may not exist yet; the empty source is made by the verification,
- * and again by the pool if it went missing), then reloads module so that Asterisk runs with it (reload.h).
- * Returns 0, or -1 with the failure recorded; a file written but not reloaded is written again next time (its
- * digest is recorded only after the reload). */
-static int send_update(struct apply_ctx *c, struct ami_update *u, bool may_be_missing, const char *module,
+/* (apply_internal.h) The empty source the first update loads is made by the verification, and again by the
+ * pool if it went missing. */
+int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *module,
 		       const char *what)
 {
-	if (may_be_missing && create_file(c, u->dst) != 0)
+	if (n == 0)
+		return 0;
+	if (may_be_missing && apply_create_file(c, ups[0].dst) != 0)
 		return -1;
-	struct ami_result r;
-	ami_result_init(&r);
-	enum ami_status st = ami_pool_update_config(c->a->pool, u, true, &r);
-	int rc = st == AMI_OK ? 0 : fail_ami(c, st, what, r.message);
-	ami_result_free(&r);
-	if (rc != 0)
-		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct ami_result r;
+		ami_result_init(&r);
+		enum ami_status st = ami_pool_update_config(c->a->pool, &ups[i], true, &r);
+		int rc = st == AMI_OK ? 0 : apply_fail_ami(c, st, what, r.message);
+		ami_result_free(&r);
+		if (rc != 0)
+			return rc;
+	}
 	char msg[300];
 	enum ami_refusal why;
 	c->a->own_reload = true;
-	st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
+	enum ami_status st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
 	if (st == AMI_ERROR && why == AMI_REFUSAL_RELOAD_IN_PROGRESS)
-		return fail(c, APPLY_RETRY, "Asterisk was busy with other reloads for %d s; the change is written and "
+		return apply_fail(c, APPLY_RETRY, "Asterisk was busy with other reloads for %d s; the change is written and "
 			    "will be loaded at the next attempt", PBX_RELOAD_PATIENCE_MS / 1000);
-	return st == AMI_OK ? 0 : fail_ami(c, st, "the reload", msg);
+	return st == AMI_OK ? 0 : apply_fail_ami(c, st, "the reload", msg);
+}
+
+int apply_send_file(struct apply_ctx *c, const struct pbx_file *f, const char *dst, bool may_be_missing,
+		    const char *module, const char *what)
+{
+	struct ami_update *ups = NULL;
+	size_t n = 0;
+	char err[300];
+	if (pbx_file_updates(f, dst, &ups, &n, err, sizeof err) != 0)
+		return apply_fail(c, APPLY_BLOCKED, "%s cannot be written: %s", what, err);
+	int rc = apply_send_updates(c, ups, n, may_be_missing, module, what);
+	for (size_t i = 0; i < n; i++)
+		ami_update_free(&ups[i]);
+	free(ups);
+	return rc;
 }
 
 /* Checks the phone against the rules and the integrator's configuration, before anything is sent. */
@@ -268,18 +237,18 @@ static int check_phone(struct apply_ctx *c)
 	size_t at = 0;
 	enum text_problem problem = text_check(&text_rule_phone_name, p->name, strlen(p->name), &at);
 	if (problem)
-		return fail(c, APPLY_BLOCKED, "the name of phone %s %s (byte %zu): edit the phone", p->extension,
+		return apply_fail(c, APPLY_BLOCKED, "the name of phone %s %s (byte %zu): edit the phone", p->extension,
 			    text_problem_text(problem), at);
 	char where[200];
 	if (pbx_snapshot_taken(&c->a->s, &c->a->snap, p->extension, where, sizeof where)) {
 		snprintf(c->r->conflict, sizeof c->r->conflict, "%s", where);
-		return fail(c, APPLY_BLOCKED,
+		return apply_fail(c, APPLY_BLOCKED,
 			    "extension %s is already configured in Asterisk outside Centralita (%s); Centralita leaves "
 			    "it alone: choose another extension for this phone",
 			    p->extension, where);
 	}
 	if (c->a->snap.chan_not_loaded || c->a->snap.dial_not_loaded)
-		return fail(c, APPLY_REFUSED,
+		return apply_fail(c, APPLY_REFUSED,
 			    "Asterisk does not load Centralita's files: %s needs the line \"#tryinclude %s/%s-*.conf\" "
 			    "(see the README), then a reload",
 			    c->a->snap.chan_not_loaded ? pbx_config_file(c->a->s.driver) : PBX_DIALPLAN_FILE, PBX_DIR,
@@ -287,13 +256,13 @@ static int check_phone(struct apply_ctx *c)
 	return 0;
 }
 
-static int64_t retry_at(const struct applier *a, const struct phone *p, enum apply_outcome kind, int64_t now)
+int64_t apply_retry_at(const struct applier *a, int attempts, enum apply_outcome kind, int64_t now)
 {
 	if (kind != APPLY_REFUSED)
 		return now + a->s.retry_interval; /* PBX down or answer lost: try again as soon as it may be back */
 	/* Asterisk said no: retrying at full speed would only repeat the refusal. Double up to 5 minutes. */
 	int64_t delay = a->s.retry_interval;
-	for (int i = 0; i < p->attempts && delay < REFUSED_MAX_DELAY; i++)
+	for (int i = 0; i < attempts && delay < REFUSED_MAX_DELAY; i++)
 		delay *= 2;
 	return now + (delay > REFUSED_MAX_DELAY ? REFUSED_MAX_DELAY : delay);
 }
@@ -320,24 +289,24 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	char msg[300];
 	int rc = 0;
 	if (!a->snap.valid) {
-		enum ami_status st = verify_locked(a, db, msg, sizeof msg);
+		enum ami_status st = apply_verify_locked(a, db, msg, sizeof msg);
 		if (st != AMI_OK)
-			rc = fail_ami(c, st, "reading the configuration", msg);
+			rc = apply_fail_ami(c, st, "reading the configuration", msg);
 		/* The verification may have marked this very phone drifted: read it again. */
 		if (rc == 0 && phones_get(db, phone_id, &p) != PHONES_OK)
-			rc = fail(c, APPLY_RETRY, "database error");
+			rc = apply_fail(c, APPLY_RETRY, "database error");
 	}
 	if (rc == 0 && !p.deleted)
 		rc = check_phone(c);
 	/* The files are rendered first: a value the phones' templates refuse stops the change before the PBX. */
 	if (rc == 0 && !p.deleted && apply_files_render(&a->s, a->prov, &p, &files, msg, sizeof msg) != 0)
-		rc = fail(c, APPLY_BLOCKED, "%s", msg);
+		rc = apply_fail(c, APPLY_BLOCKED, "%s", msg);
 	struct ami_update chan, dial;
 	char chan_digest[PBX_DIGEST_HEX] = "", dial_digest[PBX_DIGEST_HEX] = "";
 	memset(&chan, 0, sizeof chan);
 	memset(&dial, 0, sizeof dial);
 	if (rc == 0 && pbx_phone_updates(&a->s, &p, &chan, &dial, chan_digest, dial_digest, msg, sizeof msg) != 0)
-		rc = fail(c, APPLY_BLOCKED, "%s", msg);
+		rc = apply_fail(c, APPLY_BLOCKED, "%s", msg);
 	/* A file whose content has not changed since it was last written is not sent (nor its module reloaded):
 	 * verification, not every save, is what finds a file changed behind Centralita's back. */
 	bool send_chan = strcmp(chan_digest, p.applied_chan_digest) != 0;
@@ -348,21 +317,21 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	/* Files never written (or found changed) may not exist: created first, which costs less than a refused
 	 * UpdateConfig. Each file's digest is recorded as soon as it is written. */
 	if (rc == 0 && send_chan) {
-		rc = send_update(c, &chan, !*p.applied_chan_digest, pbx_reload_module(a->s.driver), "the change");
+		rc = apply_send_updates(c, &chan, 1, !*p.applied_chan_digest, pbx_reload_module(a->s.driver), "the change");
 		if (rc == 0 && phones_set_file_digest(db, p.id, true, chan_digest) != 0)
-			rc = fail(c, APPLY_RETRY, "database error");
+			rc = apply_fail(c, APPLY_RETRY, "database error");
 	}
 	if (rc == 0 && send_dial) {
-		rc = send_update(c, &dial, !*p.applied_dial_digest, PBX_DIALPLAN_MODULE, "the dialplan change");
+		rc = apply_send_updates(c, &dial, 1, !*p.applied_dial_digest, PBX_DIALPLAN_MODULE, "the dialplan change");
 		if (rc == 0 && phones_set_file_digest(db, p.id, false, dial_digest) != 0)
-			rc = fail(c, APPLY_RETRY, "database error");
+			rc = apply_fail(c, APPLY_RETRY, "database error");
 	}
 	ami_update_free(&chan);
 	ami_update_free(&dial);
 	if (rc == 0) {
 		pthread_mutex_lock(&a->files_lock);
 		if (apply_files_write(&a->s, db, &p, &files, msg, sizeof msg) != 0)
-			rc = fail(c, APPLY_RETRY, "%s", msg);
+			rc = apply_fail(c, APPLY_RETRY, "%s", msg);
 		pthread_mutex_unlock(&a->files_lock);
 	}
 	provision_output_free(&files);
@@ -381,7 +350,7 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 	bool blocked = r->outcome == APPLY_BLOCKED;
 	log_warn("phone %lld (%s): not applied%s: %s", (long long)p.id, p.extension, blocked ? " (needs a person)" : "",
 		 r->message);
-	phones_mark_failed(db, p.id, p.version, r->message, blocked ? 0 : retry_at(a, &p, r->outcome, now), blocked);
+	phones_mark_failed(db, p.id, p.version, r->message, blocked ? 0 : apply_retry_at(a, p.attempts, r->outcome, now), blocked);
 }
 
 void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
@@ -395,7 +364,7 @@ void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t n
 enum ami_status applier_verify(struct applier *a, struct db *db, char *msg, size_t len)
 {
 	pthread_mutex_lock(&a->apply_lock);
-	enum ami_status st = verify_locked(a, db, msg, len);
+	enum ami_status st = apply_verify_locked(a, db, msg, len);
 	pthread_mutex_unlock(&a->apply_lock);
 	return st;
 }
@@ -409,7 +378,7 @@ enum applier_check applier_check_extension(struct applier *a, struct db *db, con
 	char msg[300];
 	pthread_mutex_lock(&a->apply_lock);
 	enum applier_check verdict = APPLIER_UNKNOWN;
-	if (a->snap.valid || verify_locked(a, db, msg, sizeof msg) == AMI_OK)
+	if (a->snap.valid || apply_verify_locked(a, db, msg, sizeof msg) == AMI_OK)
 		verdict = pbx_snapshot_taken(&a->s, &a->snap, extension, where, len) ? APPLIER_TAKEN : APPLIER_FREE;
 	pthread_mutex_unlock(&a->apply_lock);
 	return verdict;
@@ -419,8 +388,24 @@ enum applier_check applier_check_extension(struct applier *a, struct db *db, con
 
 static void job_release_locked(struct apply_job *j)
 {
-	if (--j->refs == 0)
+	if (--j->refs == 0) {
+		free(j->states);
 		free(j);
+	}
+}
+
+/* Puts j at the end of the queue and wakes the thread. */
+static void job_enqueue(struct applier *a, struct apply_job *j)
+{
+	pthread_mutex_lock(&a->mu);
+	if (a->queue_tail)
+		a->queue_tail->next = j;
+	else
+		a->queue_head = j;
+	a->queue_tail = j;
+	a->wake = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
 }
 
 /* Queues a job for the thread (the caller keeps one reference). */
@@ -435,20 +420,34 @@ static struct apply_job *job_submit(struct applier *a, enum job_kind kind, int64
 		snprintf(j->extension, sizeof j->extension, "%.*s", PHONE_EXT_MAX - 1, extension);
 	j->refs = 2;
 	j->check = APPLIER_UNKNOWN;
-	pthread_mutex_lock(&a->mu);
-	if (a->queue_tail)
-		a->queue_tail->next = j;
-	else
-		a->queue_head = j;
-	a->queue_tail = j;
-	a->wake = true;
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
+	job_enqueue(a, j);
 	return j;
 }
 
-/* Waits up to wait_ms for j; copies its outcome out with done = true if it finished in time. Lets go of j. */
-static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct apply_job *out)
+/* Queues a JOB_TRUNK_STATES with its own copy of states (names set). */
+static struct apply_job *job_submit_with_states(struct applier *a, const struct pbx_trunk_state *states, size_t n)
+{
+	struct pbx_trunk_state *copy = malloc(n * sizeof *copy);
+	if (!copy)
+		abort();
+	memcpy(copy, states, n * sizeof *copy);
+	/* The copy is in place before the thread can see the job: job_submit publishes it under the mutex. */
+	struct apply_job *j = calloc(1, sizeof *j);
+	if (!j)
+		abort();
+	j->kind = JOB_TRUNK_STATES;
+	j->states = copy;
+	j->n_states = n;
+	j->refs = 2;
+	j->check = APPLIER_UNKNOWN;
+	job_enqueue(a, j);
+	return j;
+}
+
+/* Waits up to wait_ms for j; copies its outcome out (and its trunk states into states, if given) with done =
+ * true if it finished in time. Lets go of j. */
+static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct apply_job *out,
+		     struct pbx_trunk_state *states)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
@@ -462,8 +461,12 @@ static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct
 	while (!j->done && pthread_cond_timedwait(&a->done_cv, &a->mu, &until) == 0)
 		;
 	bool done = j->done;
-	if (done)
+	if (done) {
 		*out = *j;
+		out->states = NULL;   /* the job's own, freed with it */
+		if (states && j->states)
+			memcpy(states, j->states, j->n_states * sizeof *states);
+	}
 	job_release_locked(j);
 	pthread_mutex_unlock(&a->mu);
 	return done;
@@ -490,6 +493,16 @@ static int run_queued(struct applier *a, struct db *db)
 			applied += j->result.applied;
 		} else if (j->kind == JOB_CHECK) {
 			j->check = applier_check_extension(a, db, j->extension, now, j->where, sizeof j->where);
+		} else if (j->kind == JOB_TRUNK || j->kind == JOB_DIALPLAN) {
+			pthread_mutex_lock(&a->apply_lock);
+			if (j->kind == JOB_TRUNK)
+				apply_trunk_locked(a, db, j->phone_id, now, &j->result);
+			else
+				apply_dialplan_locked(a, db, now, &j->result);
+			pthread_mutex_unlock(&a->apply_lock);
+		} else if (j->kind == JOB_TRUNK_STATES) {
+			char msg[200];
+			j->verified = pbx_trunk_states(a->pool, j->states, j->n_states, msg, sizeof msg);
 		} else {
 			j->verified = applier_verify(a, db, j->where, sizeof j->where);
 		}
@@ -501,10 +514,11 @@ static int run_queued(struct applier *a, struct db *db)
 	}
 }
 
-void applier_save(struct applier *a, int64_t phone_id, struct apply_result *r)
+/* A save's job handed to the thread and waited for at most save_wait_ms. */
+static void save_job(struct applier *a, enum job_kind kind, int64_t id, struct apply_result *r)
 {
-	struct apply_job *j = job_submit(a, JOB_APPLY, phone_id, NULL), out;
-	if (job_wait(a, j, a->s.save_wait_ms, &out)) {
+	struct apply_job *j = job_submit(a, kind, id, NULL), out;
+	if (job_wait(a, j, a->s.save_wait_ms, &out, NULL)) {
 		*r = out.result;
 		return;
 	}
@@ -514,10 +528,40 @@ void applier_save(struct applier *a, int64_t phone_id, struct apply_result *r)
 	snprintf(r->message, sizeof r->message, "the PBX is slow to answer");
 }
 
+void applier_save(struct applier *a, int64_t phone_id, struct apply_result *r)
+{
+	save_job(a, JOB_APPLY, phone_id, r);
+}
+
+void applier_save_trunk(struct applier *a, int64_t trunk_id, struct apply_result *r)
+{
+	save_job(a, JOB_TRUNK, trunk_id, r);
+}
+
+void applier_save_dialplan(struct applier *a, struct apply_result *r)
+{
+	save_job(a, JOB_DIALPLAN, 0, r);
+}
+
+int applier_trunk_states_now(struct applier *a, struct pbx_trunk_state *states, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		states[i].reg = PBX_TRUNK_REG_NONE;
+		states[i].reach = PBX_TRUNK_REACH_UNKNOWN;
+		states[i].detail[0] = '\0';
+	}
+	if (n == 0)
+		return 0;
+	struct apply_job *j = job_submit_with_states(a, states, n), out;
+	if (!job_wait(a, j, a->s.save_wait_ms, &out, states))
+		return 1;
+	return out.verified == AMI_OK ? 0 : 1;
+}
+
 enum applier_check applier_check_extension_now(struct applier *a, const char *extension, char *where, size_t len)
 {
 	struct apply_job *j = job_submit(a, JOB_CHECK, 0, extension), out;
-	if (!job_wait(a, j, a->s.save_wait_ms, &out))
+	if (!job_wait(a, j, a->s.save_wait_ms, &out, NULL))
 		return APPLIER_UNKNOWN;
 	snprintf(where, len, "%s", out.where);
 	return out.check;
@@ -526,7 +570,7 @@ enum applier_check applier_check_extension_now(struct applier *a, const char *ex
 int applier_verify_now(struct applier *a, int wait_ms, char *msg, size_t len)
 {
 	struct apply_job *j = job_submit(a, JOB_VERIFY, 0, NULL), out;
-	if (!job_wait(a, j, wait_ms, &out))
+	if (!job_wait(a, j, wait_ms, &out, NULL))
 		return 1;
 	if (out.verified == AMI_OK)
 		return 0;
@@ -538,6 +582,11 @@ int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 {
 	int64_t ids[DUE_BATCH];
 	int applied = run_queued(a, db);
+	/* Trunks and the dialplan first: phones call through the class contexts the dialplan defines. */
+	int routed = apply_routes_due(a, db, now);
+	if (routed < 0)
+		return -1;
+	applied += routed;
 	int n = phones_due(db, now, ids, DUE_BATCH);
 	if (n < 0)
 		return -1;
@@ -602,7 +651,7 @@ static void *applier_main(void *arg)
 			pthread_mutex_lock(&a->apply_lock);
 			if (pbx_changed(a)) {
 				char msg[300];
-				verify_locked(a, db, msg, sizeof msg);
+				apply_verify_locked(a, db, msg, sizeof msg);
 			}
 			pthread_mutex_unlock(&a->apply_lock);
 			int n = applier_apply_due(a, db, now);

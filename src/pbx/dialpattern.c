@@ -392,6 +392,11 @@ static enum dialpattern_problem check_set(const char *s, size_t open, size_t *cl
 
 static enum dialpattern_problem check_pattern(const char *s, char *err, size_t errlen)
 {
+	/* A character that has no place anywhere in a pattern is named first: "_X.,1,System(x)" is refused for its
+	 * ',' rather than for the '.' that merely precedes it. */
+	size_t stray = 1 + strspn(s + 1, "0123456789*#+XZNxzn[].!-");
+	if (s[stray])
+		return bad_char(err, errlen, (unsigned char)s[stray], stray);
 	size_t positions = 0; /* characters of the number the pattern has placed so far */
 	for (size_t i = 1; s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];

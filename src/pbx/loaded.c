@@ -135,6 +135,26 @@ static const char *line(const struct ami_cfg_want *w, const char *name)
 	return "";
 }
 
+bool pbx_loaded_sections(const struct pbx_loaded *l, const struct ami_cfg_want *want, size_t n)
+{
+	char key[1024];
+	for (size_t i = 0; i < n; i++) {
+		const struct ami_cfg_want *w = &want[i];
+		const char *type = pbx_lines_type(w->lines, w->n_lines);
+		if (strcmp(type, "endpoint") == 0)
+			snprintf(key, sizeof key, "endpoint\n%s\n%s\n%s", w->name, line(w, "aors"), line(w, "auth"));
+		else if (strcmp(type, "aor") == 0)   /* res_pjsip's default max_contacts is 0 */
+			snprintf(key, sizeof key, "aor\n%s\n%s", w->name, *line(w, "max_contacts") ? line(w, "max_contacts") : "0");
+		else if (strcmp(type, "auth") == 0)
+			snprintf(key, sizeof key, "auth\n%s\n%s\n%s", w->name, line(w, "username"), line(w, "password"));
+		else
+			continue;   /* identify, registration: not in these lists */
+		if (!has(l, key))
+			return false;
+	}
+	return true;
+}
+
 bool pbx_loaded_phone(const struct pbx_settings *s, const struct pbx_loaded *l, const struct phone *p)
 {
 	struct pbx_sections want;
@@ -150,21 +170,5 @@ bool pbx_loaded_phone(const struct pbx_settings *s, const struct pbx_loaded *l, 
 		}
 	if (s->driver != PBX_PJSIP)
 		return true;
-	if (pbx_phone_sections(s, p, &want) != 0)
-		return false;
-	for (size_t i = 0; i < want.n; i++) {
-		const struct ami_cfg_want *w = &want.want[i];
-		const char *type = pbx_lines_type(w->lines, w->n_lines);
-		if (strcmp(type, "endpoint") == 0)
-			snprintf(key, sizeof key, "endpoint\n%s\n%s\n%s", w->name, line(w, "aors"), line(w, "auth"));
-		else if (strcmp(type, "aor") == 0)
-			snprintf(key, sizeof key, "aor\n%s\n%s", w->name, line(w, "max_contacts"));
-		else if (strcmp(type, "auth") == 0)
-			snprintf(key, sizeof key, "auth\n%s\n%s\n%s", w->name, line(w, "username"), line(w, "password"));
-		else
-			continue;
-		if (!has(l, key))
-			return false;
-	}
-	return true;
+	return pbx_phone_sections(s, p, &want) == 0 && pbx_loaded_sections(l, want.want, want.n);
 }

@@ -28,6 +28,9 @@ enum ami_status pbx_loaded_read(const struct pbx_settings *s, struct ami_pool *p
 				char *msg, size_t len);
 void pbx_loaded_free(struct pbx_loaded *l);
 
+/* Whether the endpoints, aors and auths among want[] are loaded as wanted (the same comparison as a phone's;
+ * other types are not in the lists and not compared). */
+bool pbx_loaded_sections(const struct pbx_loaded *l, const struct ami_cfg_want *want, size_t n);
 /* Whether everything phone p should have (see above) is loaded. */
 bool pbx_loaded_phone(const struct pbx_settings *s, const struct pbx_loaded *l, const struct phone *p);
 

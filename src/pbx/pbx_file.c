@@ -99,20 +99,41 @@ int pbx_file_linef(struct pbx_file *f, const char *var, const char *fmt, ...)
 	return pbx_file_line(f, var, value);
 }
 
+/* Both digests go through this: the sections of a want list or of a file read back, as one text. */
+static void digest_of(const struct ami_cfg_want *want, const struct ami_cfg_cat *cats, size_t n,
+		      char out[PBX_DIGEST_HEX]);
+
 void pbx_file_digest(const struct pbx_file *f, char out[PBX_DIGEST_HEX])
+{
+	digest_of(f->want, NULL, f->n, out);
+}
+
+void pbx_want_digest(const struct ami_cfg_want *want, size_t n, char out[PBX_DIGEST_HEX])
+{
+	digest_of(want, NULL, n, out);
+}
+
+void pbx_config_digest(const struct ami_config *c, char out[PBX_DIGEST_HEX])
+{
+	digest_of(NULL, c->cats, c->n_cats, out);
+}
+
+static void digest_of(const struct ami_cfg_want *want, const struct ami_cfg_cat *cats, size_t n,
+		      char out[PBX_DIGEST_HEX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (size_t i = 0; ok && i < f->n; i++) {
-		const struct ami_cfg_want *w = &f->want[i];
-		ok = EVP_DigestUpdate(ctx, "[", 1) && EVP_DigestUpdate(ctx, w->name, strlen(w->name)) &&
+	for (size_t i = 0; ok && i < n; i++) {
+		const char *name = want ? want[i].name : cats[i].name;
+		const struct ami_cfg_line *lines = want ? want[i].lines : cats[i].lines;
+		size_t n_lines = want ? want[i].n_lines : cats[i].n_lines;
+		ok = EVP_DigestUpdate(ctx, "[", 1) && EVP_DigestUpdate(ctx, name, strlen(name)) &&
 		     EVP_DigestUpdate(ctx, "]\n", 2);
-		for (size_t l = 0; ok && l < w->n_lines; l++)
-			ok = EVP_DigestUpdate(ctx, w->lines[l].name, strlen(w->lines[l].name)) &&
-			     EVP_DigestUpdate(ctx, "=", 1) &&
-			     EVP_DigestUpdate(ctx, w->lines[l].value, strlen(w->lines[l].value)) &&
+		for (size_t l = 0; ok && l < n_lines; l++)
+			ok = EVP_DigestUpdate(ctx, lines[l].name, strlen(lines[l].name)) && EVP_DigestUpdate(ctx, "=", 1) &&
+			     EVP_DigestUpdate(ctx, lines[l].value, strlen(lines[l].value)) &&
 			     EVP_DigestUpdate(ctx, "\n", 1);
 	}
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);

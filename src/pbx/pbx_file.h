@@ -35,6 +35,11 @@ int pbx_file_linef(struct pbx_file *f, const char *var, const char *fmt, ...) __
 /* SHA-256 (hex) of the file as "[name]\n" then "var=value\n" per line: what a file written from it holds (the
  * same digest as a phone's file, pbx_phone_updates). */
 void pbx_file_digest(const struct pbx_file *f, char out[PBX_DIGEST_HEX]);
+/* The same digest of any list of wanted sections (a phone's, pbx_sections). */
+void pbx_want_digest(const struct ami_cfg_want *want, size_t n, char out[PBX_DIGEST_HEX]);
+/* The same digest of a file as GetConfig read it back (pbx_phone_updates' and pbx_file_digest's format): equal
+ * when the file holds exactly what was written. */
+void pbx_config_digest(const struct ami_config *c, char out[PBX_DIGEST_HEX]);
 /* The file as Asterisk's dialplan or pjsip.conf reader sees it ("[name]" then "var = value" lines, an
  * "exten = ..." shown as "exten => ..."), for previews. */
 void pbx_file_text(const struct pbx_file *f, struct buf *out);

@@ -1,8 +1,7 @@
 /* phone_config: a phone → the Asterisk configuration it needs. Pure functions, no I/O. */
 #include "pbx/pbx.h"
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "pbx/pbx_file.h"
+#include "pbx/route_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,8 +110,10 @@ size_t pbx_section_names(const struct pbx_settings *s, const char *extension, ch
 int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, struct pbx_sections *o)
 {
 	memset(o, 0, sizeof *o);
-	char callerid[PHONE_NAME_MAX + 40], auth[32];
+	char callerid[PHONE_NAME_MAX + 40], auth[32], context[PBX_CLASS_CONTEXT_MAX];
 	pbx_callerid(p->name, p->extension, callerid, sizeof callerid);
+	/* The phone calls from its class's context (route_plan.h), which includes the integrator's own. */
+	pbx_class_context(p->calling_class, context);
 	snprintf(auth, sizeof auth, "%s-auth", p->extension);
 	int rc = 0;
 	if (s->driver == PBX_SIP) {
@@ -121,7 +122,7 @@ int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, stru
 		rc |= add_line(o, peer, "type", "friend");
 		rc |= add_line(o, peer, "host", "dynamic");
 		rc |= add_line(o, peer, "secret", p->secret);
-		rc |= add_line(o, peer, "context", s->context);
+		rc |= add_line(o, peer, "context", context);
 		rc |= add_line(o, peer, "callerid", callerid);
 		rc |= add_codecs(s, o, peer);
 		return rc ? -1 : 0;
@@ -129,7 +130,7 @@ int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, stru
 	/* Order matters for same-named sections: the endpoint is looked up by type, so each carries its type. */
 	struct ami_cfg_want *ep = begin_section(o, p->extension, "endpoint");
 	rc |= add_line(o, ep, "type", "endpoint");
-	rc |= add_line(o, ep, "context", s->context);
+	rc |= add_line(o, ep, "context", context);
 	rc |= add_codecs(s, o, ep);
 	rc |= add_line(o, ep, "auth", auth);
 	rc |= add_line(o, ep, "aors", p->extension);
@@ -189,27 +190,10 @@ static int write_whole(struct ami_update *u, const struct pbx_sections *sections
 	return ami_config_diff(&none, names, n, sections->want, sections->n, u, err, errlen);
 }
 
-/* SHA-256 (hex) of sections as "[name]\n" then "var=value\n" for each line: what a file written from them holds. */
+/* SHA-256 (hex) of the sections: what a file written from them holds (pbx_file.h's digest). */
 static void sections_digest(const struct pbx_sections *o, char out[PBX_DIGEST_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (size_t i = 0; ok && i < o->n; i++) {
-		ok = EVP_DigestUpdate(ctx, "[", 1) && EVP_DigestUpdate(ctx, o->want[i].name, strlen(o->want[i].name)) &&
-		     EVP_DigestUpdate(ctx, "]\n", 2);
-		for (size_t l = 0; ok && l < o->want[i].n_lines; l++)
-			ok = EVP_DigestUpdate(ctx, o->want[i].lines[l].name, strlen(o->want[i].lines[l].name)) &&
-			     EVP_DigestUpdate(ctx, "=", 1) &&
-			     EVP_DigestUpdate(ctx, o->want[i].lines[l].value, strlen(o->want[i].lines[l].value)) &&
-			     EVP_DigestUpdate(ctx, "\n", 1);
-	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
-	EVP_MD_CTX_free(ctx);
-	size_t hex_len = 0;
-	if (!ok || OPENSSL_buf2hexstr_ex(out, PBX_DIGEST_HEX, &hex_len, md, md_len, '\0') != 1)
-		snprintf(out, PBX_DIGEST_HEX, "unavailable");
+	pbx_want_digest(o->want, o->n, out);
 }
 
 int pbx_phone_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,

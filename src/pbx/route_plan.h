@@ -48,16 +48,18 @@ void pbx_class_context(const char *calling_class, char out[PBX_CLASS_CONTEXT_MAX
 struct pbx_route_problem {
 	const char *field;   /* "name", "patterns", "strip", "prepend", "classes", "trunks", "callerid"; NULL = fine */
 	const char *key;     /* "required", "too_long", "pattern" (see index), "duplicate", "range", "strip_long",
-	                        "number_chars", "choice", "too_many" */
-	int index;           /* which pattern (0-based) for "pattern" / "duplicate" / "strip_long", else -1 */
+	                        "number_chars", "choice", "too_many"; for the name also text_problem_key()'s
+	                        "bad_utf8", "control_chars", "forbidden_chars" */
+	int index;           /* which item (0-based) of the field: the pattern for "pattern" / "duplicate" /
+	                        "strip_long", the class or trunk for "choice" / "duplicate"; else -1 */
 	int pattern_problem; /* enum dialpattern_problem for "pattern" */
 };
 /* Checks a route's user fields: name 1..48 characters of text_rule_phone_name's kind; 1..ROUTE_MAX_PATTERNS
  * patterns each dialpattern_check-clean, no two equal to Asterisk (dialpattern_cmp == 0); strip 0..20 and
  * shorter than every pattern's shortest match (a number must be left); prepend "" or digits '*' '#' with an
- * optional leading '+', up to 20; classes 1..ROUTE_MAX_CLASSES distinct configured ones; 1..ROUTE_MAX_TRUNKS
- * distinct trunk ids (their existence is the database's check); callerid "" or 1..20 digits, optional '+'.
- * Returns false with *why set on the first problem. */
+ * optional leading '+' ("+" alone too), up to 20; classes 1..ROUTE_MAX_CLASSES distinct configured ones;
+ * 1..ROUTE_MAX_TRUNKS distinct trunk ids > 0 (their existence is the database's check); callerid as a trunk's
+ * (pbx_callerid_number_problem). Returns false with *why set on the first problem, in that order. */
 bool pbx_route_check(const struct pbx_settings *s, const struct route *r, struct pbx_route_problem *why);
 
 /* Everything the dialplan is made of. */

@@ -1,9 +1,11 @@
 /* trunk_state: what Asterisk says of each trunk right now, for the trunks page: its outbound registration
  * (PJSIPShowRegistrationsOutbound: one OutboundRegistrationDetail per registration object, "Status" among
- * Registered, Unregistered, Rejected, ...) and whether the provider answers (its aor's contact as qualify left
- * it: PJSIPShowContacts' ContactList "Status" Reachable / Unreachable / Unknown ...). Two requests whatever the
- * number of trunks; a trunk Asterisk does not list (not loaded yet) is "unknown". The words Asterisk uses are
- * mapped to kinds here, once (as observed on Asterisk 22.10.1). Knows ami and pbx. */
+ * Registered, Unregistered, Rejected, ...) and whether the provider answers (its aor's permanent contact as
+ * qualify left it, which only PJSIPShowEndpoint shows: ContactStatusDetail "Status" Reachable / Unreachable /
+ * NonQualified; PJSIPShowContacts does not list permanent contacts). One request plus one per trunk; a trunk
+ * Asterisk does not list (not loaded yet) is "unknown", and so is a new trunk's contact until Asterisk's first
+ * qualify (at a random moment within qualify_frequency). The words Asterisk uses are mapped to kinds here, once
+ * (as observed on Asterisk 22.10.1, tests/unit/support/ami-transcripts/12-trunks.txt). Knows ami and pbx. */
 #ifndef PBX_TRUNK_STATE_H
 #define PBX_TRUNK_STATE_H
 #include <stddef.h>
@@ -15,7 +17,8 @@ enum pbx_trunk_reg {
 	PBX_TRUNK_REG_NONE = 0,       /* the trunk does not register (or Asterisk has no registration for it) */
 	PBX_TRUNK_REG_REGISTERED,
 	PBX_TRUNK_REG_UNREGISTERED,   /* not (yet, or any more) registered: trying */
-	PBX_TRUNK_REG_REJECTED,       /* the provider refused (wrong credentials, forbidden) */
+	PBX_TRUNK_REG_REJECTED,       /* the provider refused (wrong credentials, forbidden), or never answered
+	                                 * (after the 32 s transaction timeout): retried later */
 	PBX_TRUNK_REG_STOPPED,        /* Asterisk gave up retrying */
 	PBX_TRUNK_REG_UNKNOWN,        /* a status word not known here */
 };

@@ -10,7 +10,9 @@
 #include "pbx/legacy.h"
 #include "pbx/loaded.h"
 #include "pbx/ownership.h"
+#include "pbx/pbx_file.h"
 #include "pbx/reload.h"
+#include "pbx/verify_internal.h"
 #include "util/log.h"
 
 #define PAGE 256
@@ -22,12 +24,7 @@ void pbx_snapshot_free(struct pbx_snapshot *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* What reading one file gave. */
-enum file_state { FILE_READ, FILE_ABSENT, FILE_UNREADABLE };
-
-/* GetConfig of file (one category, or all when category is NULL) into *out. Returns AMI_OK with *state, or
- * the failing status with msg. */
-static enum ami_status read_file(struct ami_pool *pool, const char *file, const char *category,
+enum ami_status verify_read_file(struct ami_pool *pool, const char *file, const char *category,
 				 struct ami_config *out, enum file_state *state, char *msg, size_t len)
 {
 	struct ami_msg m;
@@ -70,8 +67,7 @@ static bool same_lines(const struct ami_cfg_line *a, size_t na, const struct ami
 	return true;
 }
 
-/* Marks used the first unused category of merged equal to cat. Returns whether one was found. */
-static bool take_category(const struct ami_config *merged, bool *used, const struct ami_cfg_cat *cat)
+bool verify_take_category(const struct ami_config *merged, bool *used, const struct ami_cfg_cat *cat)
 {
 	for (size_t i = 0; i < merged->n_cats; i++) {
 		const struct ami_cfg_cat *m = &merged->cats[i];
@@ -118,40 +114,41 @@ static bool take_line(struct line_pool *lp, const struct ami_cfg_line *line)
 	return false;
 }
 
-/* Does the phone's file hold exactly the wanted sections (in any order: Asterisk does not care)? If not, what
- * differs, into why (for the phone's reason and the log). */
-static bool file_matches(const struct ami_config *file, const struct pbx_sections *want, char *why, size_t len)
+bool verify_file_matches(const struct ami_config *file, const struct ami_cfg_want *want, size_t n, char *why,
+			 size_t len)
 {
-	if (want->n > PBX_MAX_SECTIONS)
-		return false;
-	bool taken[PBX_MAX_SECTIONS] = { false };
-	for (size_t c = 0; c < file->n_cats; c++) {
+	bool *taken = calloc(n + 1, sizeof *taken);
+	if (!taken)
+		abort();
+	bool ok = true;
+	for (size_t c = 0; c < file->n_cats && ok; c++) {
 		const struct ami_cfg_cat *cat = &file->cats[c];
 		bool found = false;
-		for (size_t i = 0; i < want->n && !found; i++)
-			if (!taken[i] && strcasecmp(cat->name, want->want[i].name) == 0 &&
-			    same_lines(cat->lines, cat->n_lines, want->want[i].lines, want->want[i].n_lines))
+		for (size_t i = 0; i < n && !found; i++)
+			if (!taken[i] && strcasecmp(cat->name, want[i].name) == 0 &&
+			    same_lines(cat->lines, cat->n_lines, want[i].lines, want[i].n_lines))
 				taken[i] = found = true;
 		if (!found) {
 			const char *type = pbx_lines_type(cat->lines, cat->n_lines);
-			bool named = false;   /* a section the phone has, with other lines (cut short, edited by hand) */
-			for (size_t i = 0; i < want->n && !named; i++)
-				named = strcasecmp(cat->name, want->want[i].name) == 0 &&
-					strcmp(type, pbx_lines_type(want->want[i].lines, want->want[i].n_lines)) == 0;
+			bool named = false;   /* a section of its own, with other lines (cut short, edited by hand) */
+			for (size_t i = 0; i < n && !named; i++)
+				named = strcasecmp(cat->name, want[i].name) == 0 &&
+					strcmp(type, pbx_lines_type(want[i].lines, want[i].n_lines)) == 0;
 			snprintf(why, len, named ? "has its section [%s]%s%s%s with other lines than Centralita wrote"
-						 : "has a section [%s]%s%s%s that is not the phone's",
+						 : "has a section [%s]%s%s%s that is not Centralita's",
 				 cat->name, *type ? " (" : "", type, *type ? ")" : "");
-			return false;
+			ok = false;
 		}
 	}
-	for (size_t i = 0; i < want->n; i++)
+	for (size_t i = 0; i < n && ok; i++)
 		if (!taken[i]) {
-			const char *type = pbx_lines_type(want->want[i].lines, want->want[i].n_lines);
-			snprintf(why, len, "lacks the section [%s]%s%s%s", want->want[i].name, *type ? " (" : "", type,
+			const char *type = pbx_lines_type(want[i].lines, want[i].n_lines);
+			snprintf(why, len, "lacks the section [%s]%s%s%s", want[i].name, *type ? " (" : "", type,
 				 *type ? ")" : "");
-			return false;
+			ok = false;
 		}
-	return true;
+	free(taken);
+	return ok;
 }
 
 /* The extension a dialplan line "exten = <ext>,..." (or "<ext>/<cid>,...") answers, into out; false if none. */
@@ -183,8 +180,7 @@ static void add_exten(struct pbx_snapshot *snap, const char *ext, const char *co
 	snprintf(e->context, sizeof e->context, "%s", context);
 }
 
-/* Why a phone's file cannot be compared. */
-static const char *file_problem(enum file_state st)
+const char *verify_file_problem(enum file_state st)
 {
 	return st == FILE_ABSENT ? "is missing" : "cannot be read by Asterisk (cut short by a crash?)";
 }
@@ -195,18 +191,16 @@ struct phone_check {
 	size_t loaded[2];         /* categories / dialplan lines of its files found in Asterisk's merged view */
 	size_t not_loaded[2];     /* ... and not found there */
 	char problem[PHONE_ERROR_MAX];   /* "" if its files hold what it should have */
+	bool outdated;            /* its files hold what Centralita last wrote, not what it would write now */
 };
 
-/* Takes out of the merged view, for a file Asterisk cannot read (whose content GetConfig will not give), the
- * categories of the phone's names and types, whatever their lines: Asterisk loaded the part before the damage
- * into the merged view, and it is Centralita's, not the integrator's. */
-static void take_damaged(const struct ami_config *merged, bool *used, const struct pbx_sections *want)
+void verify_take_damaged(const struct ami_config *merged, bool *used, const struct ami_cfg_want *want, size_t n)
 {
-	for (size_t i = 0; i < want->n; i++) {
-		const char *type = pbx_lines_type(want->want[i].lines, want->want[i].n_lines);
+	for (size_t i = 0; i < n; i++) {
+		const char *type = pbx_lines_type(want[i].lines, want[i].n_lines);
 		for (size_t c = 0; c < merged->n_cats; c++) {
 			const struct ami_cfg_cat *m = &merged->cats[c];
-			if (!used[c] && strcasecmp(m->name, want->want[i].name) == 0 &&
+			if (!used[c] && strcasecmp(m->name, want[i].name) == 0 &&
 			    strcmp(pbx_lines_type(m->lines, m->n_lines), type) == 0) {
 				used[c] = true;
 				break;
@@ -228,12 +222,12 @@ static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_poo
 	enum file_state state[2];
 	enum ami_status st = AMI_OK;
 	for (int f = 0; f < 2 && st == AMI_OK; f++)
-		st = read_file(pool, files[f], NULL, &got[f], &state[f], msg, len);
+		st = verify_read_file(pool, files[f], NULL, &got[f], &state[f], msg, len);
 	if (st != AMI_OK)
 		goto out;
 	pc->unreadable = state[0] == FILE_UNREADABLE || state[1] == FILE_UNREADABLE;
 	for (size_t c = 0; c < got[0].n_cats; c++) {
-		if (take_category(merged, used, &got[0].cats[c]))
+		if (verify_take_category(merged, used, &got[0].cats[c]))
 			pc->loaded[0]++;
 		else
 			pc->not_loaded[0]++;
@@ -250,15 +244,24 @@ static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_poo
 	bool live = !p->deleted && pbx_phone_sections(s, p, &want[0]) == 0 &&
 		    pbx_dialplan_section(s, p->extension, &want[1]) == 0;
 	if (live && state[0] == FILE_UNREADABLE)
-		take_damaged(merged, used, &want[0]);
+		verify_take_damaged(merged, used, want[0].want, want[0].n);
 	if (!live || p->applied_version != p->version || !*p->applied_extension)
 		goto out;   /* not applied: its own apply will write it */
 	for (int f = 0; f < 2; f++) {
-		char why[160];
-		if (state[f] == FILE_READ && file_matches(&got[f], &want[f], why, sizeof why))
+		char why[160], digest[PBX_DIGEST_HEX];
+		if (state[f] == FILE_READ && verify_file_matches(&got[f], want[f].want, want[f].n, why, sizeof why))
 			continue;
+		/* Centralita's own earlier content (its settings changed since: a release, the configuration): to be
+		 * written again, but nothing vanished. */
+		if (state[f] == FILE_READ) {
+			pbx_config_digest(&got[f], digest);
+			if (strcmp(digest, f ? p->applied_dial_digest : p->applied_chan_digest) == 0) {
+				pc->outdated = true;
+				continue;
+			}
+		}
 		snprintf(pc->problem, sizeof pc->problem, "vanished from the PBX: its file %s %s; it is being restored",
-			 files[f], state[f] == FILE_READ ? why : file_problem(state[f]));
+			 files[f], state[f] == FILE_READ ? why : verify_file_problem(state[f]));
 		break;
 	}
 out:
@@ -319,72 +322,95 @@ static enum ami_status create_empty_source(struct ami_pool *pool, char *msg, siz
 	return st;
 }
 
-/* Which of the phones ids[] (applied, files right) Asterisk has not loaded; their count is returned, -1 on a
- * database error. */
-static int find_not_loaded(const struct pbx_settings *s, const struct pbx_loaded *l, struct db *db,
-			   const int64_t *ids, size_t n, int64_t *out)
+/* What should be live: applied phones and trunks whose files are right, and the routes dialplan if its file
+ * is. */
+struct live_set {
+	int64_t *phones, *trunks;
+	size_t n_phones, n_trunks;
+	bool routes;
+};
+
+static size_t live_count(const struct live_set *l)
 {
-	int count = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct phone p;
-		enum phones_result pr = phones_get(db, ids[i], &p);
-		if (pr == PHONES_NOT_FOUND)
-			continue;
-		if (pr != PHONES_OK)
-			return -1;
-		if (!pbx_loaded_phone(s, l, &p))
-			out[count++] = ids[i];
-	}
-	return count;
+	return l->n_phones + l->n_trunks + l->routes;
 }
 
-/* Phones whose files are right must also be live (see loaded.h). Those that are not: if files were found
- * damaged, their rewriting reloads the modules, which loads the rest too (a file Asterisk cannot read stops the
- * #tryinclude glob, hiding every file after it): checked again soon rather than all rewritten. Otherwise the
- * modules are reloaded once, and phones still not loaded are marked to be written again. */
+/* Which of in Asterisk does not run with, into out (arrays as big as in's; out may be in). */
+static enum ami_status find_not_loaded(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
+				       const struct live_set *in, struct live_set *out, char *msg, size_t len)
+{
+	struct pbx_loaded l = { 0 };
+	enum ami_status st = pbx_loaded_read(s, pool, &l, msg, len);
+	size_t np = 0, nt = 0;
+	for (size_t i = 0; i < in->n_phones && st == AMI_OK; i++) {
+		struct phone p;
+		if (phones_get(db, in->phones[i], &p) == PHONES_OK && !pbx_loaded_phone(s, &l, &p))
+			out->phones[np++] = in->phones[i];
+	}
+	for (size_t i = 0; i < in->n_trunks && st == AMI_OK; i++)
+		if (!verify_trunk_loaded(s, &l, db, in->trunks[i]))
+			out->trunks[nt++] = in->trunks[i];
+	bool routes_missing = false;
+	if (st == AMI_OK && in->routes) {
+		bool loaded;
+		st = verify_routes_loaded(s, pool, db, &loaded, msg, len);
+		routes_missing = !loaded;
+	}
+	out->n_phones = np;
+	out->n_trunks = nt;
+	out->routes = routes_missing;
+	pbx_loaded_free(&l);
+	return st;
+}
+
+/* Phones, trunks and the routes dialplan whose files are right must also be live (see loaded.h). Those that
+ * are not: if files were found damaged, their rewriting reloads the modules, which loads the rest too (a file
+ * Asterisk cannot read stops the #tryinclude glob, hiding every file after it): checked again soon rather than
+ * all rewritten. Otherwise the modules are reloaded once, and what is still not loaded is marked to be
+ * written again. */
 static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
-				    const int64_t *ids, size_t n, bool any_unreadable, struct pbx_verify_report *rep,
+				    const struct live_set *live, bool any_unreadable, struct pbx_verify_report *rep,
 				    char *msg, size_t len)
 {
-	if (n == 0)
+	if (live_count(live) == 0)
 		return AMI_OK;
-	struct pbx_loaded loaded = { 0 };
-	int64_t *missing = calloc(n, sizeof *missing);
-	if (!missing)
+	struct live_set missing = { calloc(live->n_phones + 1, sizeof(int64_t)), calloc(live->n_trunks + 1, sizeof(int64_t)),
+				    0, 0, false };
+	if (!missing.phones || !missing.trunks)
 		abort();
-	enum ami_status st = pbx_loaded_read(s, pool, &loaded, msg, len);
-	int count = st == AMI_OK ? find_not_loaded(s, &loaded, db, ids, n, missing) : 0;
+	enum ami_status st = find_not_loaded(s, pool, db, live, &missing, msg, len);
+	size_t count = st == AMI_OK ? live_count(&missing) : 0;
 	if (count > 0 && (rep->drifted > 0 || any_unreadable)) {
-		rep->not_loaded = count;
+		rep->not_loaded = (int)count;
 		rep->recheck = true;
 		count = 0;
 	}
 	if (count > 0) {
-		log_warn("verification: %d phones have their files but are not loaded by Asterisk (a reload was lost?): "
-			 "reloading", count);
+		log_warn("verification: %zu of Centralita's phones, trunks or routes have their files but are not loaded "
+			 "by Asterisk (a reload was lost?): reloading", count);
 		st = pbx_reload(pool, pbx_reload_module(s->driver), NULL, msg, len);
 		if (st == AMI_OK)
 			st = pbx_reload(pool, PBX_DIALPLAN_MODULE, NULL, msg, len);
 		if (st == AMI_OK)
-			st = pbx_loaded_read(s, pool, &loaded, msg, len);
-		count = st == AMI_OK ? find_not_loaded(s, &loaded, db, missing, (size_t)count, missing) : 0;
+			st = find_not_loaded(s, pool, db, &missing, &missing, msg, len);
 		rep->reloaded = true;
 	}
-	for (int i = 0; i < count && st == AMI_OK; i++) {
+	static const char why[] = "vanished from the PBX: Asterisk has its files but does not load them; they are "
+				  "being written again";
+	for (size_t i = 0; i < missing.n_phones && st == AMI_OK && count > 0; i++) {
 		struct phone p;
-		if (phones_get(db, missing[i], &p) == PHONES_OK &&
-		    mark(db, &p, "vanished from the PBX: Asterisk has its files but does not load them; they are being "
-				 "written again", rep) != 0) {
-			snprintf(msg, len, "database error");
+		if (phones_get(db, missing.phones[i], &p) == PHONES_OK && mark(db, &p, why, rep) != 0)
 			st = AMI_ERROR;
-		}
 	}
-	if (count < 0) {
-		snprintf(msg, len, "database error");
+	for (size_t i = 0; i < missing.n_trunks && st == AMI_OK && count > 0; i++)
+		if (verify_mark_trunk(db, missing.trunks[i], why, rep) != 0)
+			st = AMI_ERROR;
+	if (st == AMI_OK && count > 0 && missing.routes && verify_mark_routes(db, why, rep) != 0)
 		st = AMI_ERROR;
-	}
-	free(missing);
-	pbx_loaded_free(&loaded);
+	if (st == AMI_ERROR && !*msg)
+		snprintf(msg, len, "database error");
+	free(missing.phones);
+	free(missing.trunks);
 	return st;
 }
 
@@ -400,7 +426,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	size_t loaded[2] = { 0, 0 }, not_in_merged[2] = { 0, 0 };
 	enum ami_status st = pbx_legacy_migrate(s, pool, db, (int64_t)time(NULL), msg, len);
 	if (st == AMI_OK)
-		st = read_file(pool, pbx_config_file(s->driver), NULL, &merged, &fs, msg, len);
+		st = verify_read_file(pool, pbx_config_file(s->driver), NULL, &merged, &fs, msg, len);
 	if (st == AMI_OK && fs == FILE_UNREADABLE) {
 		snprintf(msg, len, "Asterisk cannot read %s", pbx_config_file(s->driver));
 		st = AMI_ERROR;
@@ -408,7 +434,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	const char *dial_names[2] = { s->context, PBX_PHONES_CONTEXT };
 	for (int i = 0; i < 2 && st == AMI_OK; i++) {
 		struct ami_config one = { 0 };
-		st = read_file(pool, PBX_DIALPLAN_FILE, dial_names[i], &one, &fs, msg, len);
+		st = verify_read_file(pool, PBX_DIALPLAN_FILE, dial_names[i], &one, &fs, msg, len);
 		for (size_t c = 0; c < one.n_cats; c++) {   /* move the categories over */
 			dial.cats = realloc(dial.cats, (dial.n_cats + 1) * sizeof *dial.cats);
 			if (!dial.cats)
@@ -427,8 +453,8 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	int64_t ids[PAGE], after = 0;
 	int n;
 	bool any_unreadable = false;
-	int64_t *live = NULL;   /* applied phones whose files are right: are they loaded too? */
-	size_t n_live = 0;
+	struct live_set live = { 0 };   /* what is applied with right files: is it loaded too? */
+	snap->file = pbx_config_file(s->driver);
 	while (st == AMI_OK && (n = phones_ids_after(db, after, ids, PAGE)) > 0) {
 		for (int i = 0; i < n && st == AMI_OK; i++) {
 			struct phone p;
@@ -451,11 +477,17 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 					snprintf(msg, len, "database error");
 					st = AMI_ERROR;
 				}
+			} else if (pc.outdated) {
+				if (phones_mark_outdated(db, p.id, p.version) < 0) {
+					snprintf(msg, len, "database error");
+					st = AMI_ERROR;
+				}
+				rep->outdated++;
 			} else if (!p.deleted && p.applied_version == p.version && *p.applied_extension) {
-				live = realloc(live, (n_live + 1) * sizeof *live);
-				if (!live)
+				live.phones = realloc(live.phones, (live.n_phones + 1) * sizeof *live.phones);
+				if (!live.phones)
 					abort();
-				live[n_live++] = p.id;
+				live.phones[live.n_phones++] = p.id;
 			}
 		}
 		after = ids[n - 1];
@@ -465,9 +497,15 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	 * integrator's one-time set-up, README). */
 	snap->chan_not_loaded = !any_unreadable && loaded[0] == 0 && not_in_merged[0] > 0;
 	snap->dial_not_loaded = !any_unreadable && loaded[1] == 0 && not_in_merged[1] > 0;
+	/* Trunks and the routes dialplan: their files, as a phone's (issue 10). */
+	if (st == AMI_OK)
+		st = verify_trunks(s, pool, db, &merged, used, rep, &live.trunks, &live.n_trunks, &any_unreadable, msg, len);
+	if (st == AMI_OK)
+		st = verify_routes_file(s, pool, db, rep, &live.routes, msg, len);
 	if (st == AMI_OK && !snap->chan_not_loaded && !snap->dial_not_loaded)
-		st = check_loaded(s, pool, db, live, n_live, any_unreadable, rep, msg, len);
-	free(live);
+		st = check_loaded(s, pool, db, &live, any_unreadable, rep, msg, len);
+	free(live.phones);
+	free(live.trunks);
 	if (st != AMI_OK)
 		goto out;
 	/* The rest of the merged views is the integrator's. */
@@ -541,5 +579,17 @@ bool pbx_snapshot_taken(const struct pbx_settings *s, const struct pbx_snapshot 
 			snprintf(where, len, "%s [%s], exten %s", PBX_DIALPLAN_FILE, snap->extens[i].context, extension);
 			return true;
 		}
+	return false;
+}
+
+bool pbx_snapshot_has(const struct pbx_snapshot *snap, const char *name, const char *type, char *where, size_t len)
+{
+	for (size_t i = 0; i < snap->n_cats; i++) {
+		const struct pbx_foreign_cat *f = &snap->cats[i];
+		if (strcasecmp(f->name, name) == 0 && (!*type || strcmp(f->type, type) == 0)) {
+			snprintf(where, len, *f->type ? "%s [%s] (type=%s)" : "%s [%s]%s", snap->file, f->name, f->type);
+			return true;
+		}
+	}
 	return false;
 }

@@ -36,6 +36,7 @@ struct pbx_foreign_exten {
 
 struct pbx_snapshot {
 	bool valid;
+	const char *file;                   /* the channel driver's file ("pjsip.conf"), for where-messages */
 	struct pbx_foreign_cat *cats;       /* the channel driver's categories outside Centralita's files */
 	size_t n_cats;
 	struct pbx_foreign_exten *extens;   /* extensions the integrator's own lines answer where phones are dialled */
@@ -46,6 +47,10 @@ struct pbx_snapshot {
 
 void pbx_snapshot_free(struct pbx_snapshot *s);
 
+/* Whether the integrator's own configuration has a category name of that type ("" = any) in the channel
+ * driver's file: true with where set (e.g. "pjsip.conf [trunk-acme] (type=endpoint)"). */
+bool pbx_snapshot_has(const struct pbx_snapshot *snap, const char *name, const char *type, char *where, size_t len);
+
 /* Whether extension is taken by the integrator's own configuration (an endpoint or aor of that name, an auth
  * named "<ext>-auth", a chan_sip peer, or a dialplan line for it): true with where set. */
 bool pbx_snapshot_taken(const struct pbx_settings *s, const struct pbx_snapshot *snap, const char *extension,
@@ -55,6 +60,7 @@ struct pbx_verify_report {
 	int phones;                         /* phones whose files were read */
 	int pending;                        /* ... of which not applied yet (their own apply writes them) */
 	int drifted;                        /* marked drifted by this run */
+	int outdated;                       /* holding what Centralita wrote before its settings changed: rewritten */
 	int not_loaded;                     /* applied phones with right files Asterisk has not loaded, left to the
 					       reloads of the drifted phones' rewriting */
 	bool reloaded;                      /* modules reloaded to load phones whose files were right */

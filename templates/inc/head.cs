@@ -17,6 +17,8 @@
     <a href="/"<?cs if:Page.Path == "/" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.home ?></a>
     <a href="/phones"<?cs if:string.find(Page.Path, "/phones") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.phones ?></a>
     <?cs if:User.Role == "integrator" ?>
+    <a href="/trunks"<?cs if:string.find(Page.Path, "/trunks") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.trunks ?></a>
+    <a href="/routes"<?cs if:string.find(Page.Path, "/routes") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.routes ?></a>
     <a href="/users"<?cs if:Page.Path == "/users" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.users ?></a>
     <?cs /if ?>
   </nav>

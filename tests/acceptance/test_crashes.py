@@ -392,6 +392,7 @@ def test_files_a_crash_cut_short_or_lost_are_restored_after_the_restart(stack):
     # The phones hidden behind the unreadable file were not lost: the damaged file's rewriting (and its reload)
     # brings them back; none of them is written again.
     assert marked <= set(ids.values()), f"phones rewritten that were only hidden: {sorted(marked - set(ids.values()))}"
+    for ext, _ in CUT:
         p = rows(stack, [ext])[ext]
         assert p["restored_at"] and not p["drifted"] and "vanished from the PBX" in (p["drift_reason"] or ""), p
     wrong, waited = settled(live)

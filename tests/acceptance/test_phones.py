@@ -67,7 +67,7 @@ def assert_on_asterisk(ext, name, secret=None):
     ep = ast.endpoint(ext)
     assert ep, f"pjsip show endpoint {ext}: no such endpoint"
     assert ep["callerid"] == [f'"{name}" <{ext}>'], ep.get("callerid")
-    assert ep["context"] == [CONTEXT], ep.get("context")
+    assert ep["context"] == ["centralita-class-national"], ep.get("context")   # its class's (issue 10)
     assert ep["aors"] == [ext], ep.get("aors")
     assert ep["auth"] == [f"{ext}-auth"], ep.get("auth")
     allow = ep["allow"][0]

@@ -29,7 +29,8 @@ def test_phones_flow_in_chromium():
         ext, name, mac, model, secret, applied = rows[0]
         assert (ext, name, mac, model, applied) == ("205", "Recepción", "001565123456", "yealink-t46u", 1)
         files = sorted(os.listdir(os.path.join(s.pbx_dir, "centralita")))
-        assert files == ["dialplan-1.conf", "empty.conf", "pjsip-1.conf"], files
+        # With the phone's own two files, the routes dialplan (its class contexts exist whatever the routes).
+        assert files == ["dialplan-1.conf", "dialplan-routes.conf", "empty.conf", "pjsip-1.conf"], files
         pjsip = s.pbx_file("centralita/pjsip-1.conf")
         assert "[205]" in pjsip and f"password = {secret}" in pjsip and "[206]" not in pjsip
         assert "include = centralita-phones\n" in s.pbx_file("extensions.conf")

@@ -173,8 +173,9 @@ def context_lines(stack, context=CONTEXT):
     return lines
 
 
-def expected_pjsip(ext, name, secret):
-    endpoint = [("type", "endpoint"), ("context", CONTEXT), ("disallow", "all")] + \
+def expected_pjsip(ext, name, secret, calling_class="national"):
+    """The phone calls from its class's context, which includes the phones' context (issue 10)."""
+    endpoint = [("type", "endpoint"), ("context", f"centralita-class-{calling_class}"), ("disallow", "all")] + \
                [("allow", c) for c in CODECS] + \
                [("auth", f"{ext}-auth"), ("aors", ext), ("callerid", f'"{name}" <{ext}>')]
     auth = [("type", "auth"), ("auth_type", "userpass"), ("username", ext), ("password", secret)]
@@ -1048,7 +1049,7 @@ def test_legacy_sip_driver_writes_one_friend_peer():
         pid = phone_id(s, "250")
         sip = s.pbx_file(f"centralita/sip-{pid}.conf")
         assert "[250]\ntype = friend\nhost = dynamic\nsecret = " in sip
-        assert 'context = internal\ncallerid = "Caja" <250>\ndisallow = all\nallow = ulaw\nallow = alaw\n' in sip
+        assert 'context = centralita-class-national\ncallerid = "Caja" <250>\ndisallow = all\nallow = ulaw\nallow = alaw\n' in sip
         assert "[250-auth]" not in sip and "type = endpoint" not in sip
         assert s.pbx_file("sip.conf").startswith("[general]")    # the integrator's file untouched
         dialplan = s.pbx_file(f"centralita/dialplan-{pid}.conf")

@@ -9,6 +9,7 @@ Run: /usr/bin/python3 -m pytest -q tests/pbx
 """
 
 import ast
+import json
 import os
 import pathlib
 import re
@@ -196,6 +197,53 @@ type = aor
 max_contacts = 1
 """
 
+# /opt/asterisk/etc/asterisk.pristine of the shared build (12-trunks was captured with it)
+PRISTINE_PJSIP_CONF = """[transport-udp]
+type = transport
+protocol = udp
+bind = 127.0.0.1:5060
+
+; --- added by Centralita's tests/acceptance/setup_asterisk.py ---
+; The integrator's own door phone, written by hand: not Centralita's.
+[250]
+type = endpoint
+context = doors
+aors = 250
+disallow = all
+allow = ulaw
+
+[250]
+type = aor
+contact = sip:250@127.0.0.1:5099
+
+; --- added by Centralita's tests/acceptance/setup_asterisk.py ---
+; Centralita's phones, each in files of its own (README: the one-time set-up)
+#tryinclude centralita/pjsip-*.conf
+"""
+
+PRISTINE_EXTENSIONS_CONF = """[general]
+static = yes
+writeprotect = no
+
+[from-internal]
+exten => 999,1,Answer()
+exten => 999,n,Hangup()
+; --- added by Centralita's tests/acceptance/setup_asterisk.py ---
+; the integrator's own line in the phones' context
+exten => 260,1,Playback(hello-world)
+
+; --- added by Centralita's tests/acceptance/setup_asterisk.py ---
+; the integrator's own context for the door phone
+[doors]
+exten => 250,1,Dial(PJSIP/250,20)
+exten => 250,n,Hangup()
+exten => 100,1,Playback(hello-world)
+
+; --- added by Centralita's tests/acceptance/setup_asterisk.py ---
+; Centralita's phones, each in files of its own (README: the one-time set-up)
+#tryinclude centralita/dialplan-*.conf
+"""
+
 TEST_CONF_AFTER_05 = """[alpha]
 type = endpoint
 allow = ulaw
@@ -225,6 +273,11 @@ def parse_transcript(path):
         expect = None
 
     for i, raw in enumerate(lines):
+        if raw.startswith("#! control "):
+            # 12-trunks: what changed on the SIP side between two requests, told to the test PBX
+            flush_expect()
+            steps.append(("control", json.loads(raw[len("#! control "):])))
+            continue
         if raw.startswith("#"):
             continue
         if raw.startswith(">>>"):
@@ -262,8 +315,8 @@ def parse_transcript(path):
     return steps
 
 
-def replay(path, port, tls=False):
-    """Send the >>> messages, compare every <<< line (tolerances above)."""
+def replay(path, port, tls=False, pbx=None):
+    """Send the >>> messages, compare every <<< line (tolerances above); "#! control" lines go to pbx."""
     steps = parse_transcript(path)
     c = Conn(port, tls=tls)
     sent_at = time.time()
@@ -290,6 +343,9 @@ def replay(path, port, tls=False):
                         assert time.time() - sent_at >= when - 0.1
             elif step[0] == "closed":
                 assert c.eof(), "%s: connection not closed" % os.path.basename(path)
+            elif step[0] == "control":
+                reply = pbx.control(step[1])
+                assert reply.get("ok"), reply
         # nothing unexpected left over
         c.sock.settimeout(0.2)
         try:
@@ -308,6 +364,14 @@ def prepare(name, confdir, pbx):
     if name.startswith(("09", "10")):
         (confdir / "pjsip.conf").write_text(PJSIP_CONF)
         pbx.load_pjsip()                       # Asterisk had loaded it at boot
+    if name.startswith("12"):
+        # the shared Asterisk's pristine configuration (ctl.sh reset), where 12-trunks was captured
+        (confdir / "pjsip.conf").write_text(PRISTINE_PJSIP_CONF)
+        (confdir / "extensions.conf").write_text(PRISTINE_EXTENSIONS_CONF)
+        (confdir / "centralita").mkdir(exist_ok=True)
+        (confdir / "centralita" / "empty.conf").write_text("")
+        pbx.load_pjsip()
+        pbx.load_dialplan()
     if name.startswith("10b"):
         for ep, port, callid in (("201", 5071, "1-19379@127.0.0.1"), ("202", 5072, "1-19374@127.0.0.1")):
             pbx.control({"cmd": "set_contacts", "endpoint": ep, "contacts": [
@@ -326,7 +390,7 @@ def test_transcripts_present():
 @pytest.mark.parametrize("name", REPLAYED)
 def test_replay_transcript(name, confdir, pbx):
     prepare(name, confdir, pbx)
-    replay(os.path.join(TRANSCRIPTS, name), pbx.port)
+    replay(os.path.join(TRANSCRIPTS, name), pbx.port, pbx=pbx)
 
 
 def test_replay_over_tls(tmp_path, confdir):
@@ -1487,3 +1551,236 @@ def test_a_reload_during_another_is_lost(confdir, pbx, ctl):
     assert [r["status"] for r in ctl.counters()["reloads"]] == [0, 4, 4]
     c.close()
     slow.close()
+
+
+# --- trunks: outbound registrations, permanent contacts, PJSIPShowEndpoint, ShowDialPlan includes (12-trunks) ------
+
+TRUNK_CONF = """[trunk-acme]
+type = endpoint
+context = from-trunk
+disallow = all
+allow = ulaw
+allow = alaw
+outbound_auth = trunk-acme-auth
+aors = trunk-acme
+direct_media = no
+[trunk-acme]
+type = aor
+contact = sip:127.0.0.1:5092
+qualify_frequency = 60
+[trunk-acme-auth]
+type = auth
+auth_type = userpass
+username = acmeuser
+password = acme-secret-1
+[trunk-acme-identify]
+type = identify
+endpoint = trunk-acme
+match = 127.0.0.1
+[trunk-acme-reg]
+type = registration
+server_uri = sip:127.0.0.1:5092
+client_uri = sip:acmeuser@127.0.0.1
+contact_user = acmeuser
+outbound_auth = trunk-acme-auth
+expiration = 3600
+retry_interval = 60
+forbidden_retry_interval = 600
+max_retries = 10000
+line = yes
+endpoint = trunk-acme
+"""
+
+
+def messages_until(c, last_event):
+    out = []
+    while True:
+        m = c.message()
+        out.append(m)
+        if m and (m[0] == "Event: " + last_event or m[0] == "Response: Error"):
+            return out
+
+
+def trunk_pbx_files(confdir):
+    (confdir / "pjsip.conf").write_text(PRISTINE_PJSIP_CONF)
+    (confdir / "extensions.conf").write_text(PRISTINE_EXTENSIONS_CONF)
+    (confdir / "centralita").mkdir(exist_ok=True)
+    (confdir / "centralita" / "pjsip-trunk-1.conf").write_text(TRUNK_CONF)
+
+
+def registrations(c):
+    c.action("Action: PJSIPShowRegistrationsOutbound")
+    ms = messages_until(c, "OutboundRegistrationDetailComplete")
+    regs = {}
+    for m in ms:
+        if m and m[0] == "Event: OutboundRegistrationDetail":
+            d = dict(l.split(": ", 1) for l in m[1:])
+            regs[d["ObjectName"]] = d["Status"]
+    return regs, ms[-1]
+
+
+def test_registrations_are_those_of_the_last_res_pjsip_reload(confdir, pbx, ctl):
+    trunk_pbx_files(confdir)
+    c = login(pbx.port)
+    regs, complete = registrations(c)
+    assert regs == {} and complete[-2:] == ["Registered: 0", "NotRegistered: 0"]      # files not loaded yet
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    assert c.message()[-1] == "Message: Module Reloaded"
+    regs, complete = registrations(c)
+    assert regs == {"trunk-acme-reg": "Unregistered"}                                   # observed: the start
+    assert complete[-3:] == ["ListItems: 1", "Registered: 0", "NotRegistered: 1"]
+    ctl.set_registration(name="trunk-acme-reg", status="Registered")
+    regs, complete = registrations(c)
+    assert regs == {"trunk-acme-reg": "Registered"} and complete[-2:] == ["Registered: 1", "NotRegistered: 0"]
+    with pytest.raises(RuntimeError):
+        ctl.set_registration(name="trunk-acme-reg", status="Registred")
+    # a reload that changes nothing keeps the state; a changed registration starts again
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    c.message()
+    assert registrations(c)[0] == {"trunk-acme-reg": "Registered"}
+    (confdir / "centralita" / "pjsip-trunk-1.conf").write_text(TRUNK_CONF.replace("expiration = 3600",
+                                                                                  "expiration = 600"))
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    c.message()
+    assert registrations(c)[0] == {"trunk-acme-reg": "Unregistered"}
+    ctl.set_registration(name="trunk-acme-reg", status="Rejected")
+    assert registrations(c)[0] == {"trunk-acme-reg": "Rejected"}
+    assert pbx.control({"cmd": "loaded"})["registrations"] == {"trunk-acme-reg": "Rejected"}
+    # removed: no longer listed; a restart forgets every state
+    ctl.restart()
+    c = login(pbx.port)
+    assert registrations(c)[0] == {"trunk-acme-reg": "Unregistered"}
+    (confdir / "centralita" / "pjsip-trunk-1.conf").write_text("")
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    c.message()
+    assert registrations(c)[0] == {}
+    c.close()
+
+
+def endpoint_detail(c, name):
+    c.action("Action: PJSIPShowEndpoint", "Endpoint: %s" % name)
+    return messages_until(c, "EndpointDetailComplete")
+
+
+def test_permanent_contacts_and_their_qualify_status(confdir, pbx, ctl):
+    trunk_pbx_files(confdir)
+    pbx.load_pjsip()
+    c = login(pbx.port)
+    # PJSIPShowContacts lists registered contacts only (observed: "No Contacts found" with permanent ones)
+    c.action("Action: PJSIPShowContacts")
+    assert c.message() == ["Response: Error", "Message: No Contacts found\n"]
+    c.action("Action: PJSIPShowEndpoints")
+    eps = {}
+    for m in messages_until(c, "EndpointListComplete")[1:-1]:
+        d = dict(l.split(": ", 1) for l in m[1:])
+        eps[d["ObjectName"]] = (d["Contacts"], d["DeviceState"])
+    assert eps == {"250": ("250/sip:250@127.0.0.1:5099,", "Not in use"),      # no qualify: available at once
+                   "trunk-acme": ("trunk-acme/sip:127.0.0.1:5092,", "Unavailable")}   # not qualified yet
+    ms = endpoint_detail(c, "trunk-acme")
+    kinds = [m[0] for m in ms]
+    assert kinds == ["Response: Success", "Event: EndpointDetail", "Event: AuthDetail", "Event: AorDetail",
+                     "Event: ContactStatusDetail", "Event: IdentifyDetail", "Event: EndpointDetailComplete"]
+    detail = dict(l.split(": ", 1) for l in ms[1][1:])
+    assert (detail["Context"], detail["Allow"], detail["DirectMedia"], detail["OutboundAuth"],
+            detail["DeviceState"]) == ("from-trunk", "(ulaw|alaw)", "false", "trunk-acme-auth", "Unavailable")
+    contact = dict(l.split(": ", 1) for l in ms[4][1:])
+    assert (contact["Status"], contact["RoundtripUsec"], contact["ID"]) == (
+        "NonQualified", "N/A", "trunk-acme@@c6c3ba93fc9d9a59530e5f445f1e5aff")
+    assert ms[-1][-1] == "ListItems: 5"
+    ctl.set_contact_status(aor="trunk-acme", status="Reachable", rtt_usec=945)
+    contact = dict(l.split(": ", 1) for l in endpoint_detail(c, "trunk-acme")[4][1:])
+    assert (contact["Status"], contact["RoundtripUsec"]) == ("Reachable", "945")
+    c.action("Action: PJSIPShowEndpoints")
+    assert "DeviceState: Not in use" in messages_until(c, "EndpointListComplete")[2]
+    ctl.set_contact_status(aor="trunk-acme", status="Unreachable")
+    ms = endpoint_detail(c, "trunk-acme")
+    assert "Status: Unreachable" in ms[4] and "RoundtripUsec: N/A" in ms[4] and "DeviceState: Unavailable" in ms[1]
+    with pytest.raises(RuntimeError):
+        ctl.set_contact_status(aor="nosuch", status="Reachable")
+    with pytest.raises(RuntimeError):
+        ctl.set_contact_status(aor="trunk-acme", status="Avail")
+    # the status survives a reload; a contact that changes starts again NonQualified
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    c.message()
+    assert "Status: Unreachable" in endpoint_detail(c, "trunk-acme")[4]
+    (confdir / "centralita" / "pjsip-trunk-1.conf").write_text(TRUNK_CONF.replace("5092", "5093"))
+    c.action("Action: Reload", "Module: res_pjsip.so")
+    c.message()
+    assert "Status: NonQualified" in endpoint_detail(c, "trunk-acme")[4]
+    # unknown endpoint: observed, with its stray LF; no name at all
+    c.action("Action: PJSIPShowEndpoint", "Endpoint: trunk-nosuch", "ActionID: x")
+    assert c.message() == ["Response: Error", "ActionID: x", "Message: Unable to retrieve endpoint trunk-nosuch\n"]
+    c.action("Action: PJSIPShowEndpoint")
+    assert c.message() == ["Response: Error", "Message: PJSIPShowEndpoint requires an endpoint name\n"]
+    c.close()
+
+
+def test_pjsip_show_contacts_cli_as_observed(confdir, pbx, ctl):
+    """The commented CLI capture at the end of 12-trunks, byte for byte once the same RTTs are set."""
+    prepare("12-trunks.txt", confdir, pbx)
+    replay(os.path.join(TRANSCRIPTS, "12-trunks.txt"), pbx.port, pbx=pbx)
+    ctl.set_contact_status(aor="trunk-acme", status="Reachable", rtt_usec=915)
+    with open(os.path.join(TRANSCRIPTS, "12-trunks.txt"), encoding="utf-8") as f:
+        text = f.read()
+    block = text[text.index("#   >>> Command: pjsip show contacts"):]
+    want = [l[len("#   <<< "):] for l in block.split("\n") if l.startswith("#   <<< Output: ")]
+    want = want[:[w.startswith("Output: Objects found") for w in want].index(True) + 2]   # the first command
+    c = login(pbx.port)
+    c.action("Action: Command", "Command: pjsip show contacts")
+    got = c.message()
+    assert got[:2] == ["Response: Success", "Message: Command output follows"]
+    assert got[2:] == want
+    c.close()
+
+
+def test_showdialplan_includes_and_extension_search(confdir, pbx):
+    trunk_pbx_files(confdir)
+    (confdir / "centralita" / "dialplan-routes.conf").write_text(
+        "[centralita-class-national]\nexten => 112,1,Goto(centralita-emergency-out,112,1)\n"
+        "include = from-internal\ninclude => centralita-route-1\n"
+        "[centralita-route-1]\nexten = _00.,1,Goto(out,${EXTEN},1)\nexten => _0ZXXXXXXXX,1,Goto(out,${EXTEN:1},1)\n"
+        "include => centralita-class-national\n[centralita-empty]\n")
+    pbx.load_dialplan()
+    c = login(pbx.port)
+    c.action("Action: ShowDialPlan", "Context: centralita-class-national")
+    ms = messages_until(c, "ShowDialPlanComplete")
+    assert ms[2] == ["Event: ListDialplan", "Context: centralita-class-national", "IncludeContext: from-internal",
+                     "Registrar: pbx_config"]
+    assert ms[-1][-4:] == ["ListItems: 3", "ListExtensions: 1", "ListPriorities: 1", "ListContexts: 1"]
+    # a number: matching extensions of the context and of what it includes (patterns too), loops cut
+    c.action("Action: ShowDialPlan", "Context: centralita-class-national", "Extension: 0612345678")
+    ms = messages_until(c, "ShowDialPlanComplete")
+    assert [m[1:3] for m in ms[1:-1]] == [["Context: centralita-route-1", "Extension: _0ZXXXXXXXX"]]
+    # ListContexts counts each visit: national, from-internal, route-1, then national again (the starting context
+    # is not on manager_show_dialplan's include stack) and its from-internal; route-1 is, so the loop ends there
+    assert ms[-1][-4:] == ["ListItems: 1", "ListExtensions: 1", "ListPriorities: 1", "ListContexts: 5"]
+    c.action("Action: ShowDialPlan", "Extension: 0099")
+    ms = messages_until(c, "ShowDialPlanComplete")
+    assert ["Context: centralita-route-1", "Extension: _00."] in [m[1:3] for m in ms[1:-1]]
+    c.action("Action: ShowDialPlan", "Extension: 55555")
+    assert c.message() == ["Response: Error", "Message: Did not find extension 55555 in any context"]
+    # an empty context is a Success with nothing in it; an unknown one an error (observed)
+    c.action("Action: ShowDialPlan", "Context: centralita-empty")
+    assert c.message() == ["Response: Success", "EventList: start", "Message: DialPlan list will follow"]
+    assert c.message() == ["Event: ShowDialPlanComplete", "EventList: Complete", "ListItems: 0",
+                           "ListExtensions: 0", "ListPriorities: 0", "ListContexts: 1"]
+    c.action("Action: ShowDialPlan", "Context: centralita-nosuch", "Extension: 112")
+    assert c.message() == ["Response: Error", "Message: Did not find context centralita-nosuch"]
+    c.close()
+
+
+def test_extension_order_and_match_follow_pbx_c():
+    """ext_cmp(): plain extensions first, then patterns position by position, the narrower set first; equal sets
+    are one extension (_N and _[2-9]).  ast_extension_match(): N X Z [..] . !"""
+    exts = ["_X.", "_0ZXXXXXXXX", "_00.", "100", "_!", "_N", "1-01", "_[2-9]", "_1X", "_[13]X", "_.", "2"]
+    got = sorted(exts, key=testpbx.ext_sort_key)
+    assert got[:3] == ["100", "1-01", "2"] or got[:3] == ["1-01", "100", "2"]
+    assert got.index("_00.") < got.index("_0ZXXXXXXXX") < got.index("_1X") < got.index("_[13]X")
+    assert got.index("_[13]X") < got.index("_N") < got.index("_X.") < got.index("_.") < got.index("_!")
+    assert testpbx.ext_sort_key("_N") == testpbx.ext_sort_key("_[2-9]")
+    assert testpbx.ext_sort_key("1-01") == testpbx.ext_sort_key("101")
+    m = testpbx.ext_match
+    assert m("_0ZXXXXXXXX", "0612345678") and not m("_0ZXXXXXXXX", "0012345678")
+    assert m("_00.", "0034") and not m("_00.", "00") and m("_00!", "00")
+    assert m("_[0-9*#+]!", "+34911") and m("_N", "5") and not m("_N", "1") and m("_n", "5")
+    assert m("1-01", "101") and not m("101", "1010")

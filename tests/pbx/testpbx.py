@@ -2472,58 +2472,230 @@ def _uptime_str(secs):
     return ", ".join(parts)
 
 
+PJSIP_TYPES = ("endpoint", "aor", "auth", "transport", "registration", "identify")
+
+
+def empty_pjsip():
+    """What res_pjsip has loaded before any pjsip.conf: nothing (plus the derived tables of read_pjsip_objects)."""
+    objs = {t: {} for t in PJSIP_TYPES}
+    objs["codecs"] = {}
+    objs["static"] = {}
+    return objs
+
+
+def _endpoint_codecs(vars_):
+    """The endpoint's format capabilities after its allow/disallow lines in order (ast_format_cap_update_by_allow_
+    disallow): "all" clears (disallow) or - DEVIATION - adds only the common audio codecs (allow)."""
+    caps = []
+    for name, value in vars_:
+        if name not in ("allow", "disallow"):
+            continue
+        for codec in [c.strip() for c in value.split(",") if c.strip()]:
+            codec = _ascii_lower(codec)
+            if codec == "all":
+                caps = [] if name == "disallow" else ["ulaw", "alaw", "gsm", "g722", "g726", "slin"]
+            elif name == "allow" and codec not in caps:
+                caps.append(codec)
+            elif name == "disallow" and codec in caps:
+                caps.remove(codec)
+    return caps
+
+
 def read_pjsip_objects(pbx):
-    """Endpoints, aors and auths of pjsip.conf and the files it includes (type= of non-template sections), as
-    res_pjsip's sorcery loads them (the first object of a name and type wins)."""
+    """Endpoints, aors, auths, transports, registrations and identifies of pjsip.conf and the files it includes
+    (type= of non-template sections), as res_pjsip's sorcery loads them (the first object of a name and type
+    wins; each dict keeps the first value of a variable).  Derived: "codecs" (endpoint -> its allow/disallow
+    result) and "static" (aor -> the URIs of its contact= lines, comma lists split: permanent_uri_handler)."""
     with pbx._file_lock(config_path(pbx, "pjsip.conf")):
         cfg = load_config(pbx, "pjsip.conf")
-    objs = {"endpoint": {}, "aor": {}, "auth": {}, "transport": {}}
+    objs = empty_pjsip()
     if isinstance(cfg, str):
         return objs
     for cat in cfg.cats:
         if cat.ignored:
             continue
         d = {}
+        all_vars = []
         for v in cat.vars:
             d.setdefault(v.name.lower(), v.value)
+            all_vars.append((v.name.lower(), v.value))
         t = d.get("type", "")
-        if t in objs:
-            objs[t].setdefault(cat.name, d)
+        if t in PJSIP_TYPES and cat.name not in objs[t]:
+            objs[t][cat.name] = d
+            if t == "endpoint":
+                objs["codecs"][cat.name] = _endpoint_codecs(all_vars)
+            if t == "aor":
+                uris = []
+                for name, value in all_vars:
+                    if name == "contact":
+                        uris += [u.strip() for u in value.split(",") if u.strip() and u.strip() not in uris]
+                objs["static"][cat.name] = uris
     return objs
 
 
+class Dialplan(collections.OrderedDict):
+    """What pbx_config loaded: context -> [(extension, priority, application, data)] in Asterisk's order (see
+    read_dialplan), plus .includes (context -> included context names, in order) and .labels
+    ((context, extension, priority) -> label)."""
+
+    def __init__(self):
+        super().__init__()
+        self.includes = {}
+        self.labels = {}
+
+
+def _ext_pattern_pos(p, i):
+    """ext_cmp_pattern_pos() in main/pbx.c: (score, bitwise set, next index or None at the end)."""
+    while True:
+        while i < len(p) and p[i] == " ":
+            i += 1
+        c = p[i] if i < len(p) else ""
+        i += 1
+        bits = [0] * 32
+        u = c.upper()
+        if c == "":
+            return 0x30000, bits, None
+        if u == "N":
+            bits[6], bits[7] = 0x3F, 0xC0
+            return 0x0800 | ord("2"), bits, i
+        if u == "X":
+            bits[6], bits[7] = 0xFF, 0xC0
+            return 0x0A00 | ord("0"), bits, i
+        if u == "Z":
+            bits[6], bits[7] = 0x7F, 0xC0
+            return 0x0900 | ord("1"), bits, i
+        if c == ".":
+            return 0x18000, bits, i
+        if c == "!":
+            return 0x28000, bits, i
+        if c != "[":
+            o = ord(c) & 0xFF
+            bits[o // 8] = 1 << (7 - o % 8)
+            return 0x0100 | o, bits, i
+        end = p.find("]", i)
+        if end < 0:
+            return 0x40000, bits, None           # "Wrong usage of [] in the extension"
+        count, cmin = 0, 0xFF
+        while i < end:
+            c1 = ord(p[i]) & 0xFF
+            if i + 2 < end and p[i + 1] == "-":
+                c2 = ord(p[i + 2]) & 0xFF
+                i += 2
+            else:
+                c2 = c1
+            cmin = min(cmin, c1)
+            for c in range(c1, c2 + 1):
+                mask = 1 << (7 - c % 8)
+                if not bits[c // 8] & mask:
+                    bits[c // 8] |= mask
+                    count += 0x100
+            i += 1
+        i += 1
+        if count:
+            return count | cmin, bits, i
+
+
+def ext_sort_key(ext):
+    """A key ordering extensions as ext_cmp() does (main/pbx.c): plain extensions first ('-' ignored, byte
+    order), then patterns position by position (a narrower set first; equal scores: the set with the higher
+    bits first).  Equal keys are one extension to Asterisk (e.g. _N and _[2-9])."""
+    if not ext.startswith("_"):
+        return (0, tuple(ord(ch) for ch in ext.replace("-", "")) + (0,))
+    out, i = [], 1
+    while i is not None:
+        score, bits, i = _ext_pattern_pos(ext, i)
+        out.append((score, tuple(255 - b for b in bits)))
+    return (1, tuple(out))
+
+
+def ext_match(pattern, number):
+    """ast_extension_match(pattern, number) (E_MATCH): a plain extension equals the number ('-' ignored); a
+    pattern matches it whole (N, X, Z, [..], '.' one or more, '!' zero or more characters)."""
+    if not pattern.startswith("_"):
+        return pattern.replace("-", "") == number.replace("-", "")
+    rx, i, p = "", 1, pattern
+    while i < len(p):
+        c = p[i]
+        u = c.upper()
+        if u in "NXZ":
+            rx += {"N": "[2-9]", "X": "[0-9]", "Z": "[1-9]"}[u]
+        elif c == ".":
+            rx += ".+"
+        elif c == "!":
+            rx += ".*"
+        elif c == "[":
+            end = p.find("]", i)
+            if end < 0:
+                return False
+            rx += "[" + "".join("-" if ch == "-" else re.escape(ch) for ch in p[i + 1:end]) + "]"
+            i = end
+        elif c != " ":
+            rx += re.escape(c)
+        i += 1
+    try:
+        return re.fullmatch(rx, number, re.S) is not None
+    except re.error:
+        return False
+
+
 def read_dialplan(pbx):
-    """pbx_config's view of extensions.conf and the files it includes: context -> list of (extension, priority,
-    application, data), in the order the lines come ("n" counts from the previous priority, "hint" kept as is;
-    labels dropped).  DEVIATION: only what ShowDialPlan needs; no ${} substitution, no same =>."""
+    """pbx_config's view of extensions.conf and the files it includes (pbx_load_config()): per context its
+    extensions sorted as ext_cmp() sorts them (observed: _00. before _0ZXXXXXXXX, whatever the file's order),
+    the priorities of each in order ("hint" first, "n" counts from the extension's previous priority, a
+    priority given twice keeps the first as Asterisk refuses the second), labels "n(label)", and include lines
+    (name before any ','): see Dialplan.  DEVIATION: no ${} substitution, no "same =>", no ignorepat/switch."""
     with pbx._file_lock(config_path(pbx, "extensions.conf")):
         cfg = load_config(pbx, "extensions.conf")
-    plan = collections.OrderedDict()
+    plan = Dialplan()
     if isinstance(cfg, str):
         return plan
+    raw = collections.OrderedDict()
     for cat in cfg.cats:
         if cat.ignored or _ascii_lower(cat.name) in ("general", "globals"):
             continue
-        lines = plan.setdefault(cat.name, [])
+        exts = raw.setdefault(cat.name, {})
+        incs = plan.includes.setdefault(cat.name, [])
         last = {}
         for v in cat.vars:
-            if _ascii_lower(v.name) != "exten":
+            name = _ascii_lower(v.name)
+            if name == "include":
+                inc = v.value.split(",", 1)[0].strip()
+                if inc and inc not in incs:
+                    incs.append(inc)
+                continue
+            if name != "exten":
                 continue
             parts = v.value.split(",", 2)
             if len(parts) < 3:
                 continue
             ext, prio, rest = parts[0].strip(), parts[1].strip(), parts[2]
-            prio = prio.split("(", 1)[0]
+            label = None
+            if "(" in prio and prio.endswith(")"):
+                prio, label = prio[:-1].split("(", 1)
+            key = ext_sort_key(ext)
             if prio == "n":
-                prio = str(last.get(ext, 0) + 1)
+                prio = str(last.get(key, 0) + 1)
             if prio.isdigit():
-                last[ext] = int(prio)
+                last[key] = int(prio)
             if prio == "hint":
                 app, data = rest, None
             else:
                 i = rest.find("(")
                 app, data = (rest, "") if i < 0 else (rest[:i], rest[i + 1:].rstrip(")"))
-            lines.append((ext, prio, app, data))
+            name_, prios = exts.setdefault(key, (ext, {}))
+            if prio not in prios:
+                prios[prio] = (app, data, label)
+    for ctx, exts in raw.items():
+        lines = plan.setdefault(ctx, [])
+        for key in sorted(exts):
+            ext, prios = exts[key]
+            for prio in sorted(prios, key=lambda x: -1 if x == "hint" else int(x) if x.isdigit() else 0):
+                app, data, label = prios[prio]
+                lines.append((ext, prio, app, data))
+                if label:
+                    plan.labels[(ctx, ext, prio)] = label
+    for ctx in plan.includes:
+        plan.setdefault(ctx, [])
     return plan
 
 
@@ -2538,16 +2710,70 @@ def _contact_id(aor, uri):
     return "%s;@%s" % (aor, hashlib.md5(uri.encode()).hexdigest())
 
 
+REGISTRATION_STATUSES = ("Unregistered", "Registered", "Rejected", "Stopped")
+CONTACT_STATUSES = ("Reachable", "Unreachable", "NonQualified", "Unknown")
+CONTACT_STATUS_SHORT = {"Reachable": "Avail", "Unreachable": "Unavail", "NonQualified": "NonQual",
+                        "Unknown": "Unknown"}   # ast_sip_get_contact_short_status_label()
+
+
 def _endpoint_contacts(pbx, name, ep):
+    """Registered contacts of the endpoint (control set_contacts): (aor, contact dict)."""
     aor = (ep.get("aors") or name).split(",")[0].strip()
     return [(aor, c) for c in pbx.contacts.get(name, [])]
 
 
+def _static_contact_id(aor, uri):
+    """A permanent contact (aor's contact=): "aor@@md5(uri)" (observed: ContactStatusDetail ID)."""
+    return "%s@@%s" % (aor, hashlib.md5(uri.encode()).hexdigest())
+
+
+def _aor_contacts(pbx, aor):
+    """Every contact of an aor as res_pjsip lists them (sorted by contact id: registered "aor;@..." before
+    permanent "aor@@..."): dicts with id, uri, static, status, rtt_usec and the registered contact's fields."""
+    objs = pjsip_objects(pbx)
+    rows = []
+    for c in pbx.contacts.get(aor, []):
+        d = dict(c)
+        d.update(id=_contact_id(aor, c["uri"]), static=False, status=c.get("status", "NonQualified"),
+                 rtt_usec=c.get("rtt_usec"))
+        rows.append(d)
+    for uri in objs["static"].get(aor, []):
+        st = pbx.contact_status.get((aor, uri), {})
+        rows.append({"id": _static_contact_id(aor, uri), "uri": uri, "static": True,
+                     "status": st.get("status", "NonQualified"), "rtt_usec": st.get("rtt_usec")})
+    rows.sort(key=lambda r: r["id"])
+    return rows
+
+
+def _endpoint_aors(ep, name):
+    return [a.strip() for a in (ep.get("aors") or "").split(",") if a.strip()]
+
+
+def _qualify_frequency(aor):
+    return _scan_int(aor.get("qualify_frequency", "0")) or 0
+
+
 def _device_state(pbx, name, ep):
+    """The endpoint's device state: registered contacts make it "Not in use"; permanent contacts count once
+    qualify found them Reachable, or at once when their aor does not qualify (observed: Unavailable until the
+    first OPTIONS answer, "Not in use" after; aor 250 without qualify_frequency "Not in use")."""
     st = pbx.device_states.get(name)
     if st:
         return st
-    return "Not in use" if _endpoint_contacts(pbx, name, ep) else "Unavailable"
+    if _endpoint_contacts(pbx, name, ep):
+        return "Not in use"
+    objs = pjsip_objects(pbx)
+    for a in _endpoint_aors(ep, name):
+        aor = objs["aor"].get(a, {})
+        for c in _aor_contacts(pbx, a):
+            if c["static"] and (_qualify_frequency(aor) == 0 or c["status"] == "Reachable"):
+                return "Not in use"
+    return "Unavailable"
+
+
+def _rtt_ms(c):
+    return "%.3f" % (c["rtt_usec"] / 1000.0) if c.get("rtt_usec") is not None and c["status"] == "Reachable" \
+        else "nan"
 
 
 def cli_pjsip_show_endpoints(pbx):
@@ -2577,29 +2803,32 @@ def cli_pjsip_show_endpoints(pbx):
         for aor in [a.strip() for a in ep.get("aors", "").split(",") if a.strip()]:
             maxc = _scan_int(objs["aor"].get(aor, {}).get("max_contacts", "0")) or 0
             out.append("%11s:  %-39.39s %12d" % ("Aor", aor, maxc))
-            for c in pbx.contacts.get(name, []):
+            for c in _aor_contacts(pbx, aor):
                 out.append("%13s:  %-42.42s %-10.10s %-7.7s %11s" % (
                     "Contact", "%s/%s" % (aor, c["uri"]), hashlib.md5(c["uri"].encode()).hexdigest()[:10],
-                    "NonQual", "nan"))
+                    CONTACT_STATUS_SHORT.get(c["status"], c["status"]), _rtt_ms(c)))
     out += ["", "", "Objects found: %d" % len(eps), ""]
     return out
 
 
 def cli_pjsip_show_contacts(pbx):
-    """'pjsip show contacts' (DEVIATION: the layout with contacts is approximated, not transcript-verified)."""
+    """'pjsip show contacts': registered and permanent contacts (observed on 22.10.1 with permanent ones: the
+    name field is 46 wide at this level, status Avail/Unavail/NonQual, RTT in ms with 3 decimals or nan)."""
     objs = pjsip_objects(pbx)
     rows = []
-    for name in sorted(objs["endpoint"]):
-        for aor, c in _endpoint_contacts(pbx, name, objs["endpoint"][name]):
-            rows.append((aor, c))
+    names = set(objs["aor"]) | set(pbx.contacts)
+    for aor in names:
+        if aor in objs["aor"] or aor in objs["endpoint"]:
+            rows += [(aor, c) for c in _aor_contacts(pbx, aor)]
+    rows.sort(key=lambda r: r[1]["id"])
     if not rows:
         return ["No objects found.", ""]                     # 09-command
-    out = ["", "  Contact:  <Aor/ContactUri..........................> <Hash....> <Status> <RTT(ms)..>", "=" * 90,
+    out = ["", "  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>", "=" * 90,
            ""]
     for aor, c in rows:
-        out.append("%9s:  %-42.42s %-10.10s %-7.7s %11s" % (
-            "Contact", "%s/%s" % (aor, c["uri"]), hashlib.md5(c["uri"].encode()).hexdigest()[:10], "NonQual",
-            "nan"))
+        out.append("%9s:  %-46.46s %-10.10s %-7.7s %11s" % (
+            "Contact", "%s/%s" % (aor, c["uri"]), hashlib.md5(c["uri"].encode()).hexdigest()[:10],
+            CONTACT_STATUS_SHORT.get(c["status"], c["status"]), _rtt_ms(c)))
     out += ["", "Objects found: %d" % len(rows), ""]
     return out
 
@@ -2668,7 +2897,8 @@ def action_pjsip_show_endpoints(s, m):
     idt = "ActionID: %s\r\n" % aid if aid else ""
     for name in sorted(eps):
         ep = eps[name]
-        contacts = "".join("%s/%s," % (aor, c["uri"]) for aor, c in _endpoint_contacts(pbx, name, ep))
+        contacts = "".join("%s/%s," % (aor, c["uri"]) for aor in _endpoint_aors(ep, name)
+                           for c in _aor_contacts(pbx, aor))
         s.append("Event: EndpointList\r\n%sObjectType: endpoint\r\nObjectName: %s\r\nTransport: %s\r\nAor: %s\r\n"
                  "Auths: %s\r\nOutboundAuths: %s\r\nContacts: %s\r\nDeviceState: %s\r\nActiveChannels: %s\r\n\r\n"
                  % (idt, name, ep.get("transport", ""), ep.get("aors", ""), ep.get("auth", ""),
@@ -2677,10 +2907,22 @@ def action_pjsip_show_endpoints(s, m):
     return 0
 
 
+def _aor_fields(pbx, name, aor):
+    """The fields of an AorList / AorDetail event (observed on 22.10.1).  DEVIATION: only max_contacts,
+    qualify_frequency and contact come from the configuration; the other fields are the defaults."""
+    contacts = ",".join("%s/%s" % (name, c["uri"]) for c in _aor_contacts(pbx, name))
+    return ("ObjectType: aor\r\nObjectName: %s\r\nMinimumExpiration: 60\r\n"
+            "DefaultExpiration: 3600\r\nQualifyTimeout: 3.000000\r\nQualify2xxOnly: false\r\nMailboxes: \r\n"
+            "SupportPath: false\r\nRemoveUnavailable: false\r\nVoicemailExtension: \r\nMaxContacts: %d\r\n"
+            "AuthenticateQualify: false\r\nContacts: %s\r\nMaximumExpiration: 7200\r\nQualifyFrequency: %d\r\n"
+            "RemoveExisting: false\r\nOutboundProxy: \r\n"
+            % (name, _scan_int(aor.get("max_contacts", "0")) or 0, contacts, _qualify_frequency(aor)))
+
+
 @action("PJSIPShowAors", EVENT_FLAG_SYSTEM, "Lists PJSIP AORs.")
 def action_pjsip_show_aors(s, m):
     """ami_show_aors() in res_pjsip: AorList per loaded aor, sorted by name; none: "No AORs found\\n" (observed on
-    22.10.1, the stray LF as for contacts).  DEVIATION: only the fields Centralita may read are computed."""
+    22.10.1, the stray LF as for contacts); Contacts lists registered and permanent contacts (12-trunks)."""
     pbx = s.pbx
     objs = pjsip_objects(pbx)
     aors = objs["aor"]
@@ -2691,14 +2933,7 @@ def action_pjsip_show_aors(s, m):
     aid = m.get("ActionID")
     idt = "ActionID: %s\r\n" % aid if aid else ""
     for name in sorted(aors):
-        aor = aors[name]
-        contacts = ",".join("%s/%s" % (name, c["uri"]) for c in pbx.contacts.get(name, []))
-        s.append("Event: AorList\r\n%sObjectType: aor\r\nObjectName: %s\r\nMinimumExpiration: 60\r\n"
-                 "DefaultExpiration: 3600\r\nQualifyTimeout: 3.000000\r\nQualify2xxOnly: false\r\nMailboxes: \r\n"
-                 "SupportPath: false\r\nRemoveUnavailable: false\r\nVoicemailExtension: \r\nMaxContacts: %d\r\n"
-                 "AuthenticateQualify: false\r\nContacts: %s\r\nMaximumExpiration: 7200\r\nQualifyFrequency: 0\r\n"
-                 "RemoveExisting: false\r\nOutboundProxy: \r\n\r\n"
-                 % (idt, name, _scan_int(aor.get("max_contacts", "0")) or 0, contacts))
+        s.append("Event: AorList\r\n%s%s\r\n" % (idt, _aor_fields(pbx, name, aors[name])))
     s.list_complete(m, "AorListComplete", len(aors))
     return 0
 
@@ -2718,55 +2953,242 @@ def action_pjsip_show_auths(s, m):
     idt = "ActionID: %s\r\n" % aid if aid else ""
     for name in sorted(auths):
         a = auths[name]
-        s.append("Event: AuthList\r\n%sObjectType: auth\r\nObjectName: %s\r\nOauthSecret: \r\nPasswordDigest: \r\n"
-                 "SupportedAlgorithmsUas: MD5\r\nRefreshToken: \r\nUsername: %s\r\nMd5Cred: \r\nRealm: \r\n"
-                 "AuthType: %s\r\nPassword: %s\r\nSupportedAlgorithmsUac: MD5\r\nNonceLifetime: 32\r\n"
-                 "OauthClientid: \r\n\r\n"
-                 % (idt, name, a.get("username", ""), a.get("auth_type", "userpass"), a.get("password", "")))
+        s.append("Event: AuthList\r\n%s%s\r\n" % (idt, _auth_fields(name, a)))
     s.list_complete(m, "AuthListComplete", len(auths))
+    return 0
+
+
+def _auth_fields(name, a):
+    """The fields of an AuthList / AuthDetail event (observed on 22.10.1, password in clear)."""
+    return ("ObjectType: auth\r\nObjectName: %s\r\nOauthSecret: \r\nPasswordDigest: \r\n"
+            "SupportedAlgorithmsUas: MD5\r\nRefreshToken: \r\nUsername: %s\r\nMd5Cred: \r\nRealm: \r\n"
+            "AuthType: %s\r\nPassword: %s\r\nSupportedAlgorithmsUac: MD5\r\nNonceLifetime: 32\r\n"
+            "OauthClientid: \r\n"
+            % (name, a.get("username", ""), a.get("auth_type", "userpass"), a.get("password", "")))
+
+
+# EndpointDetail of PJSIPShowEndpoint: every field in Asterisk's order with the value a trunk written by
+# Centralita had (12-trunks, observed on 22.10.1); _endpoint_detail() puts the configured values in.
+ENDPOINT_DETAIL_DEFAULTS = [
+    ('ObjectName', 'trunk-acme'), ('RpidImmediate', 'false'), ('Webrtc', 'no'), ('Ignore183WithoutSdp', 'false'),
+    ('SendAoc', 'false'), ('DeviceStateBusyAt', '0'), ('T38UdptlMaxdatagram', '0'),
+    ('CodecPrefsIncomingAnswer', 'prefer:pending, operation:intersect, keep:all, transcode:allow'),
+    ('SecurityNegotiation', 'no'), ('DtlsRekey', '0'), ('RtpPortEnd', '0'), ('NamedPickupGroup', ''),
+    ('DirectMediaMethod', 'invite'), ('SendRpid', 'false'), ('PickupGroup', ''), ('SdpSession', 'Asterisk'),
+    ('DtlsVerify', 'No'), ('MessageContext', ''), ('Tenantid', ''), ('Mailboxes', ''),
+    ('RecordOnFeature', 'automixmon'), ('DtlsPrivateKey', ''), ('DtlsFingerprint', 'SHA-256'), ('OverlapContext', ''),
+    ('OutgoingCallOfferPref', 'remote_merge'), ('RtpPortStart', '0'), ('FromDomain', ''),
+    ('TimersSessExpires', '1800'), ('NamedCallGroup', ''), ('DtlsCipher', ''), ('MediaEncryptionOptimistic', 'false'),
+    ('SuppressQ850ReasonHeaders', 'false'), ('Aors', 'trunk-acme'), ('IdentifyBy', 'username,ip'),
+    ('CalleridPrivacy', 'allowed_not_screened'), ('MwiSubscribeReplacesUnsolicited', 'no'), ('CosAudio', '0'),
+    ('FollowEarlyMediaFork', 'true'), ('Context', 'from-trunk'), ('RtpSymmetric', 'false'), ('Transport', ''),
+    ('MohSuggest', 'default'), ('T38Udptl', 'false'), ('FaxDetect', 'false'), ('T38BindUdptlToMediaAddress', 'false'),
+    ('TosVideo', '0'), ('SrtpTag32', 'false'), ('ReferBlindProgress', 'true'), ('MaxAudioStreams', '1'),
+    ('Bundle', 'false'), ('UseAvpf', 'false'), ('CallGroup', ''), ('SendConnectedLine', 'yes'),
+    ('FaxDetectTimeout', '0'), ('SdpOwner', '-'), ('ForceRport', 'true'), ('CalleridTag', ''),
+    ('RtpTimeoutHold', '0'), ('SuppressMohOnSendonly', 'false'), ('UsePtime', 'false'), ('MediaAddress', ''),
+    ('VoicemailExtension', ''), ('RtpTimeout', '0'), ('StirShaken', 'no'), ('SetVar', ''), ('ContactAcl', ''),
+    ('PreferredCodecOnly', 'false'), ('GeolocOutgoingCallProfile', ''), ('ForceAvp', 'false'),
+    ('RecordOffFeature', 'automixmon'), ('FromUser', ''), ('SendDiversion', 'true'), ('SendHistoryInfo', 'false'),
+    ('T38UdptlIpv6', 'false'), ('ToneZone', ''), ('Language', ''), ('AllowSubscribe', 'true'), ('RtpIpv6', 'false'),
+    ('Callerid', '<unknown>'), ('MohPassthrough', 'false'), ('CosVideo', '0'), ('DtlsAutoGenerateCert', 'No'),
+    ('AsymmetricRtpCodec', 'false'), ('GeolocIncomingCallProfile', ''), ('IceSupport', 'false'),
+    ('AggregateMwi', 'true'), ('OneTouchRecording', 'false'), ('MwiFromUser', ''), ('RedirectMethod', 'user'),
+    ('Accountcode', ''),
+    ('CodecPrefsOutgoingAnswer', 'prefer:pending, operation:intersect, keep:all, transcode:allow'),
+    ('Allow', '(ulaw|alaw)'), ('RewriteContact', 'false'), ('UserEqPhone', 'false'), ('RtpEngine', 'asterisk'),
+    ('FollowRedirectMethods', ''), ('SubscribeContext', ''), ('NotifyEarlyInuseRinging', 'false'),
+    ('IncomingMwiMailbox', ''), ('IncomingCallOfferPref', 'local'), ('AllowUnauthenticatedOptions', 'false'),
+    ('Auth', ''), ('DirectMediaGlareMitigation', 'none'), ('TrustIdInbound', 'false'), ('StirShakenProfile', ''),
+    ('BindRtpToMediaAddress', 'false'), ('DisableDirectMediaOnNat', 'false'), ('MediaEncryption', 'no'),
+    ('MediaUseReceivedTransport', 'false'), ('AllowOverlap', 'true'), ('DtmfMode', 'rfc4733'),
+    ('OutboundAuth', 'trunk-acme-auth'), ('TosAudio', '0'), ('DtlsCertFile', ''), ('DtlsCaPath', ''),
+    ('DtlsSetup', 'active'), ('ConnectedLineMethod', 'invite'), ('G726NonStandard', 'false'), ('100rel', 'yes'),
+    ('Timers', 'yes'), ('DirectMedia', 'false'), ('Acl', ''), ('TimersMinSe', '90'), ('TrustIdOutbound', 'false'),
+    ('SubMinExpiry', '0'), ('RtcpMux', 'false'), ('MaxVideoStreams', '1'), ('AcceptMultipleSdpAnswers', 'false'),
+    ('CodecPrefsIncomingOffer', 'prefer:pending, operation:intersect, keep:all, transcode:allow'),
+    ('CodecPrefsOutgoingOffer', 'prefer:pending, operation:union, keep:all, transcode:allow'),
+    ('TrustConnectedLine', 'yes'), ('SendPai', 'false'), ('RtpKeepalive', '0'), ('T38UdptlEc', 'none'),
+    ('T38UdptlNat', 'false'), ('AllowTransfer', 'true'), ('DtlsCaFile', ''), ('OutboundProxy', ''),
+    ('InbandProgress', 'false'), ('DeviceState', 'Unavailable'), ('ActiveChannels', '0'),
+]
+
+
+def _bool_str(value, default):
+    """How res_pjsip prints a bool option (OPT_BOOL_T with ast_true): "true"/"false"."""
+    return "true" if (ast_true(value) if value is not None else default) else "false"
+
+
+def _endpoint_detail(pbx, name, ep):
+    """EndpointDetail fields.  DEVIATION: only these options are read from the configuration (the others show
+    the defaults a Centralita trunk had): context, aors, auth, outbound_auth, transport, allow/disallow,
+    direct_media, from_user, from_domain, callerid, dtmf_mode, language, mailboxes, message_context,
+    accountcode, rtp_symmetric, force_rport, rewrite_contact, identify_by."""
+    objs = pjsip_objects(pbx)
+    codecs = objs["codecs"].get(name, [])
+    conf = {
+        "ObjectName": name, "Context": ep.get("context", "default"), "Aors": ep.get("aors", ""),
+        "Auth": ep.get("auth", ""), "OutboundAuth": ep.get("outbound_auth", ""),
+        "Transport": ep.get("transport", ""),
+        "Allow": "(%s)" % ("|".join(codecs) if codecs else "nothing"),
+        "DirectMedia": _bool_str(ep.get("direct_media"), True),
+        "FromUser": ep.get("from_user", ""), "FromDomain": ep.get("from_domain", ""),
+        "Callerid": ep.get("callerid", "<unknown>"), "DtmfMode": ep.get("dtmf_mode", "rfc4733"),
+        "Language": ep.get("language", ""), "Mailboxes": ep.get("mailboxes", ""),
+        "MessageContext": ep.get("message_context", ""), "Accountcode": ep.get("accountcode", ""),
+        "RtpSymmetric": _bool_str(ep.get("rtp_symmetric"), False),
+        "ForceRport": _bool_str(ep.get("force_rport"), True),
+        "RewriteContact": _bool_str(ep.get("rewrite_contact"), False),
+        "IdentifyBy": ep.get("identify_by", "username,ip"),
+        "DeviceState": _device_state(pbx, name, ep), "ActiveChannels": "0",
+    }
+    return "ObjectType: endpoint\r\n" + "".join("%s: %s\r\n" % (k, conf.get(k, v))
+                                                for k, v in ENDPOINT_DETAIL_DEFAULTS)
+
+
+def _identify_match(value):
+    """IdentifyDetail Match: an address without a mask gets /255.255.255.255 (observed).  DEVIATION: host names
+    are shown as written (Asterisk resolves them)."""
+    out = []
+    for part in [x.strip() for x in value.split(",") if x.strip()]:
+        if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", part):
+            part += "/255.255.255.255"
+        out.append(part)
+    return ",".join(out)
+
+
+@action("PJSIPShowEndpoint", EVENT_FLAG_SYSTEM, "Detail listing of an endpoint and its objects.")
+def action_pjsip_show_endpoint(s, m):
+    """ami_show_endpoint() in res_pjsip: EndpointDetail, AuthDetail per inbound then outbound auth, AorDetail
+    per aor followed by a ContactStatusDetail per contact, TransportDetail, IdentifyDetail per identify naming
+    the endpoint; each but the first ends with EndpointName; ListItems counts them all (12-trunks).  An unknown
+    endpoint: "Unable to retrieve endpoint X\\n" (observed, stray LF).  DEVIATION: TransportDetail is not
+    produced; registered contacts' ContactStatusDetail is modelled on the permanent ones'."""
+    pbx = s.pbx
+    name = m.get("Endpoint")
+    if not name:
+        s.send_error(m, "PJSIPShowEndpoint requires an endpoint name\n")
+        return 0
+    if name[:6].lower() == "pjsip/":
+        name = name[6:]
+    objs = pjsip_objects(pbx)
+    ep = objs["endpoint"].get(name)
+    if ep is None:
+        s.send_error(m, "Unable to retrieve endpoint %s\n" % name)
+        return 0
+    s.send_listack(m, "Following are Events for each object associated with the Endpoint", "start")
+    aid = m.get("ActionID")
+    idt = "ActionID: %s\r\n" % aid if aid else ""
+    end = "EndpointName: %s\r\n\r\n" % name
+    s.append("Event: EndpointDetail\r\n%s%s\r\n" % (idt, _endpoint_detail(pbx, name, ep)))
+    n = 1
+    for key in ("auth", "outbound_auth"):
+        for a in [x.strip() for x in ep.get(key, "").split(",") if x.strip()]:
+            if a in objs["auth"]:
+                s.append("Event: AuthDetail\r\n%s%s%s" % (idt, _auth_fields(a, objs["auth"][a]), end))
+                n += 1
+    for a in _endpoint_aors(ep, name):
+        aor = objs["aor"].get(a)
+        if aor is None:
+            continue
+        contacts = _aor_contacts(pbx, a)
+        s.append("Event: AorDetail\r\n%s%sTotalContacts: %d\r\nContactsRegistered: %d\r\n%s"
+                 % (idt, _aor_fields(pbx, a, aor), len(contacts), sum(1 for c in contacts if not c["static"]), end))
+        n += 1
+        for c in contacts:
+            rtt = str(c["rtt_usec"]) if c.get("rtt_usec") is not None and c["status"] == "Reachable" else "N/A"
+            s.append("Event: ContactStatusDetail\r\n%sAOR: %s\r\nURI: %s\r\nUserAgent: %s\r\nRegExpire: %s\r\n"
+                     "Status: %s\r\nRoundtripUsec: %s\r\nEndpointName: %s\r\nID: %s\r\nAuthenticateQualify: 0\r\n"
+                     "OutboundProxy: \r\nPath: \r\nQualifyFrequency: 0\r\nQualifyTimeout: 3.000\r\n"
+                     "Qualify2xxOnly: 0\r\n\r\n"
+                     % (idt, a, c["uri"], c.get("user_agent", "") if not c["static"] else "",
+                        c.get("expiration_time", 0) if not c["static"] else 0, c["status"], rtt, name, c["id"]))
+            n += 1
+    for iname in sorted(objs["identify"]):
+        ident = objs["identify"][iname]
+        if ident.get("endpoint") != name:
+            continue
+        s.append("Event: IdentifyDetail\r\n%sObjectType: identify\r\nObjectName: %s\r\nMatch: %s\r\n"
+                 "MatchRequestUri: \r\nSrvLookups: %s\r\nEndpoint: %s\r\nMatchHeader: \r\n%s"
+                 % (idt, iname, _identify_match(ident.get("match", "")),
+                    _bool_str(ident.get("srv_lookups"), True), name, end))
+        n += 1
+    s.list_complete(m, "EndpointDetailComplete", n)
     return 0
 
 
 @action("ShowDialPlan", EVENT_FLAG_CONFIG | EVENT_FLAG_REPORTING, "Show dialplan contexts and extensions")
 def action_showdialplan(s, m):
-    """manager_show_dialplan() in pbx.c: ListDialplan per priority of what pbx_config loaded (a hint has its
-    device as Application and no AppData; an application without data has an empty AppData), then
-    ShowDialPlanComplete with ListItems/ListExtensions/ListPriorities/ListContexts (observed on 22.10.1).
-    Context/Extension narrow the list; nothing found: "Did not find context X" or "Did not find extension
-    E@X".  DEVIATION: includes, ignorepats and switches are not listed; extensions come in file order."""
+    """manager_show_dialplan() and manager_show_dialplan_helper() in pbx.c, on what pbx_config loaded (12-trunks):
+    per context its priorities (ListDialplan: Context, Extension, ExtensionLabel if any, Priority, Application,
+    AppData - a hint: "Priority: hint", its device as Application, no AppData), then its includes
+    (ListDialplan: Context, IncludeContext, Registrar; counted in ListItems only).  With Extension, the
+    extensions that MATCH it (patterns too) and, instead of listing the includes, the included contexts are
+    searched the same way (each counted in ListContexts; a context already on the way is skipped).  The ack
+    goes out before the first item, or before the Complete event when there is none (an empty context is a
+    Success).  Errors: "Did not find context X", "Did not find extension E@X" / "... E in any context".
+    DEVIATION: contexts come in file order when no Context is given."""
     pbx = s.pbx
     ctx_want = m.get("Context") or None
     ext_want = m.get("Extension") or None
     with pbx.lock:
-        plan = [(c, list(lines)) for c, lines in pbx.loaded_dialplan.items()]
-    rows, contexts, exts = [], set(), set()
-    for ctx, lines in plan:
-        if ctx_want and ctx != ctx_want:
-            continue
-        for ext, prio, app, data in lines:
-            if ext_want and ext != ext_want:
-                continue
-            rows.append((ctx, ext, prio, app, data))
-            contexts.add(ctx)
-            exts.add((ctx, ext))
-    if not rows:
-        if ext_want and ctx_want and any(c == ctx_want for c, _ in plan):
-            s.send_error(m, "Did not find extension %s@%s" % (ext_want, ctx_want))
-        elif ctx_want:
-            s.send_error(m, "Did not find context %s" % ctx_want)
-        else:
-            s.send_error(m, "DialPlan list could not be generated")
-        return 0
-    s.send_listack(m, "DialPlan list will follow", "start")
+        plan = pbx.loaded_dialplan
     aid = m.get("ActionID")
     idt = "ActionID: %s\r\n" % aid if aid else ""
-    for ctx, ext, prio, app, data in rows:
-        s.append("Event: ListDialplan\r\n%sContext: %s\r\nExtension: %s\r\nPriority: %s\r\nApplication: %s\r\n%s"
-                 "Registrar: pbx_config\r\n\r\n"
-                 % (idt, ctx, ext, prio, app, "" if data is None else "AppData: %s\r\n" % data))
-    s.list_complete(m, "ShowDialPlanComplete", len(rows),
+    dpc = {"context_existence": False, "extension_existence": False, "total_context": 0, "total_exten": 0,
+           "total_prio": 0, "total_items": 0}
+
+    def item(text):
+        if not dpc["total_items"]:
+            s.send_listack(m, "DialPlan list will follow", "start")
+        dpc["total_items"] += 1
+        s.append(text)
+
+    def helper(context, stack):
+        for ctx, lines in list(plan.items()):
+            if context and ctx != context:
+                continue
+            dpc["context_existence"] = True
+            dpc["total_context"] += 1
+            seen = []
+            for ext, prio, app, data in lines:
+                if ext_want and not ext_match(ext, ext_want):
+                    continue
+                if ext not in seen:
+                    seen.append(ext)
+                    dpc["extension_existence"] = True
+                    dpc["total_exten"] += 1
+                dpc["total_prio"] += 1
+                label = plan.labels.get((ctx, ext, prio))
+                text = "Event: ListDialplan\r\n%sContext: %s\r\nExtension: %s\r\n" % (idt, ctx, ext)
+                if label:
+                    text += "ExtensionLabel: %s\r\n" % label
+                if prio == "hint":
+                    text += "Priority: hint\r\nApplication: %s\r\n" % app
+                else:
+                    text += "Priority: %s\r\nApplication: %s\r\nAppData: %s\r\n" % (prio, app, data)
+                item(text + "Registrar: pbx_config\r\n\r\n")
+            for inc in plan.includes.get(ctx, []):
+                if ext_want:
+                    if len(stack) < 128 and not any(_ascii_lower(x) == _ascii_lower(inc) for x in stack):
+                        helper(inc, stack + [inc])
+                else:
+                    item("Event: ListDialplan\r\n%sContext: %s\r\nIncludeContext: %s\r\nRegistrar: pbx_config\r\n"
+                         "\r\n" % (idt, ctx, inc))
+
+    helper(ctx_want, [])
+    if ctx_want and not dpc["context_existence"]:
+        s.send_error(m, "Did not find context %s" % ctx_want)
+        return 0
+    if ext_want and not dpc["extension_existence"]:
+        s.send_error(m, "Did not find extension %s@%s" % (ext_want, ctx_want) if ctx_want
+                     else "Did not find extension %s in any context" % ext_want)
+        return 0
+    if not dpc["total_items"]:
+        s.send_listack(m, "DialPlan list will follow", "start")
+    s.list_complete(m, "ShowDialPlanComplete", dpc["total_items"],
                     ["ListExtensions: %d\r\nListPriorities: %d\r\nListContexts: %d\r\n"
-                     % (len(exts), len(rows), len(contexts))])
+                     % (dpc["total_exten"], dpc["total_prio"], dpc["total_context"])])
     return 0
 
 
@@ -2804,9 +3226,48 @@ def action_pjsip_show_contacts(s, m):
 
 @action("PJSIPShowRegistrationsOutbound", EVENT_FLAG_SYSTEM, "Lists PJSIP outbound registrations.")
 def action_pjsip_show_registrations_outbound(s, m):
-    """Always none here (10-lists)."""
+    """ami_show_outbound_registrations() in res_pjsip_outbound_registration.c: per registration loaded at the last
+    res_pjsip reload (sorted by name) an OutboundRegistrationDetail, then an AuthDetail per outbound_auth;
+    ListItems counts the registrations only, then Registered / NotRegistered (10-lists, 12-trunks).  Status:
+    "Unregistered" until control set_registration says what the registrar answered (on Asterisk: Registered
+    after a 200, Rejected after a 403 and also ~40 s after a REGISTER nobody answered).  DEVIATION: NextReg is
+    always 0 (observed so in every state); options other than those below show their defaults."""
+    pbx = s.pbx
+    objs = pjsip_objects(pbx)
+    regs = objs["registration"]
     s.send_listack(m, "Following are Events for each Outbound registration", "start")
-    s.list_complete(m, "OutboundRegistrationDetailComplete", 0, ["Registered: 0\r\nNotRegistered: 0\r\n"])
+    aid = m.get("ActionID")
+    idt = "ActionID: %s\r\n" % aid if aid else ""
+    registered = 0
+    for name in sorted(regs):
+        r = regs[name]
+        with pbx.lock:
+            status = pbx.reg_status.get(name, "Unregistered")
+        registered += status == "Registered"
+        auths = [x.strip() for x in r.get("outbound_auth", "").split(",") if x.strip()]
+        fields = [
+            ("ObjectType", "registration"), ("ObjectName", name), ("MaxRetries", r.get("max_retries", "10")),
+            ("ClientUri", r.get("client_uri", "")), ("SecurityNegotiation", r.get("security_negotiation", "no")),
+            ("AuthRejectionPermanent", _bool_str(r.get("auth_rejection_permanent"), True)),
+            ("ServerUri", r.get("server_uri", "")),
+            ("MaxRandomInitialDelay", r.get("max_random_initial_delay", "10")),
+            ("SupportPath", _bool_str(r.get("support_path"), False)),
+            ("RetryInterval", r.get("retry_interval", "60")),
+            ("ContactHeaderParams", r.get("contact_header_params", "")),
+            ("Expiration", r.get("expiration", "3600")), ("Transport", r.get("transport", "")),
+            ("Line", _bool_str(r.get("line"), False)), ("ContactUser", r.get("contact_user", "")),
+            ("Endpoint", r.get("endpoint", "")), ("UserAgent", r.get("user_agent", "")),
+            ("ForbiddenRetryInterval", r.get("forbidden_retry_interval", "0")),
+            ("OutboundAuth", ",".join(auths)), ("OutboundProxy", r.get("outbound_proxy", "")),
+            ("FatalRetryInterval", r.get("fatal_retry_interval", "0")),
+            ("SupportOutbound", r.get("support_outbound", "no")), ("Status", status), ("NextReg", "0")]
+        s.append("Event: OutboundRegistrationDetail\r\n%s%s\r\n"
+                 % (idt, "".join("%s: %s\r\n" % kv for kv in fields)))
+        for a in auths:
+            if a in objs["auth"]:
+                s.append("Event: AuthDetail\r\n%s%s\r\n" % (idt, _auth_fields(a, objs["auth"][a])))
+    s.list_complete(m, "OutboundRegistrationDetailComplete", len(regs),
+                    ["Registered: %d\r\nNotRegistered: %d\r\n" % (registered, len(regs) - registered)])
     return 0
 
 
@@ -2938,8 +3399,10 @@ class TestPBX:
         self.module_status = {}          # control "module": a build with other modules (e.g. chan_sip, <= 20)
         self.reload_lock = threading.Lock()   # main/loader.c reloadlock: one module reload at a time
         self.reload_ms = 0               # how long each reload lasts (control reload_ms)
-        self.loaded_pjsip = {"endpoint": {}, "aor": {}, "auth": {}, "transport": {}}
-        self.loaded_dialplan = collections.OrderedDict()
+        self.loaded_pjsip = empty_pjsip()
+        self.reg_status = {}             # registration name -> status word (control set_registration)
+        self.contact_status = {}         # (aor, uri) of a static contact -> {"status", "rtt_usec"}
+        self.loaded_dialplan = Dialplan()
         self.started = time.time()
         self.reloaded = self.started
         self._reset_counters()
@@ -2979,8 +3442,21 @@ class TestPBX:
         return self
 
     def load_pjsip(self):
+        """res_pjsip's reload.  A registration whose settings did not change keeps its state, one that is new or
+        changed starts again "Unregistered" (res_pjsip_outbound_registration.c: can_reuse_registration()); a
+        static contact that is still there keeps its qualify status (observed: a second reload changed no
+        DeviceState), a new one starts "NonQualified" (observed)."""
         objs = read_pjsip_objects(self)
         with self.lock:
+            old = self.loaded_pjsip
+            for name in list(self.reg_status):
+                before, now = old["registration"].get(name), objs["registration"].get(name)
+                if before is not None and before != now:
+                    del self.reg_status[name]
+            was = {(a, u) for a, uris in old["static"].items() for u in uris}
+            now = {(a, u) for a, uris in objs["static"].items() for u in uris}
+            for key in was - now:
+                self.contact_status.pop(key, None)
             self.loaded_pjsip = objs
 
     def load_dialplan(self):
@@ -3083,6 +3559,9 @@ class TestPBX:
         """As after Asterisk was killed and started again: every AMI session gone, a new CoreStartupTime and
         reload time (CoreStatus; whole seconds, as Asterisk reports them), faults and delays cleared.
         Registered contacts are kept, as Asterisk keeps them in its astdb (ami.md)."""
+        with self.lock:                  # a fresh boot: every registration and qualify starts again
+            self.reg_status.clear()
+            self.contact_status.clear()
         self.load_pjsip()                # a fresh boot loads what the files hold now
         self.load_dialplan()
         with self.lock:
@@ -3267,6 +3746,9 @@ class TestPBX:
             with self.lock:
                 objs, plan = self.loaded_pjsip, self.loaded_dialplan
                 return {"ok": True, "endpoint": objs["endpoint"], "aor": objs["aor"], "auth": objs["auth"],
+                        "registration": objs["registration"], "identify": objs["identify"],
+                        "registrations": {n: self.reg_status.get(n, "Unregistered")
+                                          for n in objs["registration"]},
                         "dialplan": {c: [list(l) for l in lines] for c, lines in plan.items()}}
         if cmd == "unload":
             # As if a reload had been lost: the module forgets what it loaded of these names (a later reload
@@ -3319,6 +3801,30 @@ class TestPBX:
                 self.emit("ContactStatus", {"URI": uri, "ContactStatus": "Removed", "AOR": req["endpoint"],
                                             "EndpointName": req["endpoint"]}, "system")
             return {"ok": True}
+        if cmd == "set_registration":
+            # What the registrar answered (res_pjsip_outbound_registration.c sip_outbound_registration_status_str):
+            # "Registered" (200), "Rejected" (403, wrong credentials, or a temporary failure such as a server that
+            # never answers: observed), "Unregistered" (not yet / trying), "Stopped".
+            status = req.get("status", "Registered")
+            if status not in REGISTRATION_STATUSES:
+                return {"ok": False, "error": "status must be one of %s" % ", ".join(REGISTRATION_STATUSES)}
+            with self.lock:
+                self.reg_status[req["name"]] = status
+            return {"ok": True}
+        if cmd == "set_contact_status":
+            # A qualify result for the static contacts of an aor (all of them, or the one whose uri is given):
+            # "Reachable" (with rtt_usec), "Unreachable", "NonQualified" (not qualified yet), "Unknown".
+            status = req.get("status", "Reachable")
+            if status not in CONTACT_STATUSES:
+                return {"ok": False, "error": "status must be one of %s" % ", ".join(CONTACT_STATUSES)}
+            with self.lock:
+                uris = [req["uri"]] if req.get("uri") else self.loaded_pjsip["static"].get(req["aor"], [])
+                if not uris:
+                    return {"ok": False, "error": "aor %r has no static contact loaded" % req["aor"]}
+                for uri in uris:
+                    self.contact_status[(req["aor"], uri)] = {"status": status,
+                                                              "rtt_usec": req.get("rtt_usec")}
+            return {"ok": True}
         if cmd == "set_command":
             with self.lock:
                 key = " ".join(req["command"].lower().split())
@@ -3349,6 +3855,8 @@ class TestPBX:
                 self.refuse = False
                 self.contacts.clear()
                 self.device_states.clear()
+                self.reg_status.clear()
+                self.contact_status.clear()
                 self.command_outputs.clear()
                 self.crash_save = None
                 self.reload_ms = 0

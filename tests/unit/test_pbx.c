@@ -69,7 +69,7 @@ START_TEST(pjsip_sections_endpoint_auth_aor)
 
 	ck_assert_str_eq(o.want[0].name, "201");
 	ck_assert_str_eq(o.want[0].type, "endpoint");
-	EXPECT_LINES(&o.want[0], "type=endpoint", "context=internal", "disallow=all", "allow=ulaw", "allow=alaw",
+	EXPECT_LINES(&o.want[0], "type=endpoint", "context=centralita-class-national", "disallow=all", "allow=ulaw", "allow=alaw",
 		     "auth=201-auth", "aors=201", "callerid=\"Front desk\" <201>");
 
 	ck_assert_str_eq(o.want[1].name, "201-auth");
@@ -99,7 +99,7 @@ START_TEST(sip_sections_one_friend_peer)
 	ck_assert_int_eq(pbx_phone_sections(&s, &p, &o), 0);
 	ck_assert_uint_eq(o.n, 1);
 	ck_assert_str_eq(o.want[0].name, "305");
-	EXPECT_LINES(&o.want[0], "type=friend", "host=dynamic", "secret=abcDEF123", "context=office",
+	EXPECT_LINES(&o.want[0], "type=friend", "host=dynamic", "secret=abcDEF123", "context=centralita-class-national",
 		     "callerid=\"Almacén\" <305>", "disallow=all", "allow=ulaw");
 
 	char names[4][32];

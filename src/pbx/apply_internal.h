@@ -1,0 +1,94 @@
+/* apply_internal: what the applier's files share (apply.c: phones, jobs and the thread; apply_routes.c:
+ * trunks and the routes dialplan). Not for other layers: apply.h is the applier's interface. */
+#ifndef PBX_APPLY_INTERNAL_H
+#define PBX_APPLY_INTERNAL_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pbx/apply.h"
+#include "pbx/pbx_file.h"
+#include "pbx/trunk_state.h"
+#include "pbx/verify.h"
+
+#define REFUSED_MAX_DELAY 300   /* seconds: the longest wait between attempts of a change Asterisk refused */
+
+/* A piece of work a web request hands to the applier's thread and may wait for (up to save_wait_ms): apply a
+ * phone, a trunk or the routes dialplan, check an extension against what Asterisk has, verify, or ask the
+ * trunks' state. Shared by the requester and the thread; freed by whichever lets go of it last (refs, under
+ * the applier's mutex). */
+enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES };
+struct apply_job {
+	enum job_kind kind;
+	int64_t phone_id;                    /* JOB_APPLY; the trunk's id for JOB_TRUNK */
+	char extension[PHONE_EXT_MAX];
+	int refs;
+	bool done;
+	struct apply_result result;          /* JOB_APPLY, JOB_TRUNK, JOB_DIALPLAN */
+	enum applier_check check;            /* JOB_CHECK */
+	char where[200];
+	enum ami_status verified;            /* JOB_VERIFY, JOB_TRUNK_STATES */
+	struct pbx_trunk_state *states;      /* JOB_TRUNK_STATES: the job's own copy (freed with it) */
+	size_t n_states;
+	struct apply_job *next;
+};
+
+struct applier {
+	struct pbx_settings s;
+	struct ami_pool *pool;
+	struct provision_renderer *prov;
+	char db_path[512];
+	/* One apply at a time: each reads the database and then makes the PBX match what it read, so two
+	 * interleaved applies could leave an older state behind a newer "applied" mark. */
+	pthread_mutex_t apply_lock;
+	pthread_mutex_t files_lock;   /* provisioning files: the start-up check runs beside applies */
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;            /* wakes the thread: work queued, or stop */
+	pthread_cond_t done_cv;       /* wakes requesters: a job finished (CLOCK_MONOTONIC) */
+	struct apply_job *queue_head, *queue_tail;
+	bool stop, wake;
+	/* The applier thread's own (under apply_lock): what the last verification learnt, and how to tell that
+	 * the PBX changed since (CoreStatus start and reload times; the pool's reconnections). */
+	struct pbx_snapshot snap;
+	char started_seen[48], reloaded_seen[48];   /* CoreStatus's start and last reload, as last seen */
+	bool own_reload;              /* Centralita reloaded a module since: the next new reload time is its own */
+	unsigned long losses_seen;    /* the pool's dropped connections + failed connects: a restart shows there */
+	int64_t next_verify;
+};
+
+struct apply_ctx {
+	struct applier *a;
+	struct db *db;
+	const struct phone *p;
+	int64_t now;
+	struct apply_result *r;
+};
+
+/* Records why the apply stopped and what kind of failure it is in c->r; returns -1. */
+int apply_fail(struct apply_ctx *c, enum apply_outcome kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Maps a failed AMI exchange onto the outcome kinds, with words for the user; returns -1. */
+int apply_fail_ami(struct apply_ctx *c, enum ami_status st, const char *what, const char *detail);
+/* Makes sure file exists (CreateConfig; "File exists" is fine). Returns 0, or -1 with the failure recorded. */
+int apply_create_file(struct apply_ctx *c, const char *file);
+/* Sends the n UpdateConfigs of one file in order (creating the file first when it may not exist yet), then
+ * reloads module (reload.h). Returns 0, or -1 with the failure recorded; a file written but not reloaded is
+ * written again next time (the caller records its digest only on success). */
+int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *module,
+		       const char *what);
+/* apply_send_updates of a whole file (pbx_file_updates into dst). */
+int apply_send_file(struct apply_ctx *c, const struct pbx_file *f, const char *dst, bool may_be_missing,
+		    const char *module, const char *what);
+/* When to try again a change that failed with kind after attempts earlier failures. */
+int64_t apply_retry_at(const struct applier *a, int attempts, enum apply_outcome kind, int64_t now);
+/* Verifies everything now (verify.h), under apply_lock. */
+enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg, size_t len);
+
+/* apply_routes.c: one trunk, the routes dialplan, and the trunks' live state; each under apply_lock. */
+void apply_trunk_locked(struct applier *a, struct db *db, int64_t trunk_id, int64_t now, struct apply_result *r);
+void apply_dialplan_locked(struct applier *a, struct db *db, int64_t now, struct apply_result *r);
+/* Applies the due trunks, then the dialplan if due (under apply_lock each). Returns how many were applied. */
+int apply_routes_due(struct applier *a, struct db *db, int64_t now);
+
+#endif
