@@ -25,6 +25,8 @@ const struct route routes[] = {
 	{ "POST", "/phones/:id/reveal",       page_phones_reveal,         ROLE_INTEGRATOR,  true },
 	{ "POST", "/phones/:id/secret",       page_phones_new_secret,     ROLE_INTEGRATOR,  true },
 	{ "POST", "/pbx/verify",              page_pbx_verify,            ROLE_INTEGRATOR,  true },
+	{ "GET",  "/calls",                   page_calls,                 ROLE_OWNER,       false },
+	{ "GET",  "/calls.csv",               page_calls_csv,             ROLE_OWNER,       false },
 	{ "GET",  "/trunks",                  page_trunks_list,           ROLE_INTEGRATOR,  false },
 	{ "GET",  "/trunks/new",              page_trunks_new,            ROLE_INTEGRATOR,  false },
 	{ "POST", "/trunks",                  page_trunks_create,         ROLE_INTEGRATOR,  true },

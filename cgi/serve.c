@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "app/pbx_settings.h"
 #include "pbx/apply.h"
 #include "db/db.h"
+#include "pbx/cdr_ingest.h"
 #include "pbx/registrations.h"
 #include "dispatch.h"
 #include "util/file.h"
@@ -59,12 +61,31 @@ static int read_body(FCGX_Request *r, struct request *req, long max)
 	return too_big ? 413 : 0;
 }
 
+/* A streamed body's writer (struct response_stream): pieces go to libfcgi's output buffer, which sends a
+ * record whenever it fills, so the body is never held whole. -1 once the client is gone. */
+static int write_stream(void *out, const char *data, size_t len)
+{
+	while (len > 0) {
+		int n = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+		if (FCGX_PutStr(data, n, out) != n)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static void write_response(FCGX_Request *r, const struct response *res)
 {
 	FCGX_FPrintF(r->out, "Status: %d %s\r\nContent-Type: %s\r\n", res->status, http_status_text(res->status),
 		     res->content_type ? res->content_type : "text/plain; charset=utf-8");
 	FCGX_PutStr(buf_cstr(&res->headers), (int)res->headers.len, r->out);
 	FCGX_PutStr("\r\n", 2, r->out);
+	if (res->stream.run && !res->template) {
+		if (res->stream.run(res->stream.ctx, write_stream, r->out) != 0)
+			log_warn("streamed body cut short (client gone or read error)");
+		return;
+	}
 	FCGX_PutStr(buf_cstr(&res->body), (int)res->body.len, r->out);
 }
 
@@ -244,16 +265,19 @@ int serve_main(const struct config *cfg)
 	}
 	db_close(db);
 
-	/* The PBX side: the reconciler's thread and the registration watcher's. The pool opens connections on
+	/* The PBX side: the reconciler's thread, the registration watcher's and the call history's intake. The pool opens connections on
 	 * first use, so a PBX that is down does not stop the web interface. */
 	struct pbx_settings *pbx = &setup.pbx;
 	struct applier *applier = applier_new(pbx, setup.pool, setup.prov, cfg->db_path, err, sizeof err);
 	struct reg_watcher *watcher = applier ? reg_watcher_new(&setup.ami, setup.pool, pbx->driver, cfg->db_path,
 								pbx->retry_interval, err, sizeof err)
 					      : NULL;
-	if (!watcher || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0 ||
-	    reg_watcher_start(watcher) != 0) {
-		log_err("start-up: %s", watcher ? strerror(errno) : err);
+	/* The call history's intake: its own event login ("Events: cdr") and its own database connection. */
+	struct cdr_ingest *ingest = watcher ? cdr_ingest_new(&setup.ami, cfg->db_path, err, sizeof err) : NULL;
+	if (!ingest || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0 ||
+	    reg_watcher_start(watcher) != 0 || cdr_ingest_start(ingest) != 0) {
+		log_err("start-up: %s", ingest ? strerror(errno) : err);
+		cdr_ingest_free(ingest);
 		reg_watcher_free(watcher);
 		applier_free(applier);
 		serve_setup_free(&setup);
@@ -324,6 +348,7 @@ stop:
 		close(listen_fd);
 		unlink(cfg->web_socket);
 	}
+	cdr_ingest_free(ingest);
 	reg_watcher_free(watcher);
 	applier_free(applier);
 	serve_setup_free(&setup);

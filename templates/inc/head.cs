@@ -16,6 +16,7 @@
   <nav>
     <a href="/"<?cs if:Page.Path == "/" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.home ?></a>
     <a href="/phones"<?cs if:string.find(Page.Path, "/phones") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.phones ?></a>
+    <a href="/calls"<?cs if:string.find(Page.Path, "/calls") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.calls ?></a>
     <?cs if:User.Role == "integrator" ?>
     <a href="/trunks"<?cs if:string.find(Page.Path, "/trunks") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.trunks ?></a>
     <a href="/routes"<?cs if:string.find(Page.Path, "/routes") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.routes ?></a>
