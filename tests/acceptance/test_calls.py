@@ -1,0 +1,115 @@
+"""Call history against the real Asterisk (issue 11): two phones added through the form call each other with sipp,
+one answered call of a few seconds and one the callee never answers (the caller gives up after 3 s of ringing).
+Both are in Centralita's history within a second of hanging up, with the disposition, times and durations
+Asterisk wrote to its own cdr-csv/Master.csv (config.sh writes it with usegmtime=yes: UTC times, read with
+`import-cdr --utc`), and importing that Master.csv adds nothing twice."""
+import calendar
+import csv
+import os
+import sqlite3
+import time
+
+import asterisk as ast
+from test_phones import assert_saved, finish, grandstream_secret, sipp, yealink_secret
+from web import NOTES, add_phone, wait_for
+
+MASTER_CSV = os.path.join(ast.PREFIX, "var", "log", "asterisk", "cdr-csv", "Master.csv")
+DISPOSITIONS = {0: "ANSWERED", 1: "NO ANSWER", 2: "BUSY", 3: "FAILED"}   # enum call_disposition
+
+
+def stored(stack, channel_prefix):
+    """The history's rows whose calling channel is channel_prefix-..., oldest first."""
+    db = sqlite3.connect(stack.db, timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM calls WHERE channel LIKE ? ORDER BY start_time, id",
+                                            (channel_prefix + "-%",))]
+    finally:
+        db.close()
+
+
+def master_size():
+    try:
+        return os.path.getsize(MASTER_CSV)
+    except OSError:
+        return 0
+
+
+def master_rows(channel_prefix, since):
+    """The records Asterisk appended to Master.csv after byte `since` whose channel is channel_prefix-..., as
+    dicts of cdr_csv's columns (the file outlives Asterisk's resets: channel numbers start again at 0)."""
+    names = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
+             "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid"]
+    with open(MASTER_CSV, newline="") as f:
+        f.seek(since)
+        return [dict(zip(names, row)) for row in csv.reader(f) if len(row) > 5 and
+                row[5].startswith(channel_prefix + "-")]
+
+
+def utc(text):
+    return calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")) if text else 0
+
+
+def test_two_calls_reach_the_history_as_asterisk_recorded_them(stack, owner):
+    r, dt = add_phone(owner, "281", "Llama", "yealink-t46u", "00:15:65:AC:02:81", what="add 281")
+    assert_saved(r, dt)
+    r, dt = add_phone(owner, "282", "Contesta", "grandstream-gxp2160", "00:0B:82:AC:02:82", what="add 282")
+    assert_saved(r, dt)
+    since = master_size()
+    s281, _ = yealink_secret(stack, "001565ac0281")
+    s282, _ = grandstream_secret(stack, "000b82ac0282")
+    rc, log = sipp("register.xml", 5092, "282", password=s282)
+    assert rc == 0, f"REGISTER of 282 failed\n{log[-4000:]}"
+
+    # 1. Answered: 282 answers, 281 hangs up after ~3 s.
+    callee = sipp("answer.xml", 5092, "282", timeout=40, background=True)
+    time.sleep(0.5)
+    rc, log = sipp("call.xml", 5091, "281", "-s", "282", password=s281, timeout=30)
+    hung_up = time.monotonic()
+    crc, clog = finish(callee, 45)
+    assert rc == 0 and crc == 0, f"answered call failed ({rc}, {crc})\n{log[-4000:]}\n{clog[-4000:]}"
+    wait_for(lambda: len(stored(stack, "PJSIP/281")) == 1, timeout=1.0, step=0.05,
+             what="the answered call in the history within 1 s")
+    first_after = time.monotonic() - hung_up
+
+    # 2. Never answered: 282 rings, 281 gives up after 3 s.
+    callee = sipp("ring.xml", 5092, "282", timeout=40, background=True)
+    time.sleep(0.5)
+    rc, log = sipp("call_cancel.xml", 5091, "281", "-s", "282", password=s281, timeout=30)
+    hung_up = time.monotonic()
+    crc, clog = finish(callee, 45)
+    assert rc == 0 and crc == 0, f"unanswered call failed ({rc}, {crc})\n{log[-4000:]}\n{clog[-4000:]}"
+    wait_for(lambda: len(stored(stack, "PJSIP/281")) == 2, timeout=1.0, step=0.05,
+             what="the unanswered call in the history within 1 s")
+    second_after = time.monotonic() - hung_up
+
+    # What Asterisk wrote itself, to the second.
+    ours = stored(stack, "PJSIP/281")
+    theirs = wait_for(lambda: (lambda m: m if len(m) == 2 else None)(master_rows("PJSIP/281", since)), timeout=5,
+                      what="both calls in Master.csv")
+    for mine, asterisks in zip(ours, sorted(theirs, key=lambda m: utc(m["start"]))):
+        assert DISPOSITIONS[mine["disposition"]] == asterisks["disposition"], (mine, asterisks)
+        assert (mine["start_time"], mine["answer_time"], mine["end_time"]) == \
+            (utc(asterisks["start"]), utc(asterisks["answer"]), utc(asterisks["end"])), (mine, asterisks)
+        assert (mine["duration"], mine["billsec"]) == (int(asterisks["duration"]), int(asterisks["billsec"]))
+        assert (mine["src"], mine["dst"], mine["dstchannel"]) == \
+            (asterisks["src"], asterisks["dst"], asterisks["dstchannel"])
+        assert mine["from_ext"] == "281" and mine["to_ext"] == "282" and mine["direction"] == 0   # internal
+    assert [DISPOSITIONS[m["disposition"]] for m in ours] == ["ANSWERED", "NO ANSWER"]
+    assert ours[0]["billsec"] >= 2
+
+    # The history page shows both, for the owner.
+    body = owner.get("/calls?ext=281").body
+    assert body.count('class="call disp-') == 2, body[:3000]
+
+    # Importing Asterisk's own file (which also holds calls of earlier runs, new to this history) adds neither
+    # call again; a second import adds nothing at all.
+    first = stack.cli("import-cdr", "--utc", MASTER_CSV)
+    mine = {(c["channel"], c["start_time"]) for c in ours}
+    again = [c for c in stored(stack, "PJSIP/281") if (c["channel"], c["start_time"]) in mine]
+    assert len(again) == 2, (first.stdout, again)
+    second = stack.cli("import-cdr", "--utc", MASTER_CSV)
+    assert " 0 new" in second.stdout, second.stdout
+    NOTES.append(f"call history: answered 281->282 stored {first_after:.2f} s after hang-up, unanswered "
+                 f"{second_after:.2f} s; times/durations/dispositions equal Master.csv's; import-cdr --utc of "
+                 f"Master.csv: {first.stdout.strip()}, then {second.stdout.strip()}")
