@@ -47,5 +47,8 @@ void page_routes_test(struct page *p);
 void page_routes_dialplan(struct page *p);
 void page_calls(struct page *p);
 void page_calls_csv(struct page *p);
+void page_live(struct page *p);
+void page_live_events(struct page *p);
+void page_stats(struct page *p);
 
 #endif

@@ -514,3 +514,103 @@ int64_t calls_count(struct db *db, const struct call_filter *f)
 	db_done(st);
 	return n;
 }
+
+/* ---------- statistics ----------
+ * Each is one pass over the aggregate rows of the period: calls_by_hour by its key (day, hour), calls_by_ext by
+ * its index on day; at most 24 rows a day, and one per phone that called a day, however many calls there were. */
+
+static void read_totals(sqlite3_stmt *st, int first, struct call_totals *t)
+{
+	t->calls = sqlite3_column_int64(st, first);
+	t->answered = sqlite3_column_int64(st, first + 1);
+	t->missed = sqlite3_column_int64(st, first + 2);
+	t->talk_seconds = sqlite3_column_int64(st, first + 3);
+}
+
+#define SUMS "TOTAL(calls), TOTAL(answered), TOTAL(missed), TOTAL(talk_seconds)"
+
+int calls_stats_totals(struct db *db, int from_day, int to_day, struct call_totals *out)
+{
+	memset(out, 0, sizeof *out);
+	/* TOTAL() is 0.0 over no rows (SUM would be NULL); read back as integers, exact below 2^53. */
+	sqlite3_stmt *st = db_prepare(db, "SELECT " SUMS " FROM calls_by_hour WHERE day BETWEEN ?1 AND ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, from_day);
+	sqlite3_bind_int(st, 2, to_day);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_totals(st, 0, out);
+	db_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int calls_stats_days(struct db *db, int from_day, int to_day,
+		     int (*fn)(void *ctx, int day, const struct call_totals *t), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT day, " SUMS " FROM calls_by_hour WHERE day BETWEEN ?1 AND ?2"
+					  " GROUP BY day ORDER BY day");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, from_day);
+	sqlite3_bind_int(st, 2, to_day);
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct call_totals t;
+		read_totals(st, 1, &t);
+		n++;
+		if (fn(ctx, sqlite3_column_int(st, 0), &t) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int calls_stats_week(struct db *db, int from_day, int to_day, struct call_totals out[7][24])
+{
+	memset(out, 0, sizeof(struct call_totals) * 7 * 24);
+	sqlite3_stmt *st = db_prepare(db, "SELECT dow, hour, " SUMS " FROM calls_by_hour WHERE day BETWEEN ?1 AND ?2"
+					  " GROUP BY dow, hour");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, from_day);
+	sqlite3_bind_int(st, 2, to_day);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int dow = sqlite3_column_int(st, 0), hour = sqlite3_column_int(st, 1);
+		if (dow >= 0 && dow < 7 && hour >= 0 && hour < 24)
+			read_totals(st, 2, &out[dow][hour]);
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int calls_stats_by_ext(struct db *db, int from_day, int to_day,
+		       int (*fn)(void *ctx, const struct call_ext_totals *t), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT ext, TOTAL(made), TOTAL(received), TOTAL(missed), TOTAL(talk_seconds) FROM calls_by_ext"
+		" WHERE day BETWEEN ?1 AND ?2 GROUP BY ext ORDER BY ext");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, from_day);
+	sqlite3_bind_int(st, 2, to_day);
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct call_ext_totals t;
+		db_column_text(t.ext, sizeof t.ext, st, 0);
+		t.made = sqlite3_column_int64(st, 1);
+		t.received = sqlite3_column_int64(st, 2);
+		t.missed = sqlite3_column_int64(st, 3);
+		t.talk_seconds = sqlite3_column_int64(st, 4);
+		n++;
+		if (fn(ctx, &t) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? n : -1;
+}

@@ -115,4 +115,31 @@ int calls_each(struct db *db, const struct call_filter *f, enum call_sort sort, 
 /* The number of rows matching f (the history page's count). */
 int64_t calls_count(struct db *db, const struct call_filter *f);
 
+/* ---------- statistics (the aggregates only: never the calls table) ----------
+ * A period is a range of local days [from_day, to_day], both included, as YYYYMMDD ints (whose order is the
+ * days' order, so a range of days is a range of ints). */
+
+struct call_totals {
+	int64_t calls, answered, missed, talk_seconds;
+};
+
+struct call_ext_totals {
+	char ext[CALL_EXT_MAX];
+	int64_t made, received, missed, talk_seconds;
+};
+
+/* The totals of the period (zeros when it has no calls). Returns 0, or -1. */
+int calls_stats_totals(struct db *db, int from_day, int to_day, struct call_totals *out);
+/* Calls fn once per day of the period that has calls, in day order (days without calls are not given).
+ * fn returns non-zero to stop. Returns the number of days given, or -1. */
+int calls_stats_days(struct db *db, int from_day, int to_day,
+		     int (*fn)(void *ctx, int day, const struct call_totals *t), void *ctx);
+/* The period's totals by local day of the week (0 = Monday) and hour: out[dow][hour], zeroed first.
+ * Returns 0, or -1. */
+int calls_stats_week(struct db *db, int from_day, int to_day, struct call_totals out[7][24]);
+/* Each extension's totals over the period, by extension (text order). fn returns non-zero to stop. Returns the
+ * number of extensions given, or -1. */
+int calls_stats_by_ext(struct db *db, int from_day, int to_day,
+		       int (*fn)(void *ctx, const struct call_ext_totals *t), void *ctx);
+
 #endif

@@ -15,8 +15,10 @@
 #include "pbx/cdr.h"
 #include "util/log.h"
 
-#define QUEUE_CAP 8192          /* records waiting for the writer (~8 MB): a long database outage's backlog */
-#define BATCH_MAX 200           /* records per transaction */
+#define QUEUE_CAP 32768         /* records waiting for the writer (~36 MB, touched only as used): a burst, or a
+                                 * database outage's backlog; full, the reader waits and Asterisk, whose
+                                 * writes to a session then time out (writetimeout), drops the session */
+#define BATCH_MAX 1000          /* records per transaction: the commit's cost shared by more rows */
 #define BATCH_WAIT_MS 100       /* longest a record waits for more to share its transaction */
 #define RETRY_FIRST_MS 250
 #define RETRY_MAX_MS 5000
@@ -126,7 +128,7 @@ static int compare_ext(const void *a, const void *b)
 static bool is_phone(void *ctx, const char *endpoint)
 {
 	struct cdr_ingest *in = ctx;
-	return bsearch(endpoint, in->phones, in->n_phones, sizeof *in->phones, compare_ext) != NULL;
+	return in->n_phones && bsearch(endpoint, in->phones, in->n_phones, sizeof *in->phones, compare_ext) != NULL;
 }
 
 /* One attempt at storing the batch: the phones as they are now, then one transaction. */
@@ -139,8 +141,10 @@ static int write_batch(struct cdr_ingest *in, size_t n, char *err, size_t errlen
 		snprintf(err, errlen, "reading the phones: %s", db_errmsg(in->db));
 		return -1;
 	}
-	/* SQLite's order is strcmp's (BINARY collation); sorted again in case that ever changes. */
-	qsort(in->phones, in->n_phones, sizeof *in->phones, compare_ext);
+	/* SQLite's order is strcmp's (BINARY collation); sorted again in case that ever changes. With no phones the
+	 * array may be NULL, which qsort must not be given even for 0 elements. */
+	if (in->n_phones > 1)
+		qsort(in->phones, in->n_phones, sizeof *in->phones, compare_ext);
 	for (size_t i = 0; i < n; i++)
 		cdr_resolve_sides(&in->batch[i], is_phone, in);
 	if (calls_insert(in->db, in->batch, n, NULL) != 0) {

@@ -164,7 +164,7 @@ void response_stream(struct response *res, const char *content_type, int (*run)(
 	res->template = NULL;
 	res->content_type = content_type;
 	buf_reset(&res->body);
-	res->stream = (struct response_stream){ run, free_ctx, ctx };
+	res->stream = (struct response_stream){ run, free_ctx, ctx, false };
 }
 
 void response_set(struct response *res, const char *key, const char *value)
@@ -200,6 +200,7 @@ const char *http_status_text(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";

@@ -18,6 +18,7 @@ struct request {
 	const char *cookie_header;
 	const char *remote_addr;
 	const char *accept_language;
+	const char *accept;          /* Accept header (may be NULL) */
 	const char *host;            /* Host header as nginx passed it, without port (may be NULL) */
 	const char *server_port;     /* port the request came in on (SERVER_PORT) */
 	bool https;
@@ -37,6 +38,7 @@ struct response_stream {
 	int (*run)(void *ctx, response_write_fn write, void *wctx);
 	void (*free)(void *ctx);     /* frees ctx; called once by response_free (may be NULL) */
 	void *ctx;
+	bool flush;                  /* every piece goes out at once (an event stream), not when a buffer fills */
 };
 
 struct response {
