@@ -16,6 +16,9 @@
 #include "util/csv.h"
 #include "util/log.h"
 
+/* The most calls the page counts for its total (more: "more than 10,000"). */
+#define CALLS_TOTAL_CAP 10000
+
 #define PAGE_SIZE_DEFAULT 50
 #define PAGE_SIZE_MAX 200
 #define MIN_DURATION_MAX 86400
@@ -376,13 +379,18 @@ void page_calls(struct page *p)
 	}
 	set_sort_links(p, &form, &q);
 	set_link(p, "Page.CsvHref", "/calls.csv", &form, q.sort, q.desc, NULL, NULL);
-	int64_t total = calls_count(p->w->db, &q.filter);
+	int64_t total = calls_count_upto(p->w->db, &q.filter, CALLS_TOTAL_CAP);
 	if (total < 0 || show_rows(p, &form, &q) != 0) {
 		form_result_free(&form);
 		page_error(p, 500, "internal");
 		return;
 	}
-	response_set_int(p->res, "Page.Total", total);
+	if (total > CALLS_TOTAL_CAP) {
+		response_set_int(p->res, "Page.Total", CALLS_TOTAL_CAP);
+		response_set(p->res, "Page.TotalMore", "1");
+	} else {
+		response_set_int(p->res, "Page.Total", total);
+	}
 	form_result_free(&form);
 }
 

@@ -58,7 +58,7 @@
   </div>
 </form>
 <?cs if:!Form.calls.failed ?>
-<p id="calls-total" data-total="<?cs var:Page.Total ?>"><?cs var:Lang.calls.total ?> <strong><?cs var:Page.Total ?></strong></p>
+<p id="calls-total" data-total="<?cs var:Page.Total ?>"<?cs if:Page.TotalMore ?> data-more="1"<?cs /if ?>><?cs var:Lang.calls.total ?> <strong><?cs if:Page.TotalMore ?><?cs var:Lang.calls.more_than ?> <?cs /if ?><?cs var:Page.Total ?></strong></p>
 <?cs if:subcount(Calls) == 0 ?>
 <p id="no-calls"><?cs var:Lang.calls.none ?></p>
 <?cs else ?>

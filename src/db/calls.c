@@ -515,6 +515,23 @@ int64_t calls_count(struct db *db, const struct call_filter *f)
 	return n;
 }
 
+int64_t calls_count_upto(struct db *db, const struct call_filter *f, int64_t cap)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE start_time >= ?1 AND start_time < ?2 AND duration >= ?5"
+		FILTERS EXT_ANY " LIMIT ?8)");
+	if (!st)
+		return -1;
+	char pattern[sizeof f->text * 2 + 3];
+	bind_filter(st, f, pattern, sizeof pattern);
+	sqlite3_bind_int64(st, 8, cap + 1);
+	int64_t n = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return n;
+}
+
 /* ---------- statistics ----------
  * Each is one pass over the aggregate rows of the period: calls_by_hour by its key (day, hour), calls_by_ext by
  * its index on day; at most 24 rows a day, and one per phone that called a day, however many calls there were. */

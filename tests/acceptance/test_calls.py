@@ -5,8 +5,11 @@ Asterisk wrote to its own cdr-csv/Master.csv (config.sh writes it with usegmtime
 `import-cdr --utc`), and importing that Master.csv adds nothing twice."""
 import calendar
 import csv
+import http.client
 import os
+import re
 import sqlite3
+import threading
 import time
 
 import asterisk as ast
@@ -46,6 +49,41 @@ def master_rows(channel_prefix, since):
                 row[5].startswith(channel_prefix + "-")]
 
 
+def live_rows(client):
+    """The /live page's rows: [(state, text)]."""
+    body = client.get("/live").body
+    return [(m.group(1), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(2))).strip())
+            for m in re.finditer(r'<tr class="state-(\w+)" data-call="[^"]*">(.*?)</tr>', body, re.S)]
+
+
+class SSE(threading.Thread):
+    """Reads /live/events through nginx as EventSource does; keeps each `event: calls` data with its time."""
+
+    def __init__(self, port, cookies):
+        super().__init__(daemon=True)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", "/live/events", headers={
+            "Accept": "text/event-stream", "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        self.resp = self.conn.getresponse()
+        self.events = []          # (monotonic time, data)
+        self.stop = False
+
+    def run(self):
+        data = []
+        try:
+            while not self.stop:
+                line = self.resp.readline().decode()
+                if not line:
+                    return
+                if line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif line.strip() == "" and data:
+                    self.events.append((time.monotonic(), "\n".join(data)))
+                    data = []
+        except OSError:
+            return
+
+
 def utc(text):
     return calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")) if text else 0
 
@@ -61,16 +99,30 @@ def test_two_calls_reach_the_history_as_asterisk_recorded_them(stack, owner):
     rc, log = sipp("register.xml", 5092, "282", password=s282)
     assert rc == 0, f"REGISTER of 282 failed\n{log[-4000:]}"
 
-    # 1. Answered: 282 answers, 281 hangs up after ~3 s.
+    # 1. Answered: 282 answers, 281 hangs up after ~3 s. Meanwhile the live calls page and its stream show it.
+    sse = SSE(stack.port, owner.cookies)
+    assert sse.resp.status == 200, sse.resp.status
+    sse.start()
     callee = sipp("answer.xml", 5092, "282", timeout=40, background=True)
     time.sleep(0.5)
-    rc, log = sipp("call.xml", 5091, "281", "-s", "282", password=s281, timeout=30)
+    caller = sipp("call.xml", 5091, "281", "-s", "282", password=s281, timeout=30, background=True)
+    up = wait_for(lambda: [r for r in live_rows(owner) if r[0] == "up" and "281" in r[1] and "282" in r[1]],
+                  timeout=5, step=0.05, what="the answered call on /live while it is up")
+    rc, log = finish(caller, 40)
     hung_up = time.monotonic()
     crc, clog = finish(callee, 45)
     assert rc == 0 and crc == 0, f"answered call failed ({rc}, {crc})\n{log[-4000:]}\n{clog[-4000:]}"
     wait_for(lambda: len(stored(stack, "PJSIP/281")) == 1, timeout=1.0, step=0.05,
              what="the answered call in the history within 1 s")
     first_after = time.monotonic() - hung_up
+    wait_for(lambda: not [r for r in live_rows(owner) if "281" in r[1]], timeout=2, step=0.05,
+             what="the call gone from /live once it ended")
+    time.sleep(0.5)
+    sse.stop = True
+    shown = [t for t, d in sse.events if '"281"' in d or "281" in d]
+    assert shown, f"the stream never showed the call: {sse.events[-3:]}"
+    gone = [t for t, d in sse.events if t > shown[-1] and "281" not in d]
+    assert gone and gone[0] - hung_up < 1.5, f"the stream did not drop the call: {sse.events[-3:]}"
 
     # 2. Never answered: 282 rings, 281 gives up after 3 s.
     callee = sipp("ring.xml", 5092, "282", timeout=40, background=True)
@@ -98,6 +150,13 @@ def test_two_calls_reach_the_history_as_asterisk_recorded_them(stack, owner):
     assert [DISPOSITIONS[m["disposition"]] for m in ours] == ["ANSWERED", "NO ANSWER"]
     assert ours[0]["billsec"] >= 2
 
+    # The dashboard counts both calls and the registered phone.
+    home = owner.get("/").body
+    today = int(re.search(r'id="calls-today">(\d+)<', home).group(1))
+    missed = int(re.search(r'id="missed-today">(\d+)<', home).group(1))
+    registered = int(re.search(r'id="registered-count">(\d+)<', home).group(1))
+    assert today >= 2 and missed >= 1 and registered >= 1, (today, missed, registered)
+
     # The history page shows both, for the owner.
     body = owner.get("/calls?ext=281").body
     assert body.count('class="call disp-') == 2, body[:3000]
@@ -110,6 +169,9 @@ def test_two_calls_reach_the_history_as_asterisk_recorded_them(stack, owner):
     assert len(again) == 2, (first.stdout, again)
     second = stack.cli("import-cdr", "--utc", MASTER_CSV)
     assert " 0 new" in second.stdout, second.stdout
+    NOTES.append(f"live calls: /live showed {up[0][1]!r} while up; the SSE stream dropped it "
+                 f"{gone[0] - hung_up:.2f} s after the caller's BYE; dashboard: {today} calls today, {missed} missed, "
+                 f"{registered} phones registered")
     NOTES.append(f"call history: answered 281->282 stored {first_after:.2f} s after hang-up, unanswered "
                  f"{second_after:.2f} s; times/durations/dispositions equal Master.csv's; import-cdr --utc of "
                  f"Master.csv: {first.stdout.strip()}, then {second.stdout.strip()}")
