@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "pbx/apply.h"
+#include "pbx/live_calls.h"
 #include "pbx/pbx.h"
 #include "db/db.h"
 #include "db/users.h"
@@ -19,6 +20,7 @@ struct worker {
 	const struct config *cfg;      /* shared, read-only */
 	const struct pbx_settings *pbx; /* shared, read-only */
 	struct applier *applier;       /* shared, thread-safe */
+	struct live_calls *live;       /* shared, thread-safe: the calls in progress (pbx/live_calls.h) */
 	struct db *db;                   /* this thread's connection */
 	struct renderer *renderer;     /* this thread's template cache */
 };

@@ -11,7 +11,7 @@
 
 const char dispatch_security_headers[] =
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
 	"X-Frame-Options: DENY\r\n"
 	"X-Content-Type-Options: nosniff\r\n"
 	"Referrer-Policy: same-origin\r\n"

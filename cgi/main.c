@@ -7,6 +7,7 @@
 #include "app/ami_options.h"
 #include "app/config.h"
 #include "cmd_ami.h"
+#include "cmd_import_cdr.h"
 #include "cmd_users.h"
 #include "routes.h"
 #include "serve.h"
@@ -99,6 +100,7 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "bring the database schema up to date", true },
 	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user", true },
 	{ "ami", cmd_ami_with_config, "ACTION [Key=Value ...] | --events: talk to Asterisk's manager", true },
+	{ "import-cdr", cmd_import_cdr, "FILE: add Asterisk's Master.csv calls to the history", true },
 	{ "routes", cmd_routes, "print the route table", false },
 	{ "config-get", cmd_config_get, "SECTION KEY: print one configuration value", true },
 	{ "check-config", cmd_checkconfig, "load the configuration and report errors", true },
@@ -161,6 +163,9 @@ int main(int argc, char **argv)
 		free(args);
 		return 1;
 	}
+	/* Before any command starts a thread: Asterisk's local times are read in [web] timezone from here on. */
+	if (!wants_help && cmd->needs_config)
+		config_apply_timezone(&cfg);
 	int status = cmd->run(&cfg, rest_count, rest);
 	free(args);
 	return status;

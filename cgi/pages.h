@@ -45,5 +45,10 @@ void page_routes_delete(struct page *p);
 void page_routes_move(struct page *p);
 void page_routes_test(struct page *p);
 void page_routes_dialplan(struct page *p);
+void page_calls(struct page *p);
+void page_calls_csv(struct page *p);
+void page_live(struct page *p);
+void page_live_events(struct page *p);
+void page_stats(struct page *p);
 
 #endif

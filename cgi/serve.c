@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 #include "app/pbx_settings.h"
 #include "pbx/apply.h"
 #include "db/db.h"
+#include "pbx/cdr_ingest.h"
+#include "pbx/live_calls.h"
 #include "pbx/registrations.h"
 #include "dispatch.h"
 #include "util/file.h"
@@ -59,12 +62,41 @@ static int read_body(FCGX_Request *r, struct request *req, long max)
 	return too_big ? 413 : 0;
 }
 
+/* A streamed body's writer (struct response_stream): pieces go to libfcgi's output buffer, which sends a
+ * record whenever it fills, so the body is never held whole. -1 once the client is gone. */
+static int write_stream(void *out, const char *data, size_t len)
+{
+	while (len > 0) {
+		int n = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+		if (FCGX_PutStr(data, n, out) != n)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The same, for a live stream (server-sent events): each piece is sent at once. -1 once the client is gone. */
+static int write_stream_flush(void *out, const char *data, size_t len)
+{
+	if (write_stream(out, data, len) != 0 || FCGX_FFlush(out) != 0)
+		return -1;
+	return 0;
+}
+
 static void write_response(FCGX_Request *r, const struct response *res)
 {
 	FCGX_FPrintF(r->out, "Status: %d %s\r\nContent-Type: %s\r\n", res->status, http_status_text(res->status),
 		     res->content_type ? res->content_type : "text/plain; charset=utf-8");
 	FCGX_PutStr(buf_cstr(&res->headers), (int)res->headers.len, r->out);
 	FCGX_PutStr("\r\n", 2, r->out);
+	if (res->stream.run && !res->template) {
+		if (res->stream.flush && FCGX_FFlush(r->out) != 0)
+			return; /* the client left before the first event */
+		if (res->stream.run(res->stream.ctx, res->stream.flush ? write_stream_flush : write_stream, r->out) != 0)
+			log_warn("streamed body cut short (client gone or read error)");
+		return;
+	}
 	FCGX_PutStr(buf_cstr(&res->body), (int)res->body.len, r->out);
 }
 
@@ -86,6 +118,7 @@ static void handle(struct worker *w, FCGX_Request *r)
 	req.cookie_header = param(r, "HTTP_COOKIE");
 	req.remote_addr = param(r, "REMOTE_ADDR") ? param(r, "REMOTE_ADDR") : "unknown";
 	req.accept_language = param(r, "HTTP_ACCEPT_LANGUAGE");
+	req.accept = param(r, "HTTP_ACCEPT");
 	req.host = param(r, "HTTP_HOST");
 	req.server_port = param(r, "SERVER_PORT");
 	const char *https = param(r, "HTTPS");
@@ -244,16 +277,26 @@ int serve_main(const struct config *cfg)
 	}
 	db_close(db);
 
-	/* The PBX side: the reconciler's thread and the registration watcher's. The pool opens connections on
+	/* The PBX side: the reconciler's thread, the registration watcher's and the call history's intake. The pool opens connections on
 	 * first use, so a PBX that is down does not stop the web interface. */
 	struct pbx_settings *pbx = &setup.pbx;
 	struct applier *applier = applier_new(pbx, setup.pool, setup.prov, cfg->db_path, err, sizeof err);
 	struct reg_watcher *watcher = applier ? reg_watcher_new(&setup.ami, setup.pool, pbx->driver, cfg->db_path,
 								pbx->retry_interval, err, sizeof err)
 					      : NULL;
-	if (!watcher || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0 ||
-	    reg_watcher_start(watcher) != 0) {
-		log_err("start-up: %s", watcher ? strerror(errno) : err);
+	/* The call history's intake: its own event login ("Events: cdr") and its own database connection. */
+	struct cdr_ingest *ingest = watcher ? cdr_ingest_new(&setup.ami, cfg->db_path, err, sizeof err) : NULL;
+	/* The calls in progress: in memory, its own event login ("Events: call"); the workers' streams wait on it. */
+	struct live_calls *live = ingest ? live_calls_new() : NULL;
+	if (live && live_calls_attach(live, &setup.ami, setup.pool, err, sizeof err) != 0) {
+		live_calls_free(live);
+		live = NULL;
+	}
+	if (!live || file_mkdirs(cfg->prov_dir, 0750) != 0 || applier_start(applier) != 0 ||
+	    reg_watcher_start(watcher) != 0 || cdr_ingest_start(ingest) != 0 || live_calls_start(live) != 0) {
+		log_err("start-up: %s", live ? strerror(errno) : err);
+		live_calls_free(live);
+		cdr_ingest_free(ingest);
 		reg_watcher_free(watcher);
 		applier_free(applier);
 		serve_setup_free(&setup);
@@ -288,6 +331,7 @@ int serve_main(const struct config *cfg)
 		t->w.cfg = cfg;
 		t->w.pbx = pbx;
 		t->w.applier = applier;
+		t->w.live = live;
 		t->w.db = db_open(cfg->db_path, err, sizeof err);
 		t->w.renderer = t->w.db ? renderer_new(cfg->web_templates, err, sizeof err) : NULL;
 		if (!t->w.db || !t->w.renderer) {
@@ -308,7 +352,9 @@ int serve_main(const struct config *cfg)
 		status = 0;
 	}
 	/* Workers waiting for work end; a worker serving a request finishes it first. Signals arriving from
-	 * here on stay pending (blocked everywhere): a second Ctrl-C cannot cut the shutdown short. */
+	 * here on stay pending (blocked everywhere): a second Ctrl-C cannot cut the shutdown short. Live calls
+	 * streams (up to 5 minutes long) are woken to end now. */
+	live_calls_shutdown(live);
 	if (conns)
 		conns_stop(conns);
 	for (int i = 0; i < started; i++)
@@ -324,6 +370,8 @@ stop:
 		close(listen_fd);
 		unlink(cfg->web_socket);
 	}
+	live_calls_free(live);
+	cdr_ingest_free(ingest);
 	reg_watcher_free(watcher);
 	applier_free(applier);
 	serve_setup_free(&setup);

@@ -26,7 +26,7 @@ valgrind_units() {
   local status=0
   for t in build/tests/test_*; do
     echo "== valgrind $t"
-    CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+    CENTRALITA_TEST_QUICK=1 CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
       --suppressions=tests/valgrind.supp "$t" || status=1
   done
   return $status

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/file.h"
 #include "util/ini.h"
@@ -46,6 +47,7 @@ static const struct config_key config_keys[] = {
 	INT("web", "max_body", web_max_body, 1024, 16 * 1024 * 1024),
 	INT("web", "login_max_failures", web_login_max_failures, 1, 1000),
 	INT("web", "login_window", web_login_window, 10, 86400),
+	STR("web", "timezone", web_timezone),
 	STR("database", "path", db_path),
 	STR("ami", "host", ami_host),
 	INT("ami", "port", ami_port, 1, 65535),
@@ -294,6 +296,44 @@ int config_fail(const struct config *cfg, const char *section, const char *key, 
 	return -1;
 }
 
+/* [web] timezone must name a zone of the system's database: a misspelt name would silently be read as UTC by
+ * the C library, and every call's day and hour would be wrong. A relative path of [A-Za-z0-9_+-] parts, none
+ * starting with '.', to a TZif file under ZONEINFO_DIR. */
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+static int check_timezone(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *tz = cfg->web_timezone;
+	if (!*tz)
+		return 0;
+	bool part_start = true;
+	for (const char *p = tz; *p; p++) {
+		bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			  *p == '_' || *p == '+' || *p == '-' || (*p == '/' && !part_start) || (*p == '.' && !part_start);
+		if (!ok)
+			return config_fail(cfg, "web", "timezone", err, errlen,
+					   "'%s' is not a time zone name such as Europe/Madrid", tz);
+		part_start = *p == '/';
+	}
+	char path[sizeof ZONEINFO_DIR + sizeof cfg->web_timezone + 1];
+	snprintf(path, sizeof path, ZONEINFO_DIR "/%s", tz);
+	FILE *f = fopen(path, "rb");
+	char magic[4] = "";
+	bool found = f && fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+	if (f)
+		fclose(f);
+	if (!found || part_start)
+		return config_fail(cfg, "web", "timezone", err, errlen, "no time zone '%s' in " ZONEINFO_DIR, tz);
+	return 0;
+}
+
+void config_apply_timezone(const struct config *cfg)
+{
+	if (cfg->web_timezone[0]) {
+		setenv("TZ", cfg->web_timezone, 1);
+		tzset();
+	}
+}
+
 /* Rules between keys, which no single line decides: named at the line of the key that went too far. */
 static int check_consistency(const struct config *cfg, char *err, size_t errlen)
 {
@@ -311,6 +351,8 @@ int config_load_string(struct config *cfg, const char *name, const char *text, c
 	snprintf(cfg->source, sizeof cfg->source, "%s", name);
 	struct loader l = { cfg, text, 0 };
 	if (ini_parse_string(name, text, on_section, set_key, &l, err, errlen) != 0)
+		return -1;
+	if (check_timezone(cfg, err, errlen) != 0)
 		return -1;
 	return check_consistency(cfg, err, errlen);
 }

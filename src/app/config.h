@@ -25,6 +25,7 @@ struct config {
 	int web_max_body;                     /* largest accepted request body, bytes */
 	int web_login_max_failures;           /* failures per user or address inside the window */
 	int web_login_window;                 /* seconds */
+	char web_timezone[64];                /* IANA zone of Asterisk's local times ("Europe/Madrid"); "" = system's */
 	/* [database] */
 	char db_path[CONFIG_PATH_MAX];
 	/* [ami] */
@@ -77,6 +78,11 @@ int config_load_string(struct config *cfg, const char *name, const char *text, c
 int config_get(const struct config *cfg, const char *section, const char *key, char *out, size_t size);
 /* The name of the i-th key (table order) and its section; NULL past the last. */
 const char *config_key_at(size_t i, const char **section);
+
+/* Makes [web] timezone the process's time zone (TZ, then tzset), so that localtime_r and mktime read
+ * Asterisk's local times in it; "" leaves the system's. Call once at start, before any thread exists (setenv
+ * is not thread-safe). */
+void config_apply_timezone(const struct config *cfg);
 
 /* Writes a message about [section] key into err, saying where its value came from:
  *   "file:line: [section] key: message"   the file sets it (its last setting's line)

@@ -224,6 +224,63 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL DEFAULT 0"
 	");"
 	"INSERT INTO dialplan_state (id, version, applied_version) VALUES (1, 1, 0);",
+
+	/* 7: call history (issue 11, db/calls.h). One row per call record, unique by its key (so a replayed event
+	 * or an imported file adds nothing twice). Every history sort has an index whose order is (column, id),
+	 * the rowid being the last column of every index, so a page is a seek to the cursor plus `limit` steps
+	 * however deep it is; a date range bounds the start-time scan; an extension filter sorted by start walks
+	 * calls_from/calls_to. The aggregates are kept by calls_insert in the same transaction as the rows. */
+	"CREATE TABLE calls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  start_time INTEGER NOT NULL,"
+	"  answer_time INTEGER NOT NULL,"
+	"  end_time INTEGER NOT NULL,"
+	"  duration INTEGER NOT NULL CHECK (duration >= 0),"
+	"  billsec INTEGER NOT NULL CHECK (billsec >= 0),"
+	"  src TEXT NOT NULL,"
+	"  dst TEXT NOT NULL,"
+	"  clid_name TEXT NOT NULL,"
+	"  clid_num TEXT NOT NULL,"
+	"  dcontext TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  dstchannel TEXT NOT NULL,"
+	"  lastapp TEXT NOT NULL,"
+	"  uniqueid TEXT NOT NULL,"
+	"  disposition INTEGER NOT NULL CHECK (disposition BETWEEN 0 AND 3),"
+	"  direction INTEGER NOT NULL CHECK (direction BETWEEN 0 AND 2),"
+	"  from_ext TEXT NOT NULL,"
+	"  to_ext TEXT NOT NULL,"
+	"  day INTEGER NOT NULL,"
+	"  hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),"
+	"  dow INTEGER NOT NULL CHECK (dow BETWEEN 0 AND 6)"
+	");"
+	"CREATE INDEX calls_start ON calls(start_time);"
+	"CREATE INDEX calls_duration ON calls(duration);"
+	"CREATE INDEX calls_src ON calls(src);"
+	"CREATE INDEX calls_dst ON calls(dst);"
+	"CREATE INDEX calls_from ON calls(from_ext, start_time) WHERE from_ext <> '';"
+	"CREATE INDEX calls_to ON calls(to_ext, start_time) WHERE to_ext <> '';"
+	"CREATE TABLE calls_by_hour ("
+	"  day INTEGER NOT NULL,"
+	"  hour INTEGER NOT NULL,"
+	"  dow INTEGER NOT NULL,"
+	"  calls INTEGER NOT NULL,"
+	"  answered INTEGER NOT NULL,"
+	"  missed INTEGER NOT NULL,"
+	"  talk_seconds INTEGER NOT NULL,"
+	"  PRIMARY KEY (day, hour)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE calls_by_ext ("
+	"  ext TEXT NOT NULL,"
+	"  day INTEGER NOT NULL,"
+	"  made INTEGER NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  missed INTEGER NOT NULL,"
+	"  talk_seconds INTEGER NOT NULL,"
+	"  PRIMARY KEY (ext, day)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX calls_by_ext_day ON calls_by_ext(day);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

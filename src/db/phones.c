@@ -298,6 +298,13 @@ int phones_count_live(struct db *db) { return count(db, "SELECT live FROM phone_
 
 int phones_count_pending(struct db *db) { return count(db, "SELECT pending FROM phone_counts"); }
 
+int phones_count_registered(struct db *db)
+{
+	/* registrations holds one row per registered endpoint; joined on the extension, as the phones list is. */
+	return count(db, "SELECT COUNT(*) FROM phones p JOIN registrations r ON r.endpoint = p.extension"
+			 " WHERE p.deleted = 0");
+}
+
 static int collect_ids(sqlite3_stmt *st, int64_t *ids, int max)
 {
 	int n = 0, rc;

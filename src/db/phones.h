@@ -76,6 +76,9 @@ int phones_list(struct db *db, const char *filter, int offset, int limit, int *t
 		int (*fn)(void *ctx, const struct phone *p), void *ctx);
 int phones_count_live(struct db *db);
 int phones_count_pending(struct db *db);
+/* Live phones the PBX says are registered (a row in registrations for their extension): the home page's
+ * "registered x of y". */
+int phones_count_registered(struct db *db);
 
 /* Ids of phones needing an apply whose next attempt is due (now >= next_attempt_at), oldest first. */
 int phones_due(struct db *db, int64_t now, int64_t *ids, int max);

@@ -424,18 +424,20 @@ static struct apply_job *job_submit(struct applier *a, enum job_kind kind, int64
 	return j;
 }
 
-/* Queues a JOB_TRUNK_STATES with its own copy of states (names set). */
-static struct apply_job *job_submit_with_states(struct applier *a, const struct pbx_trunk_state *states, size_t n)
+/* Queues a JOB_TRUNK_STATES (or JOB_OVERVIEW) with its own copy of states (names set). */
+static struct apply_job *job_submit_with_states(struct applier *a, const struct pbx_trunk_state *states, size_t n,
+						enum job_kind kind)
 {
-	struct pbx_trunk_state *copy = malloc(n * sizeof *copy);
+	struct pbx_trunk_state *copy = malloc(n ? n * sizeof *copy : 1);
 	if (!copy)
 		abort();
-	memcpy(copy, states, n * sizeof *copy);
+	if (n)
+		memcpy(copy, states, n * sizeof *copy);
 	/* The copy is in place before the thread can see the job: job_submit publishes it under the mutex. */
 	struct apply_job *j = calloc(1, sizeof *j);
 	if (!j)
 		abort();
-	j->kind = JOB_TRUNK_STATES;
+	j->kind = kind;
 	j->states = copy;
 	j->n_states = n;
 	j->refs = 2;
@@ -464,7 +466,7 @@ static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct
 	if (done) {
 		*out = *j;
 		out->states = NULL;   /* the job's own, freed with it */
-		if (states && j->states)
+		if (states && j->states && j->n_states)
 			memcpy(states, j->states, j->n_states * sizeof *states);
 	}
 	job_release_locked(j);
@@ -503,6 +505,21 @@ static int run_queued(struct applier *a, struct db *db)
 		} else if (j->kind == JOB_TRUNK_STATES) {
 			char msg[200];
 			j->verified = pbx_trunk_states(a->pool, j->states, j->n_states, msg, sizeof msg);
+		} else if (j->kind == JOB_OVERVIEW) {
+			char msg[200];
+			/* Its page stopped waiting (refs: the queue's alone): nobody would read the answer, and a PBX
+			 * that hangs would hold this thread on it for nothing, once per page load. */
+			pthread_mutex_lock(&a->mu);
+			bool abandoned = j->refs == 1;
+			pthread_mutex_unlock(&a->mu);
+			j->info_status = j->verified = AMI_UNREACHABLE;
+			if (!abandoned)
+				j->info_status = pbx_info_read(a->pool, &j->info, msg, sizeof msg);
+			/* A PBX that did not answer those would not answer the trunks' questions either. */
+			if (j->info_status == AMI_OK || j->info_status == AMI_ERROR)
+				j->verified = j->n_states ? pbx_trunk_states(a->pool, j->states, j->n_states, msg,
+									      sizeof msg)
+							  : AMI_OK;
 		} else {
 			j->verified = applier_verify(a, db, j->where, sizeof j->where);
 		}
@@ -552,10 +569,30 @@ int applier_trunk_states_now(struct applier *a, struct pbx_trunk_state *states, 
 	}
 	if (n == 0)
 		return 0;
-	struct apply_job *j = job_submit_with_states(a, states, n), out;
+	struct apply_job *j = job_submit_with_states(a, states, n, JOB_TRUNK_STATES), out;
 	if (!job_wait(a, j, a->s.save_wait_ms, &out, states))
 		return 1;
 	return out.verified == AMI_OK ? 0 : 1;
+}
+
+int applier_overview_now(struct applier *a, int wait_ms, struct pbx_info *info, bool *info_ok,
+			 struct pbx_trunk_state *states, size_t n, bool *states_ok)
+{
+	memset(info, 0, sizeof *info);
+	*info_ok = *states_ok = false;
+	for (size_t i = 0; i < n; i++) {
+		states[i].reg = PBX_TRUNK_REG_NONE;
+		states[i].reach = PBX_TRUNK_REACH_UNKNOWN;
+		states[i].detail[0] = '\0';
+	}
+	/* The trunk states' job with a kind of its own: the same copy-in, copy-out of states. */
+	struct apply_job *j = job_submit_with_states(a, states, n, JOB_OVERVIEW), out;
+	if (!job_wait(a, j, wait_ms < a->s.save_wait_ms ? wait_ms : a->s.save_wait_ms, &out, states))
+		return 1;
+	*info = out.info;
+	*info_ok = out.info_status == AMI_OK;
+	*states_ok = out.verified == AMI_OK;
+	return 0;
 }
 
 enum applier_check applier_check_extension_now(struct applier *a, const char *extension, char *where, size_t len)

@@ -107,6 +107,15 @@ void applier_save_dialplan(struct applier *a, struct apply_result *r);
 struct pbx_trunk_state;
 int applier_trunk_states_now(struct applier *a, struct pbx_trunk_state *states, size_t n);
 
+/* For the home page, in one job (so the page waits once): the PBX's version and start (pbx/pbx_info.h), then the
+ * live state of the trunks named in states[0..n) (n may be 0), waited for at most wait_ms (capped at
+ * save_wait_ms). Returns 0 when the thread finished in time: *info_ok says whether the PBX answered CoreSettings
+ * and CoreStatus, *states_ok whether it listed the trunks; 1 when it did not (too slow, or the thread busy with a
+ * save the PBX is slow to answer): nothing known. */
+struct pbx_info;
+int applier_overview_now(struct applier *a, int wait_ms, struct pbx_info *info, bool *info_ok,
+			 struct pbx_trunk_state *states, size_t n, bool *states_ok);
+
 /* The routes dialplan as it is now in the database, as Asterisk will read it (for the preview page):
  * "[context]" and "exten => ..." lines into out. Returns 0, or -1 with err. Thread-safe; db is the caller's. */
 struct buf;

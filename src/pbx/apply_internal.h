@@ -8,6 +8,7 @@
 
 #include "pbx/apply.h"
 #include "pbx/pbx_file.h"
+#include "pbx/pbx_info.h"
 #include "pbx/trunk_state.h"
 #include "pbx/verify.h"
 
@@ -15,9 +16,9 @@
 
 /* A piece of work a web request hands to the applier's thread and may wait for (up to save_wait_ms): apply a
  * phone, a trunk or the routes dialplan, check an extension against what Asterisk has, verify, or ask the
- * trunks' state. Shared by the requester and the thread; freed by whichever lets go of it last (refs, under
+ * trunks' state (with the PBX's version and start, for the home page). Shared by the requester and the thread; freed by whichever lets go of it last (refs, under
  * the applier's mutex). */
-enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES };
+enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES, JOB_OVERVIEW };
 struct apply_job {
 	enum job_kind kind;
 	int64_t phone_id;                    /* JOB_APPLY; the trunk's id for JOB_TRUNK */
@@ -30,6 +31,8 @@ struct apply_job {
 	enum ami_status verified;            /* JOB_VERIFY, JOB_TRUNK_STATES */
 	struct pbx_trunk_state *states;      /* JOB_TRUNK_STATES: the job's own copy (freed with it) */
 	size_t n_states;
+	struct pbx_info info;                /* JOB_OVERVIEW */
+	enum ami_status info_status;         /* JOB_OVERVIEW: how pbx_info_read went */
 	struct apply_job *next;
 };
 

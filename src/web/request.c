@@ -93,8 +93,17 @@ void response_init(struct response *res)
 		abort();
 }
 
+/* A response that becomes a redirect, a text or another stream no longer streams. */
+static void drop_stream(struct response *res)
+{
+	if (res->stream.free)
+		res->stream.free(res->stream.ctx);
+	memset(&res->stream, 0, sizeof res->stream);
+}
+
 void response_free(struct response *res)
 {
+	drop_stream(res);
 	buf_free(&res->headers);
 	buf_free(&res->body);
 	hdf_destroy(&res->hdf);
@@ -114,6 +123,7 @@ void response_redirect(struct response *res, const char *local_path)
 {
 	res->status = 303;
 	res->template = NULL;
+	drop_stream(res);
 	response_header(res, "Location", is_local_path(local_path) ? local_path : "/");
 }
 
@@ -141,9 +151,20 @@ void response_text(struct response *res, int status, const char *text)
 {
 	res->status = status;
 	res->template = NULL;
+	drop_stream(res);
 	res->content_type = "text/plain; charset=utf-8";
 	buf_reset(&res->body);
 	buf_puts(&res->body, text);
+}
+
+void response_stream(struct response *res, const char *content_type, int (*run)(void *, response_write_fn, void *),
+		     void (*free_ctx)(void *), void *ctx)
+{
+	drop_stream(res);
+	res->template = NULL;
+	res->content_type = content_type;
+	buf_reset(&res->body);
+	res->stream = (struct response_stream){ run, free_ctx, ctx, false };
 }
 
 void response_set(struct response *res, const char *key, const char *value)
@@ -179,6 +200,7 @@ const char *http_status_text(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";

@@ -18,6 +18,7 @@ struct request {
 	const char *cookie_header;
 	const char *remote_addr;
 	const char *accept_language;
+	const char *accept;          /* Accept header (may be NULL) */
 	const char *host;            /* Host header as nginx passed it, without port (may be NULL) */
 	const char *server_port;     /* port the request came in on (SERVER_PORT) */
 	bool https;
@@ -28,6 +29,18 @@ struct request {
 	int64_t path_id;             /* the ":id" segment of the matched route, else 0 */
 };
 
+/* A body written while it is produced (an export of any size), instead of one held in memory: after the status
+ * and headers, the server calls run(ctx, write, wctx), which hands each piece to write. write returns 0, or -1
+ * when the client is gone (run should then stop). run returns 0, or -1 when it had to stop early (the server
+ * logs it; the status is already sent). The handler still never sees the socket. */
+typedef int (*response_write_fn)(void *wctx, const char *data, size_t len);
+struct response_stream {
+	int (*run)(void *ctx, response_write_fn write, void *wctx);
+	void (*free)(void *ctx);     /* frees ctx; called once by response_free (may be NULL) */
+	void *ctx;
+	bool flush;                  /* every piece goes out at once (an event stream), not when a buffer fills */
+};
+
 struct response {
 	int status;
 	const char *template;        /* page to render with hdf; NULL for redirects / raw bodies */
@@ -35,6 +48,7 @@ struct response {
 	struct buf headers;          /* extra "Name: value\r\n" lines */
 	struct buf body;             /* raw body, used when template is NULL */
 	const char *content_type;
+	struct response_stream stream;   /* run != NULL: the body is streamed (template and body unused) */
 };
 
 void request_init(struct request *req);
@@ -51,6 +65,9 @@ void response_redirect(struct response *res, const char *local_path);
 void response_header(struct response *res, const char *name, const char *value);
 void response_set_cookie(struct response *res, const char *name, const char *value, int max_age, bool secure);
 void response_text(struct response *res, int status, const char *text);   /* plain-text body */
+/* Makes the body a stream (see struct response_stream) of content_type; takes ctx (freed with free_ctx). */
+void response_stream(struct response *res, const char *content_type, int (*run)(void *, response_write_fn, void *),
+		     void (*free_ctx)(void *), void *ctx);
 /* Convenience setters on the template data. */
 void response_set(struct response *res, const char *key, const char *value);
 void response_setf(struct response *res, const char *key, const char *fmt, ...)

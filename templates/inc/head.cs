@@ -8,6 +8,8 @@
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
+<?cs if:Page.Script ?><script src="/static/<?cs var:Page.Script ?>" defer></script><?cs /if ?>
+<?cs if:Page.Refresh ?><noscript><meta http-equiv="refresh" content="<?cs var:Page.Refresh ?>"></noscript><?cs /if ?>
 </head>
 <body>
 <header class="top">
@@ -16,6 +18,9 @@
   <nav>
     <a href="/"<?cs if:Page.Path == "/" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.home ?></a>
     <a href="/phones"<?cs if:string.find(Page.Path, "/phones") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.phones ?></a>
+    <a href="/calls"<?cs if:string.find(Page.Path, "/calls") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.calls ?></a>
+    <a href="/live"<?cs if:Page.Path == "/live" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.live ?></a>
+    <a href="/stats"<?cs if:Page.Path == "/stats" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.stats ?></a>
     <?cs if:User.Role == "integrator" ?>
     <a href="/trunks"<?cs if:string.find(Page.Path, "/trunks") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.trunks ?></a>
     <a href="/routes"<?cs if:string.find(Page.Path, "/routes") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.routes ?></a>

@@ -809,6 +809,44 @@ def test_control_emit_call_and_raw(pbx, ctl):
     assert c.message() == ["Event: Weird", "X: y"]
 
 
+def test_control_emit_call_hold_and_coreshowchannels(pbx, ctl):
+    """A held call: its events up to the answer, CoreShowChannels lists its two channels (fields in the order of
+    action_coreshowchannels, bridged, Dial/AppDial), end_call sends the rest and the list is empty again (10-lists)."""
+    c = login(pbx.port, events="call,cdr")
+    r = ctl.emit_call(caller="201", callee="202", hold=True)
+    names = [c.message()[0] for _ in range(r["events"])]
+    assert names[0] == "Event: Newchannel" and names[-1] == "Event: BridgeEnter" and "Event: Hangup" not in names
+    c.action("Action: CoreShowChannels", "ActionID: l")
+    assert c.message() == ["Response: Success", "ActionID: l", "EventList: start", "Message: Channels will follow"]
+    chans = [c.message(), c.message()]
+    assert c.message() == ["Event: CoreShowChannelsComplete", "ActionID: l", "EventList: Complete", "ListItems: 2"]
+    keys = [[h.split(":", 1)[0] for h in m] for m in chans]
+    assert keys[0] == ["Event", "ActionID", "Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum",
+                       "CallerIDName", "ConnectedLineNum", "ConnectedLineName", "Language", "AccountCode", "Context",
+                       "Exten", "Priority", "Uniqueid", "Linkedid", "BridgeId", "Application", "ApplicationData",
+                       "Duration"]
+    by = [dict(h.split(": ", 1) if ": " in h else (h.rstrip(":"), "") for h in m) for m in chans]
+    caller = next(m for m in by if m["CallerIDNum"] == "201")
+    callee = next(m for m in by if m["CallerIDNum"] == "202")
+    assert caller["Channel"].startswith("PJSIP/201-") and caller["ChannelState"] == "6"
+    assert caller["Application"] == "Dial" and caller["ApplicationData"] == "PJSIP/202,20"
+    assert callee["Application"] == "AppDial" and callee["ApplicationData"] == "(Outgoing Line)"
+    assert caller["BridgeId"] and caller["BridgeId"] == callee["BridgeId"]
+    assert caller["Linkedid"] == callee["Linkedid"] == caller["Uniqueid"]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", caller["Duration"])
+    n = ctl.end_call(call=r["call"])["events"]
+    rest = [c.message()[0] for _ in range(n)]
+    assert rest[0] == "Event: HangupRequest" and rest.count("Event: Hangup") == 2 and rest[-1] == "Event: Cdr"
+    c.action("Action: CoreShowChannels", "ActionID: m")
+    c.message()
+    assert c.message() == ["Event: CoreShowChannelsComplete", "ActionID: m", "EventList: Complete", "ListItems: 0"]
+    # Never answered: held while ringing.
+    r = ctl.emit_call(caller="203", callee="204", answered=False, hold=True)
+    names = [c.message()[0] for _ in range(r["events"])]
+    assert "Event: DialEnd" not in names and "Event: BridgeEnter" not in names
+    ctl.end_call(call=r["call"])
+
+
 def test_control_over_tcp_errors(pbx):
     ctl = testpbx.Control(pbx.control_port)
     with pytest.raises(RuntimeError):

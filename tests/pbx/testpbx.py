@@ -1483,6 +1483,30 @@ def call_events(caller="201", callee="202", context="from-internal", answered=Tr
     return ev
 
 
+def _track_channels(channels, name, fields):
+    """What CoreShowChannels would say of a call's channels after its event `name`: each channel's state fields,
+    its bridge, and what it runs (the caller Dial() with the Cdr's LastData, the dialled leg AppDial)."""
+    f = collections.OrderedDict(fields)
+    for prefix in ("", "Dest"):
+        uid = f.get(prefix + "Uniqueid")
+        if not uid:
+            continue
+        if name == "Hangup":
+            channels.pop(uid, None)
+            continue
+        c = channels.setdefault(uid, {"created": time.time(), "Application": "AppDial",
+                                      "ApplicationData": "(Outgoing Line)"})
+        for k in CHANNEL_STATE_FIELDS:
+            if prefix + k in f:
+                c[k] = f[prefix + k]
+        if name == "DialBegin" and not prefix:
+            c["Application"], c["ApplicationData"] = "Dial", "PJSIP/%s,20" % f.get("DialString", "")
+        if name == "BridgeEnter":
+            c["BridgeId"] = f.get("BridgeUniqueid", "")
+        if name == "BridgeLeave":
+            c["BridgeId"] = ""
+
+
 # --- module reloads: ast_module_reload() in main/loader.c ------------------------------------------------------------
 
 # What `Action: Reload` answered for each of the 319 modules of the real Asterisk 22.10.1 built and configured by
@@ -3289,11 +3313,34 @@ def action_devicestatelist(s, m):
     return 0
 
 
+# The channel-state fields of ast_manager_build_channel_state_string(), in its order.
+CHANNEL_STATE_FIELDS = ("Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName",
+                        "ConnectedLineNum", "ConnectedLineName", "Language", "AccountCode", "Context", "Exten",
+                        "Priority", "Uniqueid", "Linkedid")
+
+
 @action("CoreShowChannels", EVENT_FLAG_SYSTEM | EVENT_FLAG_REPORTING, "List currently active channels.")
 def action_coreshowchannels(s, m):
-    """action_coreshowchannels(): no channels in the test PBX."""
+    """action_coreshowchannels(): one CoreShowChannel per channel of the calls held in progress (control emit_call
+    with hold), with the channel's state as its events left it, then BridgeId, Application, ApplicationData and
+    Duration (HH:MM:SS); none in progress: an empty list (10-lists)."""
     s.send_listack(m, "Channels will follow", "start")
-    s.list_complete(m, "CoreShowChannelsComplete", 0, single=True)     # astman_send_list_complete()
+    aid = m.get("ActionID")
+    idt = "ActionID: %s\r\n" % aid if aid else ""
+    with s.pbx.lock:
+        chans = [dict(c) for call in s.pbx.calls_in_progress.values() for c in call["channels"].values()]
+    now = time.time()
+    for c in chans:
+        d = int(now - c["created"])
+        text = "Event: CoreShowChannel\r\n" + idt
+        text += "".join("%s: %s\r\n" % (f, c.get(f, FIELD_DEFAULTS.get(f, ""))) for f in CHANNEL_STATE_FIELDS)
+        text += "BridgeId: %s\r\nApplication: %s\r\nApplicationData: %s\r\nDuration: %02d:%02d:%02d\r\n\r\n" % (
+            c.get("BridgeId", ""), c["Application"], c["ApplicationData"], d // 3600, d // 60 % 60, d % 60)
+        s.append(text)
+    if not chans:
+        s.list_complete(m, "CoreShowChannelsComplete", 0, single=True)     # astman_send_list_complete()
+    else:
+        s.list_complete(m, "CoreShowChannelsComplete", len(chans))
     return 0
 
 
@@ -3403,6 +3450,8 @@ class TestPBX:
         self.reg_status = {}             # registration name -> status word (control set_registration)
         self.contact_status = {}         # (aor, uri) of a static contact -> {"status", "rtt_usec"}
         self.loaded_dialplan = Dialplan()
+        self.calls_in_progress = {}      # control emit_call with hold: id -> {"rest": events, "channels": {uid: fields}}
+        self.call_seq = 0
         self.started = time.time()
         self.reloaded = self.started
         self._reset_counters()
@@ -3692,9 +3741,68 @@ class TestPBX:
             params = {k: req[k] for k in ("caller", "callee", "context", "answered", "duration", "billsec",
                                           "disposition", "start", "uniqueid", "hangup_by") if k in req}
             evs = call_events(**params)
+            if req.get("hold"):
+                # Up to the call's answer (or, never answered, its ringing): the rest waits for end_call, and
+                # CoreShowChannels lists its channels meanwhile.
+                names = [n for n, _ in evs]
+                cut = names.index("HangupRequest" if params.get("answered", True) else "DialEnd")
+                head, rest = evs[:cut], evs[cut:]
+                channels = collections.OrderedDict()
+                for name, fields in head:
+                    self.emit(name, fields)
+                    _track_channels(channels, name, fields)
+                with self.lock:
+                    self.call_seq += 1
+                    call_id = "call-%d" % self.call_seq
+                    self.calls_in_progress[call_id] = {"rest": rest, "channels": channels}
+                return {"ok": True, "events": len(head), "call": call_id}
             for name, fields in evs:
                 self.emit(name, fields)
             return {"ok": True, "events": len(evs)}
+        if cmd == "end_call":
+            with self.lock:
+                call = self.calls_in_progress.pop(req["call"])
+            for name, fields in call["rest"]:
+                self.emit(name, fields)
+            return {"ok": True, "events": len(call["rest"])}
+        if cmd == "cdr_flood_prepare":
+            # For make bench (bench/bench_calls.py): n distinct Cdr events built now, sent by cdr_flood_send as
+            # one write to each session that may see them, so that what is timed is the client's intake.
+            n, start = int(req["n"]), int(req.get("start", 1_700_000_000))
+            fmt = "%Y-%m-%d %H:%M:%S"
+            parts = []
+            for i in range(n):
+                t = start + i * 7
+                caller, callee = str(200 + i % 50), str(250 + i % 40)
+                answered = i % 3 != 0
+                fields = [("AccountCode", ""), ("Source", caller), ("Destination", callee),
+                          ("DestinationContext", "from-internal"), ("CallerID", '"Bench" <%s>' % caller),
+                          ("Channel", "PJSIP/%s-%08x" % (caller, 2 * i)),
+                          ("DestinationChannel", "PJSIP/%s-%08x" % (callee, 2 * i + 1)),
+                          ("LastApplication", "Dial"), ("LastData", "PJSIP/%s,30" % callee),
+                          ("StartTime", time.strftime(fmt, time.gmtime(t))),
+                          ("AnswerTime", time.strftime(fmt, time.gmtime(t + 2)) if answered else ""),
+                          ("EndTime", time.strftime(fmt, time.gmtime(t + 40))), ("Duration", "40"),
+                          ("BillableSeconds", "38" if answered else "0"),
+                          ("Disposition", "ANSWERED" if answered else "NO ANSWER"), ("AMAFlags", "DOCUMENTATION"),
+                          ("UniqueID", "%d.%d" % (t, i)), ("UserField", "")]
+                category, text = build_event("Cdr", fields, self.timestampevents)
+                parts.append(text)
+            with self.lock:
+                self.flood = (category, parts)
+            return {"ok": True, "bytes": sum(len(p) for p in parts)}
+        if cmd == "cdr_flood_send":
+            with self.lock:
+                category, text = self.flood
+                sessions = list(self.sessions)
+            n = 0
+            for sess in sessions:
+                if sess.authenticated and (sess.readperm & category) == category and \
+                        (sess.send_events & category) == category:
+                    for event in text:         # one write each, as Asterisk writes each event
+                        sess.queue_event(category, event)
+                    n += 1
+            return {"ok": True, "delivered": n}
         if cmd == "raw":
             return {"ok": True, "sessions": self.emit_raw(req["data"])}
         if cmd == "drop_after":
@@ -3860,6 +3968,7 @@ class TestPBX:
                 self.command_outputs.clear()
                 self.crash_save = None
                 self.reload_ms = 0
+                self.calls_in_progress.clear()
             return {"ok": True}
         return {"ok": False, "error": "unknown cmd %r" % cmd}
 

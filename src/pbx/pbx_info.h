@@ -1,0 +1,23 @@
+/* pbx_info: what the home page says of the PBX itself: its version (CoreSettings "AsteriskVersion") and when it
+ * started (CoreStatus "CoreStartupDate" + "CoreStartupTime", Asterisk's local time, read in the zone the daemon
+ * runs in: [web] timezone, the PBX's own in every installation we know). Two small requests through the pool.
+ * Knows ami. */
+#ifndef PBX_PBX_INFO_H
+#define PBX_PBX_INFO_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ami/ami.h"
+
+struct pbx_info {
+	char version[64];     /* "22.10.1" ("" when not said) */
+	int64_t started;      /* Unix seconds of the start (0 when not said or unreadable) */
+};
+
+/* Fills *out from the PBX. Returns AMI_OK, or the status of the request that failed, with msg. */
+enum ami_status pbx_info_read(struct ami_pool *pool, struct pbx_info *out, char *msg, size_t len);
+/* "YYYY-MM-DD" + "HH:MM:SS" in local time → Unix seconds; 0 when either is malformed. For tests too. */
+int64_t pbx_info_parse_start(const char *date, const char *time_of_day);
+
+#endif

@@ -1,0 +1,180 @@
+"""Call history against the real Asterisk (issue 11): two phones added through the form call each other with sipp,
+one answered call of a few seconds and one the callee never answers (the caller gives up after 3 s of ringing).
+Both are in Centralita's history within a second of hanging up, with the disposition, times and durations
+Asterisk wrote to its own cdr-csv/Master.csv (config.sh writes it with usegmtime=yes: UTC times, read with
+`import-cdr --utc`), and importing that Master.csv adds nothing twice."""
+import calendar
+import csv
+import http.client
+import os
+import re
+import sqlite3
+import threading
+import time
+
+import asterisk as ast
+from test_phones import assert_saved, finish, grandstream_secret, sipp, yealink_secret
+from web import NOTES, add_phone, wait_for
+
+MASTER_CSV = os.path.join(ast.PREFIX, "var", "log", "asterisk", "cdr-csv", "Master.csv")
+DISPOSITIONS = {0: "ANSWERED", 1: "NO ANSWER", 2: "BUSY", 3: "FAILED"}   # enum call_disposition
+
+
+def stored(stack, channel_prefix):
+    """The history's rows whose calling channel is channel_prefix-..., oldest first."""
+    db = sqlite3.connect(stack.db, timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM calls WHERE channel LIKE ? ORDER BY start_time, id",
+                                            (channel_prefix + "-%",))]
+    finally:
+        db.close()
+
+
+def master_size():
+    try:
+        return os.path.getsize(MASTER_CSV)
+    except OSError:
+        return 0
+
+
+def master_rows(channel_prefix, since):
+    """The records Asterisk appended to Master.csv after byte `since` whose channel is channel_prefix-..., as
+    dicts of cdr_csv's columns (the file outlives Asterisk's resets: channel numbers start again at 0)."""
+    names = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
+             "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid"]
+    with open(MASTER_CSV, newline="") as f:
+        f.seek(since)
+        return [dict(zip(names, row)) for row in csv.reader(f) if len(row) > 5 and
+                row[5].startswith(channel_prefix + "-")]
+
+
+def live_rows(client):
+    """The /live page's rows: [(state, text)]."""
+    body = client.get("/live").body
+    return [(m.group(1), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(2))).strip())
+            for m in re.finditer(r'<tr class="state-(\w+)" data-call="[^"]*">(.*?)</tr>', body, re.S)]
+
+
+class SSE(threading.Thread):
+    """Reads /live/events through nginx as EventSource does; keeps each `event: calls` data with its time."""
+
+    def __init__(self, port, cookies):
+        super().__init__(daemon=True)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", "/live/events", headers={
+            "Accept": "text/event-stream", "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        self.resp = self.conn.getresponse()
+        self.events = []          # (monotonic time, data)
+        self.stop = False
+
+    def run(self):
+        data = []
+        try:
+            while not self.stop:
+                line = self.resp.readline().decode()
+                if not line:
+                    return
+                if line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif line.strip() == "" and data:
+                    self.events.append((time.monotonic(), "\n".join(data)))
+                    data = []
+        except OSError:
+            return
+
+
+def utc(text):
+    return calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")) if text else 0
+
+
+def test_two_calls_reach_the_history_as_asterisk_recorded_them(stack, owner):
+    r, dt = add_phone(owner, "281", "Llama", "yealink-t46u", "00:15:65:AC:02:81", what="add 281")
+    assert_saved(r, dt)
+    r, dt = add_phone(owner, "282", "Contesta", "grandstream-gxp2160", "00:0B:82:AC:02:82", what="add 282")
+    assert_saved(r, dt)
+    since = master_size()
+    s281, _ = yealink_secret(stack, "001565ac0281")
+    s282, _ = grandstream_secret(stack, "000b82ac0282")
+    rc, log = sipp("register.xml", 5092, "282", password=s282)
+    assert rc == 0, f"REGISTER of 282 failed\n{log[-4000:]}"
+
+    # 1. Answered: 282 answers, 281 hangs up after ~3 s. Meanwhile the live calls page and its stream show it.
+    sse = SSE(stack.port, owner.cookies)
+    assert sse.resp.status == 200, sse.resp.status
+    sse.start()
+    callee = sipp("answer.xml", 5092, "282", timeout=40, background=True)
+    time.sleep(0.5)
+    caller = sipp("call.xml", 5091, "281", "-s", "282", password=s281, timeout=30, background=True)
+    up = wait_for(lambda: [r for r in live_rows(owner) if r[0] == "up" and "281" in r[1] and "282" in r[1]],
+                  timeout=5, step=0.05, what="the answered call on /live while it is up")
+    # The moment Asterisk's Hangup events reach Centralita (sipp itself exits seconds after its BYE).
+    hung_up = wait_for(lambda: None if [r for r in live_rows(owner) if "281" in r[1]] else time.monotonic(),
+                       timeout=30, step=0.05, what="the call gone from /live once it ended")
+    first_after = wait_for(lambda: len(stored(stack, "PJSIP/281")) == 1 and time.monotonic() - hung_up,
+                           timeout=1.0, step=0.02, what="the answered call in the history within 1 s")
+    rc, log = finish(caller, 40)
+    crc, clog = finish(callee, 45)
+    assert rc == 0 and crc == 0, f"answered call failed ({rc}, {crc})\n{log[-4000:]}\n{clog[-4000:]}"
+    time.sleep(0.5)
+    sse.stop = True
+    shown = [t for t, d in sse.events if '"281"' in d or "281" in d]
+    assert shown, f"the stream never showed the call: {sse.events[-3:]}"
+    gone = [t for t, d in sse.events if t > shown[-1] and "281" not in d]
+    assert gone and abs(gone[0] - hung_up) < 1.0, f"the stream did not drop the call: {sse.events[-3:]}"
+    sse_drop = gone[0] - hung_up
+
+    # 2. Never answered: 282 rings, 281 gives up after 3 s.
+    callee = sipp("ring.xml", 5092, "282", timeout=40, background=True)
+    time.sleep(0.5)
+    caller = sipp("call_cancel.xml", 5091, "281", "-s", "282", password=s281, timeout=30, background=True)
+    wait_for(lambda: [r for r in live_rows(owner) if r[0] == "ringing" and "281" in r[1]], timeout=5, step=0.05,
+             what="the ringing call on /live")
+    hung_up = wait_for(lambda: None if [r for r in live_rows(owner) if "281" in r[1]] else time.monotonic(),
+                       timeout=30, step=0.05, what="the unanswered call gone from /live")
+    second_after = wait_for(lambda: len(stored(stack, "PJSIP/281")) == 2 and time.monotonic() - hung_up,
+                            timeout=1.0, step=0.02, what="the unanswered call in the history within 1 s")
+    rc, log = finish(caller, 40)
+    crc, clog = finish(callee, 45)
+    assert rc == 0 and crc == 0, f"unanswered call failed ({rc}, {crc})\n{log[-4000:]}\n{clog[-4000:]}"
+
+    # What Asterisk wrote itself, to the second.
+    ours = stored(stack, "PJSIP/281")
+    theirs = wait_for(lambda: (lambda m: m if len(m) == 2 else None)(master_rows("PJSIP/281", since)), timeout=5,
+                      what="both calls in Master.csv")
+    for mine, asterisks in zip(ours, sorted(theirs, key=lambda m: utc(m["start"]))):
+        assert DISPOSITIONS[mine["disposition"]] == asterisks["disposition"], (mine, asterisks)
+        assert (mine["start_time"], mine["answer_time"], mine["end_time"]) == \
+            (utc(asterisks["start"]), utc(asterisks["answer"]), utc(asterisks["end"])), (mine, asterisks)
+        assert (mine["duration"], mine["billsec"]) == (int(asterisks["duration"]), int(asterisks["billsec"]))
+        assert (mine["src"], mine["dst"], mine["dstchannel"]) == \
+            (asterisks["src"], asterisks["dst"], asterisks["dstchannel"])
+        assert mine["from_ext"] == "281" and mine["to_ext"] == "282" and mine["direction"] == 0   # internal
+    assert [DISPOSITIONS[m["disposition"]] for m in ours] == ["ANSWERED", "NO ANSWER"]
+    assert ours[0]["billsec"] >= 2
+
+    # The dashboard counts both calls and the registered phone.
+    home = owner.get("/").body
+    today = int(re.search(r'id="calls-today">(\d+)<', home).group(1))
+    missed = int(re.search(r'id="missed-today">(\d+)<', home).group(1))
+    registered = int(re.search(r'id="registered-count">(\d+)<', home).group(1))
+    assert today >= 2 and missed >= 1 and registered >= 1, (today, missed, registered)
+
+    # The history page shows both, for the owner.
+    body = owner.get("/calls?ext=281").body
+    assert body.count('class="call disp-') == 2, body[:3000]
+
+    # Importing Asterisk's own file (which also holds calls of earlier runs, new to this history) adds neither
+    # call again; a second import adds nothing at all.
+    first = stack.cli("import-cdr", "--utc", MASTER_CSV)
+    mine = {(c["channel"], c["start_time"]) for c in ours}
+    again = [c for c in stored(stack, "PJSIP/281") if (c["channel"], c["start_time"]) in mine]
+    assert len(again) == 2, (first.stdout, again)
+    second = stack.cli("import-cdr", "--utc", MASTER_CSV)
+    assert " 0 new" in second.stdout, second.stdout
+    NOTES.append(f"live calls: /live showed {up[0][1]!r} while up; the SSE stream dropped it "
+                 f"{sse_drop:+.2f} s from the page; dashboard: {today} calls today, {missed} missed, "
+                 f"{registered} phones registered")
+    NOTES.append(f"call history: answered 281->282 stored {first_after:.2f} s after hang-up, unanswered "
+                 f"{second_after:.2f} s; times/durations/dispositions equal Master.csv's; import-cdr --utc of "
+                 f"Master.csv: {first.stdout.strip()}, then {second.stdout.strip()}")
