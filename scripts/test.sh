@@ -49,7 +49,7 @@ for stage in $stages; do
                run_stage sanitized env CENTRALITA_BIN=build/asan/centralita $PY -m pytest -q -p no:cacheprovider \
                  tests/integration/test_platform.py tests/integration/test_phones.py \
                  tests/integration/test_ownership.py tests/integration/test_slow_pbx.py \
-                 tests/integration/test_routes.py tests/integration/test_routes_restore.py ;;
+                 tests/integration/test_routes_restore.py tests/integration/test_calls_ingest.py ;;
     browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
     *) echo "unknown stage $stage"; exit 2 ;;
   esac
