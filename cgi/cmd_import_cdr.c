@@ -43,7 +43,7 @@ static int compare_ext(const void *a, const void *b)
 static bool is_phone(void *ctx, const char *endpoint)
 {
 	struct phones *p = ctx;
-	return bsearch(endpoint, p->ext, p->n, sizeof *p->ext, compare_ext) != NULL;
+	return p->n && bsearch(endpoint, p->ext, p->n, sizeof *p->ext, compare_ext) != NULL;
 }
 
 struct import {
@@ -163,7 +163,8 @@ int cmd_import_cdr(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "centralita import-cdr: database: %s\n", db_errmsg(im.db));
 		goto out;
 	}
-	qsort(im.phones.ext, im.phones.n, sizeof *im.phones.ext, compare_ext);
+	if (im.phones.n)   /* qsort and bsearch take no NULL array, even empty */
+		qsort(im.phones.ext, im.phones.n, sizeof *im.phones.ext, compare_ext);
 	im.batch = calloc(IMPORT_BATCH, sizeof *im.batch);
 	if (!im.batch)
 		abort();
