@@ -15,74 +15,29 @@
 
 #include "db/calls.h"
 #include "db/db.h"
+#include "support/db_test_support.h"
 #include "pbx/cdr.h"
-
-static char dir[64];
-static char path[128];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof dir, "/tmp/centralita-calls-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/test.db", dir);
-}
-
-static void teardown(void)
-{
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct db *open_db(void)
-{
-	char err[256];
-	struct db *db = db_open(path, err, sizeof err);
-	ck_assert_msg(db != NULL, "%s", err);
-	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
-	return db;
-}
-
-static int64_t scalar(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st = db_prepare(db, sql);
-	ck_assert_ptr_nonnull(st);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	db_done(st);
-	return v;
-}
-
-/* A small deterministic PRNG (xorshift64*), so a failing seed can be replayed. */
-static uint64_t rng_state;
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32) % n;
-}
 
 /* A random call: times spread over 60 days, few numbers and durations so that sorts have ties. */
 static void random_call(struct call *c, int i)
 {
 	memset(c, 0, sizeof *c);
 	static const char *const exts[] = { "", "", "201", "202", "203", "204" };
-	c->start = 1780000000 + (int64_t)rnd(60 * 86400 / 600) * 600; /* many calls share a start */
-	c->duration = (int)rnd(6) * 30;
-	c->disposition = (enum call_disposition)rnd(4);
+	c->start = 1780000000 + (int64_t)test_rnd(60 * 86400 / 600) * 600; /* many calls share a start */
+	c->duration = (int)test_rnd(6) * 30;
+	c->disposition = (enum call_disposition)test_rnd(4);
 	c->billsec = c->disposition == CALL_ANSWERED ? c->duration / 2 : 0;
 	c->answer = c->disposition == CALL_ANSWERED ? c->start + 5 : 0;
 	c->end = c->start + c->duration;
-	c->direction = (enum call_direction)rnd(3);
-	snprintf(c->from_ext, sizeof c->from_ext, "%s", c->direction == CALL_INBOUND ? "" : exts[rnd(6)]);
-	snprintf(c->to_ext, sizeof c->to_ext, "%s", c->direction == CALL_OUTBOUND ? "" : exts[rnd(6)]);
-	snprintf(c->src, sizeof c->src, "%s", c->from_ext[0] ? c->from_ext : (rnd(2) ? "612345678" : "911"));
-	snprintf(c->dst, sizeof c->dst, "%u", 200 + rnd(8));
-	snprintf(c->clid_name, sizeof c->clid_name, "%s", rnd(3) ? "" : "Smith_100%");
+	c->direction = (enum call_direction)test_rnd(3);
+	snprintf(c->from_ext, sizeof c->from_ext, "%s", c->direction == CALL_INBOUND ? "" : exts[test_rnd(6)]);
+	snprintf(c->to_ext, sizeof c->to_ext, "%s", c->direction == CALL_OUTBOUND ? "" : exts[test_rnd(6)]);
+	snprintf(c->src, sizeof c->src, "%s", c->from_ext[0] ? c->from_ext : (test_rnd(2) ? "612345678" : "911"));
+	snprintf(c->dst, sizeof c->dst, "%u", 200 + test_rnd(8));
+	snprintf(c->clid_name, sizeof c->clid_name, "%s", test_rnd(3) ? "" : "Smith_100%");
 	snprintf(c->clid_num, sizeof c->clid_num, "%s", c->src);
 	snprintf(c->channel, sizeof c->channel, "PJSIP/%s-%08x", c->src, (unsigned)i);
-	snprintf(c->key, sizeof c->key, "key-%d-%u", i, rnd(1u << 30));
+	snprintf(c->key, sizeof c->key, "key-%d-%u", i, test_rnd(1u << 30));
 	time_t t = (time_t)c->start;
 	struct tm tm;
 	localtime_r(&t, &tm);
@@ -95,9 +50,9 @@ START_TEST(storing_twice_adds_one_row_and_counts_once)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
-	struct db *db = open_db();
+	struct db *db = test_db_open();
 	struct call c;
-	rng_state = 42;
+	test_rng_state = 42;
 	random_call(&c, 1);
 	c.disposition = CALL_ANSWERED;
 	snprintf(c.from_ext, sizeof c.from_ext, "201");
@@ -115,7 +70,7 @@ START_TEST(storing_twice_adds_one_row_and_counts_once)
 	/* Again, alone and inside a batch with a new one, and the batch again. */
 	ck_assert_int_eq(calls_insert(db, &c, 1, &inserted), 0);
 	ck_assert_uint_eq(inserted, 0);
-	ck_assert_int_eq(scalar(db, "SELECT COUNT(*) FROM calls"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls"), 1);
 	st = db_prepare(db, agg);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	char after[256];
@@ -128,10 +83,10 @@ START_TEST(storing_twice_adds_one_row_and_counts_once)
 	ck_assert_uint_eq(inserted, 1);
 	ck_assert_int_eq(calls_insert(db, two, 2, &inserted), 0);
 	ck_assert_uint_eq(inserted, 0);
-	ck_assert_int_eq(scalar(db, "SELECT COUNT(*) FROM calls"), 2);
-	ck_assert_int_eq(scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), 2);
-	ck_assert_int_eq(scalar(db, "SELECT made FROM calls_by_ext WHERE ext = '201'"), 2);
-	ck_assert_int_eq(scalar(db, "SELECT received FROM calls_by_ext WHERE ext = '202'"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT made FROM calls_by_ext WHERE ext = '201'"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT received FROM calls_by_ext WHERE ext = '202'"), 2);
 	/* A failed batch stores nothing, aggregates included. */
 	ck_assert_int_eq(db_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON calls WHEN NEW.key = 'poison' "
 				     "BEGIN SELECT RAISE(ABORT, 'no'); END"), SQLITE_OK);
@@ -140,8 +95,8 @@ START_TEST(storing_twice_adds_one_row_and_counts_once)
 	snprintf(bad[1].key, sizeof bad[1].key, "poison");
 	ck_assert_int_eq(calls_insert(db, bad, 2, &inserted), -1);
 	ck_assert_uint_eq(inserted, 0);
-	ck_assert_int_eq(scalar(db, "SELECT COUNT(*) FROM calls"), 2);
-	ck_assert_int_eq(scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), 2);
 	db_close(db);
 }
 END_TEST
@@ -174,18 +129,18 @@ START_TEST(aggregates_equal_a_direct_count)
 	/* Under valgrind (scripts/test.sh sets CENTRALITA_TEST_QUICK) one seed: the same code runs, ten times slower. */
 	size_t n_seeds = getenv("CENTRALITA_TEST_QUICK") ? 1 : sizeof seeds / sizeof *seeds;
 	for (size_t s = 0; s < n_seeds; s++) {
-		unlink(path);
+		unlink(test_db_path);
 		char wal[160];
-		snprintf(wal, sizeof wal, "%s-wal", path);
+		snprintf(wal, sizeof wal, "%s-wal", test_db_path);
 		unlink(wal);
-		struct db *db = open_db();
-		rng_state = seeds[s];
+		struct db *db = test_db_open();
+		test_rng_state = seeds[s];
 		enum { N = 3000 };
 		struct call *calls = calloc(N, sizeof *calls);
 		for (int i = 0; i < N; i++) {
 			random_call(&calls[i], i);
-			if (rnd(20) == 0 && i > 0)
-				calls[i] = calls[rnd((uint32_t)i)]; /* a replayed record */
+			if (test_rnd(20) == 0 && i > 0)
+				calls[i] = calls[test_rnd((uint32_t)i)]; /* a replayed record */
 		}
 		size_t total = 0;
 		for (int i = 0; i < N; i += 200) {
@@ -197,12 +152,12 @@ START_TEST(aggregates_equal_a_direct_count)
 		size_t again;
 		ck_assert_int_eq(calls_insert(db, calls, N, &again), 0);
 		ck_assert_uint_eq(again, 0);
-		ck_assert_int_eq(scalar(db, "SELECT COUNT(*) FROM calls"), (int64_t)total);
+		ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls"), (int64_t)total);
 		ck_assert_int_lt((int64_t)total, N);
-		ck_assert_int_eq(scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), (int64_t)total);
-		ck_assert_msg(scalar(db, hour_check) == 0, "seed %" PRIu64 ": calls_by_hour differs", seeds[s]);
-		ck_assert_msg(scalar(db, ext_check) == 0, "seed %" PRIu64 ": calls_by_ext differs", seeds[s]);
-		ck_assert_int_gt(scalar(db, "SELECT COUNT(*) FROM calls WHERE from_ext = to_ext AND from_ext <> ''"), 0);
+		ck_assert_int_eq(test_db_scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), (int64_t)total);
+		ck_assert_msg(test_db_scalar(db, hour_check) == 0, "seed %" PRIu64 ": calls_by_hour differs", seeds[s]);
+		ck_assert_msg(test_db_scalar(db, ext_check) == 0, "seed %" PRIu64 ": calls_by_ext differs", seeds[s]);
+		ck_assert_int_gt(test_db_scalar(db, "SELECT COUNT(*) FROM calls WHERE from_ext = to_ext AND from_ext <> ''"), 0);
 		free(calls);
 		db_close(db);
 	}
@@ -240,7 +195,7 @@ START_TEST(date_filters_at_local_midnight_and_summer_time)
 {
 	setenv("TZ", "Europe/Madrid", 1);
 	tzset();
-	struct db *db = open_db();
+	struct db *db = test_db_open();
 	static const char *const starts[] = {
 		"2026-03-28 23:59:59", /* 1: the day before */
 		"2026-03-29 00:00:00", /* 2: the day the clocks go forward, first second */
@@ -281,9 +236,9 @@ START_TEST(date_filters_at_local_midnight_and_summer_time)
 	f.to = d26;
 	ck_assert_int_eq(calls_count(db, &f), 2);
 	/* The stored local day agrees with the ranges. */
-	ck_assert_int_eq(scalar(db, "SELECT COUNT(*) FROM calls WHERE day = 20260329"), 4);
-	ck_assert_int_eq(scalar(db, "SELECT COUNT(*) FROM calls WHERE day = 20261025"), 2);
-	ck_assert_int_eq(scalar(db, "SELECT SUM(calls) FROM calls_by_hour WHERE day = 20260329"), 4);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls WHERE day = 20260329"), 4);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls WHERE day = 20261025"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT SUM(calls) FROM calls_by_hour WHERE day = 20260329"), 4);
 	db_close(db);
 }
 END_TEST
@@ -366,16 +321,16 @@ START_TEST(keyset_pages_give_every_row_once_in_order)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
-	struct db *db = open_db();
-	rng_state = 99;
+	struct db *db = test_db_open();
+	test_rng_state = 99;
 	enum { N = 1200 };
 	struct call *calls = calloc(N, sizeof *calls);
 	for (int i = 0; i < N; i++)
 		random_call(&calls[i], i);
 	ck_assert_int_eq(calls_insert(db, calls, N, NULL), 0);
 	free(calls);
-	int64_t mid = scalar(db, "SELECT start_time FROM calls ORDER BY start_time LIMIT 1 OFFSET 400");
-	int64_t late = scalar(db, "SELECT start_time FROM calls ORDER BY start_time LIMIT 1 OFFSET 900");
+	int64_t mid = test_db_scalar(db, "SELECT start_time FROM calls ORDER BY start_time LIMIT 1 OFFSET 400");
+	int64_t late = test_db_scalar(db, "SELECT start_time FROM calls ORDER BY start_time LIMIT 1 OFFSET 900");
 	struct {
 		struct call_filter f;
 		char where[300];
@@ -456,7 +411,7 @@ int main(void)
 {
 	Suite *s = suite_create("db_calls");
 	TCase *tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, test_db_setup, test_db_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, storing_twice_adds_one_row_and_counts_once);
 	tcase_add_test(tc, aggregates_equal_a_direct_count);

@@ -14,52 +14,19 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "support/db_test_support.h"
 #include "db/phones.h"
 #include "db/routes.h"
 #include "db/trunks.h"
 #include "db/users.h"
 
-static char dir[64];
-static char path[128];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof dir, "/tmp/centralita-dbr-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/test.db", dir);
-}
-
-static void teardown(void)
-{
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct db *open_db(void)
+/* The database as an earlier release left it: opened, not migrated (the test migrates it step by step). */
+static struct db *open_unmigrated(void)
 {
 	char err[256];
-	struct db *db = db_open(path, err, sizeof err);
+	struct db *db = db_open(test_db_path, err, sizeof err);
 	ck_assert_msg(db != NULL, "%s", err);
 	return db;
-}
-
-static struct db *open_migrated(void)
-{
-	char err[256];
-	struct db *db = open_db();
-	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
-	return db;
-}
-
-static int64_t scalar(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 static struct trunk trunk(const char *name)
@@ -165,9 +132,9 @@ static void assert_order(struct db *db, const int64_t *want, int n)
 	for (int i = 0; i < n; i++)
 		ck_assert_msg(o.ids[i] == want[i], "position %d: route %lld, want %lld", i + 1, (long long)o.ids[i],
 			      (long long)want[i]);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM routes"), n);
-	ck_assert_int_eq(scalar(db, "SELECT coalesce(min(priority), 1) FROM routes"), 1);
-	ck_assert_int_eq(scalar(db, "SELECT coalesce(max(priority), 0) FROM routes"), n);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM routes"), n);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT coalesce(min(priority), 1) FROM routes"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT coalesce(max(priority), 0) FROM routes"), n);
 }
 
 /* ---------- migration ---------- */
@@ -175,7 +142,7 @@ static void assert_order(struct db *db, const int64_t *want, int n)
 START_TEST(migrates_from_the_previous_version)
 {
 	char err[256];
-	struct db *db = open_db();
+	struct db *db = open_unmigrated();
 	ck_assert_msg(db_migrate_to(db, 5, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(db_schema_version(db), 5);
 	ck_assert_int_eq(users_create(db, "kept", ROLE_OWNER, "h", 1, NULL), 0);
@@ -191,7 +158,7 @@ START_TEST(migrates_from_the_previous_version)
 	ck_assert_int_eq(phones_create(db, &p, 1, &phone_id), PHONES_OK);
 	db_close(db);
 
-	db = open_migrated();
+	db = test_db_open();
 	ck_assert_int_eq(db_schema_version(db), db_latest_version());
 	ck_assert_int_ge(db_latest_version(), 6);
 	struct user u;
@@ -214,7 +181,7 @@ START_TEST(migrates_from_the_previous_version)
 	ck_assert_int_eq(dp_version(db), 3);
 	/* Migrating again changes nothing (the one-row state is not inserted twice). */
 	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM dialplan_state"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM dialplan_state"), 1);
 	ck_assert_int_eq(dp_version(db), 3);
 	db_close(db);
 }
@@ -224,7 +191,7 @@ END_TEST
 
 START_TEST(trunk_create_get_update_and_conflicts)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	struct trunk in = trunk("acme");
 	snprintf(in.secret, sizeof in.secret, "'; DROP TABLE trunks;--");
 	snprintf(in.from_user, sizeof in.from_user, "3491");
@@ -328,7 +295,7 @@ static int collect_trunk(void *ctx, const struct trunk *t)
 
 START_TEST(trunk_list_is_live_by_name)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	add_trunk(db, "zulu", 1);
 	int64_t gone = add_trunk(db, "mid", 2);
 	add_trunk(db, "alpha", 3);
@@ -349,7 +316,7 @@ END_TEST
  * file. Refused changes change nothing. */
 START_TEST(trunk_changes_bump_the_dialplan_only_when_it_changes)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t v = dp_version(db);
 	int64_t id = add_trunk(db, "acme", 10);
 	ASSERT_BUMPED(db, &v, 1);
@@ -429,7 +396,7 @@ END_TEST
 /* The version bump is in the same transaction as the change: if it cannot be written, nothing is. */
 START_TEST(trunk_change_and_bump_are_one_transaction)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t id = add_trunk(db, "acme", 1);
 	int64_t v = dp_version(db);
 	ck_assert_int_eq(db_exec(db, "CREATE TRIGGER full BEFORE UPDATE ON dialplan_state "
@@ -457,7 +424,7 @@ END_TEST
 
 START_TEST(trunk_removal_refused_while_a_route_uses_it)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t a = add_trunk(db, "a", 1), b = add_trunk(db, "b", 1);
 	int64_t both[] = { a, b };
 	struct route r1 = route("First route", both, 2);
@@ -514,7 +481,7 @@ START_TEST(trunk_removal_refused_while_a_route_uses_it)
 	ck_assert_int_eq(trunks_get(db, a, &t), TRUNKS_NOT_FOUND);
 	r3 = route("Third", &a, 1);
 	ck_assert_int_eq(routes_create(db, &r3, 12, NULL), ROUTES_NO_TRUNK);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM routes"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM routes"), 1);
 	db_close(db);
 }
 END_TEST
@@ -523,7 +490,7 @@ END_TEST
 
 START_TEST(route_create_get_update_and_conflicts)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t a = add_trunk(db, "a", 1), b = add_trunk(db, "b", 1), c = add_trunk(db, "c", 1);
 	int64_t v = dp_version(db);
 	int64_t ab[] = { a, b };
@@ -598,9 +565,9 @@ START_TEST(route_create_get_update_and_conflicts)
 	ck_assert_str_eq(u.callerid, "");
 	ck_assert_int_eq(u.created_at, 100);
 	ck_assert_int_eq(u.updated_at, 110);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_patterns"), 2);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_trunks"), 4);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_classes"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_patterns"), 2);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_trunks"), 4);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_classes"), 2);
 
 	/* Refused: a stale version, an unknown route, another's name; nothing changes and nothing is bumped. */
 	r.strip = 2;
@@ -650,7 +617,7 @@ END_TEST
 /* A route and its lists are written together or not at all: nothing half-written, no bump, no priority used. */
 START_TEST(route_changes_are_all_or_nothing)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t a = add_trunk(db, "a", 1), b = add_trunk(db, "b", 1);
 	int64_t first = add_route(db, "First", a, 2);
 	int64_t v = dp_version(db);
@@ -675,10 +642,10 @@ START_TEST(route_changes_are_all_or_nothing)
 	bad.n_classes = 2;
 	ck_assert_int_eq(routes_create(db, &bad, 3, NULL), ROUTES_DB_ERROR);
 	ck_assert(sqlite3_get_autocommit(db_handle(db)));
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM routes"), 1);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_patterns"), 1);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_trunks"), 1);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_classes"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM routes"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_patterns"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_trunks"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_classes"), 1);
 	ASSERT_BUMPED(db, &v, 0);
 
 	/* An update failing half-way leaves the route as it was. */
@@ -709,8 +676,8 @@ START_TEST(route_changes_are_all_or_nothing)
 	r = get_route(db, first);
 	ck_assert_int_eq(r.strip, 0);
 	ck_assert_int_eq(r.version, 1);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM routes"), 1);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_patterns"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM routes"), 1);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_patterns"), 1);
 	ASSERT_BUMPED(db, &v, 0);
 
 	/* Nothing was used up: the next route is second. */
@@ -724,7 +691,7 @@ END_TEST
 
 START_TEST(route_move_swaps_neighbours_keeping_1_to_n)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t t = add_trunk(db, "a", 1);
 	int64_t A = add_route(db, "A", t, 2), B = add_route(db, "B", t, 2), C = add_route(db, "C", t, 2),
 		D = add_route(db, "D", t, 2);
@@ -793,7 +760,7 @@ END_TEST
 
 START_TEST(route_delete_closes_the_gap)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t t = add_trunk(db, "a", 1);
 	int64_t r[6];
 	for (int i = 0; i < 6; i++) {
@@ -817,9 +784,9 @@ START_TEST(route_delete_closes_the_gap)
 	ck_assert_int_eq(routes_delete(db, r[5], 1, 12), ROUTES_NOT_FOUND);
 	ASSERT_BUMPED(db, &v, 0);
 	/* Its lists went with it. */
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_patterns"), 3);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_trunks"), 3);
-	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM route_classes"), 3);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_patterns"), 3);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_trunks"), 3);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT count(*) FROM route_classes"), 3);
 	/* Moves and new routes carry on from 1..n. */
 	ck_assert_int_eq(routes_move(db, r[4], true, 1, 13), ROUTES_OK);
 	int64_t n = add_route(db, "New", t, 14);
@@ -849,7 +816,7 @@ static int stop_route(void *ctx, const struct route *r)
 
 START_TEST(route_list_is_in_priority_order_with_lists)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t t = add_trunk(db, "a", 1);
 	int64_t x = add_route(db, "X", t, 1), y = add_route(db, "Y", t, 1), z = add_route(db, "Z", t, 1);
 	ck_assert_int_eq(routes_move(db, z, true, 1, 2), ROUTES_OK);
@@ -864,7 +831,7 @@ END_TEST
 /* Two processes appending routes at once: every route gets its own priority, 1..n without gaps. */
 START_TEST(concurrent_creates_keep_priorities_1_to_n)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t t = add_trunk(db, "a", 1);
 	db_close(db);
 	enum { PROCS = 3, EACH = 15 };
@@ -877,7 +844,7 @@ START_TEST(concurrent_creates_keep_priorities_1_to_n)
 		if (pids[p] == 0) {
 			char err[256], c;
 			close(go[1]);
-			struct db *w = db_open(path, err, sizeof err);
+			struct db *w = db_open(test_db_path, err, sizeof err);
 			if (!w || read(go[0], &c, 1) != 0)
 				_exit(3);
 			int bad = 0;
@@ -898,7 +865,7 @@ START_TEST(concurrent_creates_keep_priorities_1_to_n)
 		ck_assert_int_eq(waitpid(pids[p], &status, 0), pids[p]);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	db = open_db();
+	db = test_db_open();
 	struct order o = { .n = 0 };
 	ck_assert_int_eq(routes_list(db, collect_route, &o), PROCS * EACH);   /* checks 1..n */
 	ck_assert_int_eq(dp_version(db), 2 + PROCS * EACH);
@@ -910,7 +877,7 @@ END_TEST
 
 START_TEST(trunk_due_lists_and_marks_mirror_phones)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t t1 = add_trunk(db, "one", 100), t2 = add_trunk(db, "two", 101);
 	int64_t ids[8];
 	ck_assert_int_eq(trunks_due(db, 200, ids, 8), 2);
@@ -1042,7 +1009,7 @@ END_TEST
 
 START_TEST(trunk_ids_after_pages_through_all)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	int64_t made[5];
 	for (int i = 0; i < 5; i++) {
 		char name[16];
@@ -1066,7 +1033,7 @@ END_TEST
 
 START_TEST(dialplan_state_marks_mirror_phones)
 {
-	struct db *db = open_migrated();
+	struct db *db = test_db_open();
 	struct dialplan_state d;
 	ck_assert_int_eq(dialplan_get(db, &d), 0);
 	ck_assert_int_eq(d.version, 1);
@@ -1146,8 +1113,8 @@ END_TEST
 /* Two people editing one route or one trunk: the second save is refused, on whichever connection. */
 START_TEST(second_save_on_another_connection_is_refused)
 {
-	struct db *db = open_migrated();
-	struct db *other = open_db();
+	struct db *db = test_db_open();
+	struct db *other = test_db_open();
 	int64_t t = add_trunk(db, "a", 1);
 	int64_t r = add_route(db, "R", t, 1);
 	struct route mine = get_route(db, r), theirs;
@@ -1174,7 +1141,7 @@ int main(void)
 {
 	Suite *s = suite_create("db_routes");
 	TCase *tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, test_db_setup, test_db_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, migrates_from_the_previous_version);
 	tcase_add_test(tc, trunk_create_get_update_and_conflicts);

@@ -15,42 +15,8 @@
 
 #include "db/calls.h"
 #include "db/db.h"
+#include "support/db_test_support.h"
 #include "pbx/cdr.h"
-
-static char dir[64];
-static char path[128];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof dir, "/tmp/centralita-stats-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/test.db", dir);
-}
-
-static void teardown(void)
-{
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct db *open_db(void)
-{
-	char err[256];
-	struct db *db = db_open(path, err, sizeof err);
-	ck_assert_msg(db != NULL, "%s", err);
-	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
-	return db;
-}
-
-static uint64_t rng_state;
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32) % n;
-}
 
 static int local_day_of(int64_t t0, struct tm *tm)
 {
@@ -64,16 +30,16 @@ static void random_call(struct call *c, int i)
 {
 	memset(c, 0, sizeof *c);
 	static const char *const exts[] = { "", "", "201", "202", "203", "2041" };
-	c->start = 1788000000 + (int64_t)rnd(120 * 86400);
-	c->disposition = (enum call_disposition)rnd(4);
-	c->duration = (int)rnd(600);
-	c->billsec = c->disposition == CALL_ANSWERED ? (int)rnd((uint32_t)c->duration + 1) : 0;
-	c->direction = (enum call_direction)rnd(3);
-	snprintf(c->from_ext, sizeof c->from_ext, "%s", c->direction == CALL_INBOUND ? "" : exts[rnd(6)]);
-	snprintf(c->to_ext, sizeof c->to_ext, "%s", c->direction == CALL_OUTBOUND ? "" : exts[rnd(6)]);
+	c->start = 1788000000 + (int64_t)test_rnd(120 * 86400);
+	c->disposition = (enum call_disposition)test_rnd(4);
+	c->duration = (int)test_rnd(600);
+	c->billsec = c->disposition == CALL_ANSWERED ? (int)test_rnd((uint32_t)c->duration + 1) : 0;
+	c->direction = (enum call_direction)test_rnd(3);
+	snprintf(c->from_ext, sizeof c->from_ext, "%s", c->direction == CALL_INBOUND ? "" : exts[test_rnd(6)]);
+	snprintf(c->to_ext, sizeof c->to_ext, "%s", c->direction == CALL_OUTBOUND ? "" : exts[test_rnd(6)]);
 	snprintf(c->src, sizeof c->src, "%s", c->from_ext[0] ? c->from_ext : "612345678");
 	snprintf(c->dst, sizeof c->dst, "%s", c->to_ext[0] ? c->to_ext : "900100200");
-	snprintf(c->key, sizeof c->key, "k-%d-%u", i, rnd(1u << 30));
+	snprintf(c->key, sizeof c->key, "k-%d-%u", i, test_rnd(1u << 30));
 	struct tm tm;
 	c->day = local_day_of(c->start, &tm);
 	c->hour = tm.tm_hour;
@@ -240,18 +206,18 @@ START_TEST(periods_equal_a_direct_computation)
 	/* Under valgrind (scripts/test.sh sets CENTRALITA_TEST_QUICK) one seed: the same code runs, ten times slower. */
 	size_t n_seeds = getenv("CENTRALITA_TEST_QUICK") ? 1 : sizeof seeds / sizeof *seeds;
 	for (size_t s = 0; s < n_seeds; s++) {
-		unlink(path);
+		unlink(test_db_path);
 		char wal[160];
-		snprintf(wal, sizeof wal, "%s-wal", path);
+		snprintf(wal, sizeof wal, "%s-wal", test_db_path);
 		unlink(wal);
-		struct db *db = open_db();
-		rng_state = seeds[s];
+		struct db *db = test_db_open();
+		test_rng_state = seeds[s];
 		enum { N = 2500 };
 		struct call *calls = calloc(N, sizeof *calls);
 		for (int i = 0; i < N; i++) {
 			random_call(&calls[i], i);
-			if (i > 0 && rnd(25) == 0)
-				calls[i] = calls[rnd((uint32_t)i)];   /* a replayed record: counted once */
+			if (i > 0 && test_rnd(25) == 0)
+				calls[i] = calls[test_rnd((uint32_t)i)];   /* a replayed record: counted once */
 		}
 		for (int i = 0; i < N; i += 250)
 			ck_assert_int_eq(calls_insert(db, calls + i, 250, NULL), 0);
@@ -259,9 +225,9 @@ START_TEST(periods_equal_a_direct_computation)
 		check_period(db, 0, 99999999);
 		for (int k = 0; k < 40; k++) {
 			struct tm tm;
-			int64_t end = 1788000000 + (int64_t)rnd(130 * 86400);
+			int64_t end = 1788000000 + (int64_t)test_rnd(130 * 86400);
 			static const int spans[] = { 1, 7, 30, 90 };
-			int span = spans[rnd(4)];
+			int span = spans[test_rnd(4)];
 			int to = local_day_of(end, &tm);
 			tm.tm_mday -= span - 1;
 			tm.tm_hour = 12;
@@ -282,8 +248,8 @@ START_TEST(the_statistics_read_only_the_aggregates)
 {
 	setenv("TZ", "Europe/Madrid", 1);
 	tzset();
-	struct db *db = open_db();
-	rng_state = 99;
+	struct db *db = test_db_open();
+	test_rng_state = 99;
 	struct call calls[300];
 	for (int i = 0; i < 300; i++)
 		random_call(&calls[i], i);
@@ -325,7 +291,7 @@ START_TEST(empty_periods_are_zeros)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
-	struct db *db = open_db();
+	struct db *db = test_db_open();
 	struct call_totals t = { 1, 2, 3, 4 };
 	/* An empty database, then a period before its calls. */
 	for (int round = 0; round < 2; round++) {
@@ -339,7 +305,7 @@ START_TEST(empty_periods_are_zeros)
 		for (int d = 0; d < 7; d++)
 			for (int h = 0; h < 24; h++)
 				ck_assert(w[d][h].calls == 0 && w[d][h].talk_seconds == 0);
-		rng_state = 5;
+		test_rng_state = 5;
 		struct call c;
 		random_call(&c, 1);
 		ck_assert_int_eq(calls_insert(db, &c, 1, NULL), 0);
@@ -366,7 +332,7 @@ START_TEST(summer_time_days_count_on_their_local_day)
 {
 	setenv("TZ", "Europe/Madrid", 1);
 	tzset();
-	struct db *db = open_db();
+	struct db *db = test_db_open();
 	struct call calls[] = {
 		madrid("2026-03-28 23:59:59", "1", "ANSWERED", "10"),
 		madrid("2026-03-29 00:00:00", "2", "ANSWERED", "20"),   /* the 23-hour day */
@@ -434,7 +400,7 @@ int main(void)
 {
 	Suite *s = suite_create("db_stats");
 	TCase *tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, test_db_setup, test_db_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, periods_equal_a_direct_computation);
 	tcase_add_test(tc, empty_periods_are_zeros);
