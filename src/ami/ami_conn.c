@@ -65,6 +65,10 @@ SSL_CTX *ami_tls_ctx_new(const struct ami_options *o, char *err, size_t errlen)
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/* One read() takes every record the socket holds, not a header and a body per record (a Cdr flood is one
+	 * record per event). The bytes it keeps are seen by SSL_has_pending, never by poll(): every wait below
+	 * asks it first. */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	if (o->cafile[0]) {
 		if (SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1) {
 			ami_seterr(err, errlen, "TLS: cannot load CA file %s", o->cafile);
@@ -572,7 +576,7 @@ int ami_conn_poll_alive(struct ami_conn *c)
 		return -1;
 	char err[200];
 	for (;;) {
-		bool buffered = c->ssl && SSL_pending(c->ssl) > 0;
+		bool buffered = c->ssl && SSL_has_pending(c->ssl);
 		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
 		if (!buffered && poll(&pf, 1, 0) <= 0)
 			break;
@@ -599,9 +603,15 @@ int ami_conn_next(struct ami_conn *c, int timeout_ms, struct ami_msg **msg, char
 			*msg = m;
 			return 1;
 		}
-		if (c->ssl && SSL_pending(c->ssl) > 0) {
-			if (conn_read(c, deadline, err, errlen) != 0)
+		if (c->ssl && SSL_has_pending(c->ssl)) {
+			/* Bytes OpenSSL holds (read ahead): a whole record, or a part whose rest is awaited. */
+			int rc = conn_read(c, deadline, err, errlen);
+			if (rc == -2)
+				return 0;
+			if (rc != 0) {
+				c->broken = true;
 				return -1;
+			}
 			continue;
 		}
 		int w = wait_fd(c, POLLIN, deadline);

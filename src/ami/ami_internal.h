@@ -20,8 +20,8 @@ enum ami_status ami_result_set(struct ami_result *r, enum ami_status s, const ch
 	__attribute__((format(printf, 3, 4)));
 /* What holding m costs, counted as the parser does (bytes + AMI_HEADER_COST per header). */
 size_t ami_msg_cost(const struct ami_msg *m);
-/* Appends a header without validation (parser and deep copies only). Takes ownership of key and value. */
-void ami_msg_push(struct ami_msg *m, char *key, char *value);
+/* Appends a copy of a header without validation (parser and deep copies only). */
+void ami_msg_push(struct ami_msg *m, const char *key, size_t klen, const char *value, size_t vlen);
 
 /* "AA:BB:..." (hex, colons and spaces optional) -> 32 bytes. Returns 0 or -1. */
 int ami_parse_fingerprint(const char *text, unsigned char out[32]);

@@ -168,10 +168,8 @@ void ami_msg_init(struct ami_msg *m)
 
 void ami_msg_free(struct ami_msg *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->hdr[i].key);
-		free(m->hdr[i].value);
-	}
+	for (size_t i = 0; i < m->n; i++)
+		free(m->hdr[i].key);   /* the value lives in the key's block (ami_msg_push) */
 	free(m->hdr);
 	ami_msg_init(m);
 }
@@ -237,15 +235,21 @@ int ami_msg_check_header(const char *key, const char *value, size_t value_len, c
 	return 0;
 }
 
-/* Appends without validation: used by the parser, whose input is what Asterisk sent. */
-void ami_msg_push(struct ami_msg *m, char *key, char *value)
+/* Appends copies without validation (the parser's input is what Asterisk sent): key and value in one block,
+ * one allocation per header, the value after the key's NUL. */
+void ami_msg_push(struct ami_msg *m, const char *key, size_t klen, const char *value, size_t vlen)
 {
 	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 8;
+		m->cap = m->cap ? m->cap * 2 : 16;   /* a Cdr event has 20 headers, a Newchannel 18 */
 		m->hdr = ami_xrealloc(m->hdr, m->cap * sizeof *m->hdr);
 	}
-	m->hdr[m->n].key = key;
-	m->hdr[m->n].value = value;
+	char *block = ami_xmalloc(klen + vlen + 2);
+	memcpy(block, key, klen);
+	block[klen] = '\0';
+	memcpy(block + klen + 1, value, vlen);
+	block[klen + 1 + vlen] = '\0';
+	m->hdr[m->n].key = block;
+	m->hdr[m->n].value = block + klen + 1;
 	m->n++;
 }
 
@@ -260,7 +264,7 @@ int ami_msg_add_len(struct ami_msg *m, const char *key, const char *value, size_
 		           AMI_MAX_LINES);
 		return -1;
 	}
-	ami_msg_push(m, ami_xstrdup(key), ami_xstrndup(value, value_len));
+	ami_msg_push(m, key, strlen(key), value ? value : "", value ? value_len : 0);
 	return 0;
 }
 
@@ -290,7 +294,7 @@ struct ami_msg *ami_msg_dup(const struct ami_msg *m)
 {
 	struct ami_msg *d = ami_msg_new();
 	for (size_t i = 0; i < m->n; i++)
-		ami_msg_push(d, ami_xstrdup(m->hdr[i].key), ami_xstrdup(m->hdr[i].value));
+		ami_msg_push(d, m->hdr[i].key, strlen(m->hdr[i].key), m->hdr[i].value, strlen(m->hdr[i].value));
 	memcpy(d->err, m->err, sizeof d->err);
 	return d;
 }
@@ -460,7 +464,7 @@ static void parser_add(struct ami_parser *p, const char *key, size_t klen, const
 {
 	if (!p->cur)
 		p->cur = ami_msg_new();
-	ami_msg_push(p->cur, ami_xstrndup(key, klen), ami_xstrndup(value, vlen));
+	ami_msg_push(p->cur, key, klen, value, vlen);
 }
 
 static const char END_COMMAND[] = "--END COMMAND--";

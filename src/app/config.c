@@ -328,10 +328,13 @@ static int check_timezone(const struct config *cfg, char *err, size_t errlen)
 
 void config_apply_timezone(const struct config *cfg)
 {
-	if (cfg->web_timezone[0]) {
+	if (cfg->web_timezone[0])
 		setenv("TZ", cfg->web_timezone, 1);
-		tzset();
-	}
+	else if (!getenv("TZ"))
+		/* The system's zone, named: with TZ unset glibc's mktime stats /etc/localtime at every call (a
+		 * third of the call intake's time); named, it is read once. */
+		setenv("TZ", ":/etc/localtime", 1);
+	tzset();
 }
 
 /* Rules between keys, which no single line decides: named at the line of the key that went too far. */

@@ -166,52 +166,96 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-/* The call's contribution to its hour and to each phone's day. "missed" is an unanswered call to a phone, or
- * an unanswered inbound call (one that reached no phone); an outbound call nobody answered is not missed. */
-static int add_to_aggregates(struct db *db, const struct call *c)
+/* A batch's contribution to the aggregates, summed in memory first so that each hour and each phone's day
+ * the batch touches is one upsert, not one per call (a batch of 1,000 calls is mostly a few hours and
+ * phones). */
+struct hour_sum {
+	int day, hour, dow;
+	int calls, answered, missed;
+	int64_t talk;
+};
+
+struct ext_sum {
+	const char *ext;          /* into the batch's calls */
+	int day;
+	int made, received, missed;
+	int64_t talk;
+};
+
+static int compare_hour(const void *a, const void *b)
+{
+	const struct hour_sum *x = a, *y = b;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return (x->hour > y->hour) - (x->hour < y->hour);
+}
+
+static int compare_ext_day(const void *a, const void *b)
+{
+	const struct ext_sum *x = a, *y = b;
+	int c = strcmp(x->ext, y->ext);
+	return c ? c : (x->day > y->day) - (x->day < y->day);
+}
+
+/* The call's contribution: to its hour, and to each phone's day, one entry per side; a phone calling itself
+ * is one entry that made and received the call, its talk time counted once. "missed" is an unanswered call
+ * to a phone, or an unanswered inbound call (one that reached no phone); an outbound call nobody answered is
+ * not missed. */
+static void add_contribution(const struct call *c, struct hour_sum *hours, size_t *n_hours, struct ext_sum *exts,
+			     size_t *n_exts)
 {
 	bool answered = c->disposition == CALL_ANSWERED;
 	bool missed = !answered && (c->to_ext[0] || c->direction == CALL_INBOUND);
-	sqlite3_stmt *st = db_prepare(db,
-		"INSERT INTO calls_by_hour (day, hour, dow, calls, answered, missed, talk_seconds)"
-		" VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6)"
-		" ON CONFLICT (day, hour) DO UPDATE SET calls = calls + 1, answered = answered + excluded.answered,"
-		" missed = missed + excluded.missed, talk_seconds = talk_seconds + excluded.talk_seconds");
-	if (!st)
-		return -1;
-	sqlite3_bind_int(st, 1, c->day);
-	sqlite3_bind_int(st, 2, c->hour);
-	sqlite3_bind_int(st, 3, c->dow);
-	sqlite3_bind_int(st, 4, answered);
-	sqlite3_bind_int(st, 5, missed);
-	sqlite3_bind_int64(st, 6, c->billsec);
-	if (db_step_done(st) != SQLITE_DONE)
-		return -1;
-	/* One row per side; a phone calling itself is one row that made and received the call, its talk time
-	 * counted once. */
-	struct {
-		const char *ext;
-		int made, received, missed;
-	} sides[2] = {
-		{ c->from_ext, 1, 0, 0 },
-		{ c->to_ext, 0, answered, !answered },
-	};
-	size_t n = 0;
+	hours[(*n_hours)++] = (struct hour_sum){ c->day, c->hour, c->dow, 1, answered, missed, c->billsec };
+	bool self_call = c->from_ext[0] && strcmp(c->from_ext, c->to_ext) == 0;
 	if (c->from_ext[0])
-		n = 1;
-	else
-		sides[0] = sides[1];
-	if (c->to_ext[0]) {
-		if (n == 1 && strcmp(c->from_ext, c->to_ext) == 0) {
-			sides[0].received = answered;
-			sides[0].missed = !answered;
-		} else {
-			sides[n] = sides[1];
-			n++;
+		exts[(*n_exts)++] = (struct ext_sum){ c->from_ext, c->day, 1, self_call && answered,
+						      self_call && !answered, c->billsec };
+	if (c->to_ext[0] && !self_call)
+		exts[(*n_exts)++] = (struct ext_sum){ c->to_ext, c->day, 0, answered, !answered, c->billsec };
+}
+
+/* Sorts the entries and adds each run of equal keys to its row. */
+static int store_contributions(struct db *db, struct hour_sum *hours, size_t n_hours, struct ext_sum *exts,
+			       size_t n_exts)
+{
+	qsort(hours, n_hours, sizeof *hours, compare_hour);
+	for (size_t i = 0; i < n_hours;) {
+		struct hour_sum sum = hours[i];
+		for (i++; i < n_hours && compare_hour(&hours[i], &sum) == 0; i++) {
+			sum.calls += hours[i].calls;
+			sum.answered += hours[i].answered;
+			sum.missed += hours[i].missed;
+			sum.talk += hours[i].talk;
 		}
+		sqlite3_stmt *st = db_prepare(db,
+			"INSERT INTO calls_by_hour (day, hour, dow, calls, answered, missed, talk_seconds)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			" ON CONFLICT (day, hour) DO UPDATE SET calls = calls + excluded.calls,"
+			" answered = answered + excluded.answered, missed = missed + excluded.missed,"
+			" talk_seconds = talk_seconds + excluded.talk_seconds");
+		if (!st)
+			return -1;
+		sqlite3_bind_int(st, 1, sum.day);
+		sqlite3_bind_int(st, 2, sum.hour);
+		sqlite3_bind_int(st, 3, sum.dow);
+		sqlite3_bind_int(st, 4, sum.calls);
+		sqlite3_bind_int(st, 5, sum.answered);
+		sqlite3_bind_int(st, 6, sum.missed);
+		sqlite3_bind_int64(st, 7, sum.talk);
+		if (db_step_done(st) != SQLITE_DONE)
+			return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		st = db_prepare(db,
+	qsort(exts, n_exts, sizeof *exts, compare_ext_day);
+	for (size_t i = 0; i < n_exts;) {
+		struct ext_sum sum = exts[i];
+		for (i++; i < n_exts && compare_ext_day(&exts[i], &sum) == 0; i++) {
+			sum.made += exts[i].made;
+			sum.received += exts[i].received;
+			sum.missed += exts[i].missed;
+			sum.talk += exts[i].talk;
+		}
+		sqlite3_stmt *st = db_prepare(db,
 			"INSERT INTO calls_by_ext (ext, day, made, received, missed, talk_seconds)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 			" ON CONFLICT (ext, day) DO UPDATE SET made = made + excluded.made,"
@@ -219,12 +263,12 @@ static int add_to_aggregates(struct db *db, const struct call *c)
 			" talk_seconds = talk_seconds + excluded.talk_seconds");
 		if (!st)
 			return -1;
-		bind_text(st, 1, sides[i].ext);
-		sqlite3_bind_int(st, 2, c->day);
-		sqlite3_bind_int(st, 3, sides[i].made);
-		sqlite3_bind_int(st, 4, sides[i].received);
-		sqlite3_bind_int(st, 5, sides[i].missed);
-		sqlite3_bind_int64(st, 6, c->billsec);
+		bind_text(st, 1, sum.ext);
+		sqlite3_bind_int(st, 2, sum.day);
+		sqlite3_bind_int(st, 3, sum.made);
+		sqlite3_bind_int(st, 4, sum.received);
+		sqlite3_bind_int(st, 5, sum.missed);
+		sqlite3_bind_int64(st, 6, sum.talk);
 		if (db_step_done(st) != SQLITE_DONE)
 			return -1;
 	}
@@ -275,15 +319,28 @@ int calls_insert(struct db *db, const struct call *calls, size_t n, size_t *inse
 		*inserted = 0;
 	if (n == 0)
 		return 0;
-	if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+	struct hour_sum *hours = malloc(n * sizeof *hours);
+	struct ext_sum *exts = malloc(2 * n * sizeof *exts);
+	if (!hours || !exts)
+		abort();
+	size_t n_hours = 0, n_exts = 0, added = 0;
+	bool ok = db_exec(db, "BEGIN IMMEDIATE") == SQLITE_OK;
+	if (!ok) {
+		free(hours);
+		free(exts);
 		return -1;
-	size_t added = 0;
-	bool ok = true;
+	}
 	for (size_t i = 0; ok && i < n; i++) {
 		int rc = insert_one(db, &calls[i]);
-		ok = rc >= 0 && (rc == 0 || add_to_aggregates(db, &calls[i]) == 0);
-		added += rc == 1;
+		ok = rc >= 0;
+		if (rc == 1) {
+			add_contribution(&calls[i], hours, &n_hours, exts, &n_exts);
+			added++;
+		}
 	}
+	ok = ok && store_contributions(db, hours, n_hours, exts, n_exts) == 0;
+	free(hours);
+	free(exts);
 	if (!db_commit_or_rollback(db, ok))
 		return -1;
 	if (inserted)

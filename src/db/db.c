@@ -281,6 +281,9 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (ext, day)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX calls_by_ext_day ON calls_by_ext(day);",
+
+	/* 8: a call's key starts with its start time (db/calls.h CALL_KEY_SIZE), the hash cut to 128 bits. */
+	"UPDATE calls SET key = printf('%016x', start_time) || substr(key, 1, 32) WHERE length(key) = 64;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

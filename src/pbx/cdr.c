@@ -177,11 +177,12 @@ static void split_clid(const char *clid, struct call *c)
 	copy_cut_n(c->clid_name, sizeof c->clid_name, name, name_len);
 }
 
-/* SHA-256 of what both sources say of a call, each part followed by a NUL (no part holds one, so the
- * boundaries cannot shift between parts): the channels, numbers and disposition as Asterisk wrote them, and
- * the times as the instants they name (Unix seconds), so that a Master.csv written in UTC (usegmtime=yes) and
- * the local-time event of the same call agree. */
-static int make_key(const struct cdr_fields *f, const struct call *c, char out[CALL_KEY_HEX])
+/* The start time in 16 hex digits (calls.h: inserts in time order), then the first 128 bits of the SHA-256
+ * of what both sources say of a call, each part followed by a NUL (no part holds one, so the boundaries
+ * cannot shift between parts): the channels, numbers and disposition as Asterisk wrote them, and the times as
+ * the instants they name (Unix seconds), so that a Master.csv written in UTC (usegmtime=yes) and the
+ * local-time event of the same call agree. */
+static int make_key(const struct cdr_fields *f, const struct call *c, char out[CALL_KEY_SIZE])
 {
 	char start[24], answer[24], end[24];
 	snprintf(start, sizeof start, "%lld", (long long)c->start);
@@ -198,8 +199,11 @@ static int make_key(const struct cdr_fields *f, const struct call *c, char out[C
 	}
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
 	EVP_MD_CTX_free(ctx);
+	enum { TIME_HEX = 16, HASH_BYTES = (CALL_KEY_SIZE - 1 - TIME_HEX) / 2 };
+	snprintf(out, CALL_KEY_SIZE, "%016llx", (unsigned long long)c->start);
 	size_t hex_len = 0;
-	if (!ok || OPENSSL_buf2hexstr_ex(out, CALL_KEY_HEX, &hex_len, md, md_len, '\0') != 1)
+	if (!ok || OPENSSL_buf2hexstr_ex(out + TIME_HEX, CALL_KEY_SIZE - TIME_HEX, &hex_len, md, HASH_BYTES,
+					 '\0') != 1)
 		return -1;
 	for (char *p = out; *p; p++)
 		*p = (char)tolower((unsigned char)*p);

@@ -86,7 +86,10 @@ static void on_cdr(const struct ami_msg *ev, void *ud)
 		in->ring[slot] = c;
 		in->arrived_ms[slot] = now_ms();
 		in->count++;
-		pthread_cond_signal(&in->work);
+		/* The writer waits for a first record, then for a full batch (or the oldest's BATCH_WAIT_MS): woken
+		 * for every record, a burst would cost it a context switch each. */
+		if (in->count == 1 || in->count == BATCH_MAX)
+			pthread_cond_signal(&in->work);
 	}
 	pthread_mutex_unlock(&in->mu);
 }

@@ -3,7 +3,8 @@
  * a request in one record larger than that buffer is never answered. These tests pin the record sizes: the
  * pure splitting rule, and the records a real pool connection sends to an in-process TLS server that reads
  * exactly as get_input() does (a window of 1024 minus what it holds, poll() on the socket only); and the
- * close_notify that ends a session (without one Asterisk logs an ERROR per session). */
+ * close_notify that ends a session (without one Asterisk logs an ERROR per session); and events that arrive
+ * many TLS records in one read, all delivered without waiting for more bytes. */
 #include <check.h>
 
 #include "support/check_run.h"
@@ -231,7 +232,7 @@ static void *serve_one(void *arg)
 	return NULL;
 }
 
-static void server_start(struct tls_server *s)
+static void server_start_with(struct tls_server *s, void *(*serve)(void *), void *arg)
 {
 	memset(s, 0, sizeof *s);
 	make_cert(s);
@@ -242,7 +243,12 @@ static void server_start(struct tls_server *s)
 	socklen_t al = sizeof a;
 	getsockname(s->listen_fd, (struct sockaddr *)&a, &al);
 	s->port = ntohs(a.sin_port);
-	pthread_create(&s->thread, NULL, serve_one, s);
+	pthread_create(&s->thread, NULL, serve, arg);
+}
+
+static void server_start(struct tls_server *s)
+{
+	server_start_with(s, serve_one, s);
 }
 
 static void server_stop(struct tls_server *s)
@@ -338,6 +344,109 @@ START_TEST(lines_of_the_longest_size_each_fit)
 }
 END_TEST
 
+/* ---------- events arriving many records at once ---------- */
+
+enum { BURST = 50 };
+
+struct burst {
+	struct tls_server srv;
+	pthread_mutex_t mu;
+	int seen;
+	bool done;   /* the test is over: the server may hang up */
+};
+
+/* After the login: BURST events, each its own TLS record as Asterisk writes them, all reaching the client in
+ * one send() (gathered in a memory BIO), then silence with the connection open. */
+static void *serve_burst(void *arg)
+{
+	struct burst *b = arg;
+	struct tls_server *s = &b->srv;
+	int fd = accept(s->listen_fd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	SSL *ssl = SSL_new(s->ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_accept(ssl) == 1) {
+		const char banner[] = "Asterisk Call Manager/11.0.0\r\n";
+		SSL_write(ssl, banner, (int)strlen(banner));
+		char buf[INBUF_MAX + 1], action[64], id[64];
+		size_t held = 0;
+		if (read_message(s, ssl, fd, buf, &held, false, action, id) == 0 && strcmp(action, "Login") == 0) {
+			reply(ssl, id, "Authentication accepted");
+			BIO *gather = BIO_new(BIO_s_mem());
+			SSL_set0_wbio(ssl, gather);
+			for (int i = 1; i <= BURST; i++) {
+				char ev[128];
+				int len = snprintf(ev, sizeof ev, "Event: Cdr\r\nPrivilege: cdr,all\r\nSeq: %d\r\n\r\n", i);
+				SSL_write(ssl, ev, len);
+			}
+			char *bytes;
+			long n = BIO_get_mem_data(gather, &bytes);
+			ck_assert_int_eq(send(fd, bytes, (size_t)n, 0), n);
+			for (int waited = 0; waited < 100; waited++) {
+				pthread_mutex_lock(&b->mu);
+				bool done = b->done;
+				pthread_mutex_unlock(&b->mu);
+				if (done)
+					break;
+				usleep(50 * 1000);
+			}
+		}
+	}
+	SSL_free(ssl);
+	close(fd);
+	return NULL;
+}
+
+static void count_burst(const struct ami_msg *ev, void *ud)
+{
+	struct burst *b = ud;
+	(void)ev;
+	pthread_mutex_lock(&b->mu);
+	b->seen++;
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* With read-ahead, one read() takes all the records; the events wait must ask OpenSSL (SSL_has_pending)
+ * before poll(), or the events after the first stay in OpenSSL's buffer until the next byte or keep-alive. */
+START_TEST(events_read_ahead_are_delivered_without_more_bytes)
+{
+	struct burst b;
+	memset(&b, 0, sizeof b);
+	pthread_mutex_init(&b.mu, NULL);
+	server_start_with(&b.srv, serve_burst, &b);
+	struct ami_options o;
+	ami_options_defaults(&o);
+	snprintf(o.host, sizeof o.host, "127.0.0.1");
+	o.port = b.srv.port;
+	o.tls = true;
+	snprintf(o.fingerprint, sizeof o.fingerprint, "%s", b.srv.fingerprint);
+	snprintf(o.username, sizeof o.username, "admin");
+	snprintf(o.secret, sizeof o.secret, "s3cret");
+	o.auth = AMI_AUTH_PLAIN;
+	o.keepalive_s = 30;   /* a stall would last until this Ping: far past the wait below */
+	char err[300];
+	struct ami_events *e = ami_events_new(&o, "cdr", err, sizeof err);
+	ck_assert_msg(e != NULL, "%s", err);
+	ck_assert_int_eq(ami_events_on(e, "Cdr", count_burst, &b), 0);
+	ck_assert_int_eq(ami_events_start(e), 0);
+	int seen = 0;
+	for (int waited = 0; waited < 40 && seen < BURST; waited++) {
+		usleep(50 * 1000);
+		pthread_mutex_lock(&b.mu);
+		seen = b.seen;
+		pthread_mutex_unlock(&b.mu);
+	}
+	pthread_mutex_lock(&b.mu);
+	b.done = true;
+	pthread_mutex_unlock(&b.mu);
+	ami_events_destroy(e);
+	server_stop(&b.srv);
+	pthread_mutex_destroy(&b.mu);
+	ck_assert_msg(seen == BURST, "%d of %d events delivered within 2 s", seen, BURST);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ami_tls");
@@ -349,6 +458,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, line_longer_than_a_record_is_cut_at_the_bound);
 	tcase_add_test(tc, big_update_is_answered_by_an_asterisk_like_reader);
 	tcase_add_test(tc, lines_of_the_longest_size_each_fit);
+	tcase_add_test(tc, events_read_ahead_are_delivered_without_more_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }

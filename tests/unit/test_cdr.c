@@ -101,8 +101,11 @@ START_TEST(real_event_from_asterisk_22)
 	ck_assert_int_eq(c.day, 20261127);
 	ck_assert_int_eq(c.hour, 16);
 	ck_assert_int_eq(c.dow, 4); /* a Friday */
-	ck_assert_uint_eq(strlen(c.key), 64);
-	ck_assert_uint_eq(strspn(c.key, "0123456789abcdef"), 64);
+	ck_assert_uint_eq(strlen(c.key), 48);
+	ck_assert_uint_eq(strspn(c.key, "0123456789abcdef"), 48);
+	char start_hex[17];
+	snprintf(start_hex, sizeof start_hex, "%016llx", (unsigned long long)c.start);
+	ck_assert_int_eq(strncmp(c.key, start_hex, 16), 0);
 	/* Without the phones, nobody's extension. */
 	ck_assert_int_eq(cdr_from_event(ev, NULL, NULL, &c, why, sizeof why), 0);
 	ck_assert_str_eq(c.from_ext, "");
@@ -185,7 +188,7 @@ START_TEST(dispositions_and_normalisations)
 		ck_assert_int_eq(c.disposition, words[i].d);
 	}
 	/* FAILED and CONGESTION are one disposition but two records: the key keeps Asterisk's word. */
-	char failed_key[CALL_KEY_HEX];
+	char failed_key[CALL_KEY_SIZE];
 	set_header(ev, "Disposition", "FAILED");
 	ck_assert_int_eq(cdr_from_event(ev, NULL, NULL, &c, why, sizeof why), 0);
 	memcpy(failed_key, c.key, sizeof failed_key);

@@ -2,7 +2,8 @@
  * and moves the aggregates once; the aggregates equal a direct GROUP BY over the calls of random histories
  * (seeded, several seeds); date filters at local midnight and across summer time in Europe/Madrid; the sort
  * allow-list; keyset pagination in every sort and direction, with ties and filters, giving each row once and
- * in order, as SQL's own ORDER BY does; cursors that are not ours refused. Real SQLite files. */
+ * in order, as SQL's own ORDER BY does; cursors that are not ours refused; migration 8's keys. Real SQLite
+ * files. */
 #include <check.h>
 
 #include "support/check_run.h"
@@ -97,6 +98,36 @@ START_TEST(storing_twice_adds_one_row_and_counts_once)
 	ck_assert_uint_eq(inserted, 0);
 	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls"), 2);
 	ck_assert_int_eq(test_db_scalar(db, "SELECT SUM(calls) FROM calls_by_hour"), 2);
+	db_close(db);
+}
+END_TEST
+
+/* Migration 8: a key of the old shape (the whole SHA-256 in hex) becomes the start time's 16 hex digits and
+ * the hash's first 32, the shape cdr.c makes now, so the same record replayed after the upgrade is known. */
+START_TEST(migration_8_puts_the_start_time_first_in_old_keys)
+{
+	struct db *db = db_open(test_db_path, (char[200]){ 0 }, 200);
+	char err[200];
+	ck_assert_ptr_nonnull(db);
+	ck_assert_msg(db_migrate_to(db, 7, err, sizeof err) == 0, "%s", err);
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO calls (key, start_time, answer_time, end_time, duration, billsec, src, dst, clid_name,"
+		 " clid_num, dcontext, channel, dstchannel, lastapp, uniqueid, disposition, direction, from_ext, to_ext,"
+		 " day, hour, dow) VALUES ('%s', 1700000000, 0, 1700000040, 40, 0, '201', '202', '', '201', 'c',"
+		 " 'PJSIP/201-1', '', 'Dial', '', 1, 0, '201', '202', 20231114, 22, 1)",
+		 "0123456789abcdef0123456789abcdeffedcba9876543210fedcba9876543210");
+	ck_assert_int_eq(db_exec(db, sql), SQLITE_OK);
+	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(test_db_scalar(db, "SELECT COUNT(*) FROM calls WHERE key ="
+				    " '000000006553f1000123456789abcdef0123456789abcdef'"), 1);
+	struct call c = { 0 };
+	test_rng_state = 8;
+	random_call(&c, 8);
+	snprintf(c.key, sizeof c.key, "000000006553f1000123456789abcdef0123456789abcdef");
+	size_t inserted = 99;
+	ck_assert_int_eq(calls_insert(db, &c, 1, &inserted), 0);
+	ck_assert_uint_eq(inserted, 0);
 	db_close(db);
 }
 END_TEST
@@ -415,6 +446,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, storing_twice_adds_one_row_and_counts_once);
 	tcase_add_test(tc, aggregates_equal_a_direct_count);
+	tcase_add_test(tc, migration_8_puts_the_start_time_first_in_old_keys);
 	tcase_add_test(tc, date_filters_at_local_midnight_and_summer_time);
 	tcase_add_test(tc, sort_names_outside_the_allow_list_are_refused);
 	tcase_add_test(tc, malformed_cursors_are_refused);
