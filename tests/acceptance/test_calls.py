@@ -251,8 +251,8 @@ def test_call_up_across_a_restart_comes_back_from_coreshowchannels(stack, owner,
     ours = [b for b in ami_blocks(listed) if dict(b).get("Event") == "CoreShowChannel" and
             re.match(r"PJSIP/28[34]-", dict(b).get("Channel", ""))]
     assert len(ours) == 2, listed
-    want = ["Event", "ActionID", *testpbx.CHANNEL_STATE_FIELDS, "BridgeId", "Application", "ApplicationData",
-            "Duration"]
+    want = ["Event", "ActionID", *testpbx.CHANNEL_STATE_FIELDS, "Application", "ApplicationData", "Duration",
+            "BridgeId"]   # the test PBX's order (action_coreshowchannels in tests/pbx/testpbx.py)
     for b in ours:
         assert [k for k, _ in b] == want, f"Asterisk's CoreShowChannel differs from the test PBX's:\n{b}"
     by_caller = {dict(b)["Channel"].split("-")[0]: dict(b) for b in ours}

@@ -3332,8 +3332,9 @@ CHANNEL_STATE_FIELDS = ("Channel", "ChannelState", "ChannelStateDesc", "CallerID
 @action("CoreShowChannels", EVENT_FLAG_SYSTEM | EVENT_FLAG_REPORTING, "List currently active channels.")
 def action_coreshowchannels(s, m):
     """action_coreshowchannels(): one CoreShowChannel per channel of the calls held in progress (control emit_call
-    with hold), with the channel's state as its events left it, then BridgeId, Application, ApplicationData and
-    Duration (HH:MM:SS); none in progress: an empty list (10-lists)."""
+    with hold), with the channel's state as its events left it, then Application, ApplicationData, Duration
+    (HH:MM:SS, since the channel was created) and BridgeId, in the order the real Asterisk 22 sends them
+    (13-coreshowchannels); none in progress: an empty list (10-lists)."""
     s.send_listack(m, "Channels will follow", "start")
     aid = m.get("ActionID")
     idt = "ActionID: %s\r\n" % aid if aid else ""
@@ -3344,8 +3345,9 @@ def action_coreshowchannels(s, m):
         d = int(now - c["created"])
         text = "Event: CoreShowChannel\r\n" + idt
         text += "".join("%s: %s\r\n" % (f, c.get(f, FIELD_DEFAULTS.get(f, ""))) for f in CHANNEL_STATE_FIELDS)
-        text += "BridgeId: %s\r\nApplication: %s\r\nApplicationData: %s\r\nDuration: %02d:%02d:%02d\r\n\r\n" % (
-            c.get("BridgeId", ""), c["Application"], c["ApplicationData"], d // 3600, d // 60 % 60, d % 60)
+        # This order is Asterisk 22.10.1's, observed (tests/acceptance/test_calls.py compares them): BridgeId last.
+        text += "Application: %s\r\nApplicationData: %s\r\nDuration: %02d:%02d:%02d\r\nBridgeId: %s\r\n\r\n" % (
+            c["Application"], c["ApplicationData"], d // 3600, d // 60 % 60, d % 60, c.get("BridgeId", ""))
         s.append(text)
     if not chans:
         s.list_complete(m, "CoreShowChannelsComplete", 0, single=True)     # astman_send_list_complete()

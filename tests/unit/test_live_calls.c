@@ -2,7 +2,8 @@
  * 11 as the real Asterisk 22 sent it, event by event; a call nobody answers; a blind and an attended transfer
  * (Asterisk 12+ shapes: the transferee leaves its bridge and dials the target with the call's Linkedid; the
  * consultation call is a second call until the target is moved into the first bridge); the event login lost and
- * the table rebuilt from a CoreShowChannels list mid-call; trunk calls in and out; the peak of the day across
+ * the table rebuilt from a CoreShowChannels list mid-call, and from the one the real Asterisk 22 gave (transcript
+ * 11b); trunk calls in and out; the peak of the day across
  * midnight; waiting for a change, shutdown, and the stream cap. */
 #include <check.h>
 
@@ -269,8 +270,56 @@ static struct ami_msg *listed(const char *channel, const char *state, const char
 		  strcmp(state, "6") == 0 ? "Up" : "Ring", "CallerIDNum", cid, "CallerIDName", "<unknown>",
 		  "ConnectedLineNum", "<unknown>", "ConnectedLineName", "<unknown>", "Language", "en", "AccountCode", "",
 		  "Context", "from-internal", "Exten", exten, "Priority", "1", "Uniqueid", uid, "Linkedid", link,
-		  "BridgeId", bridge, "Application", app, "ApplicationData", "", "Duration", dur, NULL);
+		  "Application", app, "ApplicationData", "", "Duration", dur, "BridgeId", bridge, NULL);
 }
+
+/* Transcript 11b: what the real Asterisk 22 listed while 283 talked to 284; rebuilt from it, the table holds that
+ * one call, up, between the two phones with their names, since the moment Duration counts from. */
+START_TEST(rebuilt_from_a_real_coreshowchannels)
+{
+	size_t len;
+	char *text = file_read_all("tests/unit/support/ami-transcripts/11b-coreshowchannels.txt", 1 << 20, &len);
+	ck_assert_ptr_nonnull(text);
+	char *banner = strstr(text, "Asterisk Call Manager");
+	struct ami_parser p;
+	ami_parser_init(&p, true);
+	ck_assert_int_eq(ami_parser_feed(&p, banner, strlen(banner)), 0);
+	struct ami_msg *list[8];
+	size_t n = 0;
+	struct ami_msg *m;
+	while ((m = ami_parser_next(&p)) != NULL) {
+		ck_assert_uint_lt(n, 8);
+		list[n++] = m;
+	}
+	ck_assert_uint_eq(n, 4);   /* the answer, two channels, the Complete event */
+	int64_t now = 1796193648;
+	struct live_calls *lc = live_calls_new();
+	live_calls_set_clock(lc, fake_now, &now);
+	live_calls_set_connected(lc, true);
+	live_calls_rebuild(lc, list, n);
+	for (size_t i = 0; i < n; i++)
+		ami_msg_destroy(list[i]);
+	struct live_snapshot s;
+	snap(lc, &s);
+	ck_assert(s.synced);
+	ck_assert_uint_eq(s.n, 1);
+	const struct live_call *c = &s.calls[0];
+	ck_assert_int_eq(c->state, LIVE_UP);
+	ck_assert_str_eq(c->caller.number, "283");
+	ck_assert_str_eq(c->caller.name, "Sigue");
+	ck_assert_str_eq(c->caller.endpoint, "283");
+	ck_assert_str_eq(c->callee.number, "284");
+	ck_assert_str_eq(c->callee.name, "Atiende");
+	ck_assert_str_eq(c->callee.endpoint, "284");
+	ck_assert_int_eq(c->kind, LIVE_INTERNAL);
+	ck_assert_int_eq(c->channels, 2);
+	ck_assert_int_eq(c->since, now);   /* Duration: 00:00:00 */
+	live_snapshot_free(&s);
+	live_calls_free(lc);
+	ami_parser_free(&p);
+	free(text);
+}
+END_TEST
 
 /* The login drops mid-call (the table is emptied: calls may end unseen); at the reconnection the table is rebuilt
  * from CoreShowChannels: the call still up, one that began meanwhile and rings; then their events go on. */
@@ -431,6 +480,7 @@ int main(void)
 	Suite *s = suite_create("live_calls");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, answered_call_from_transcript);
+	tcase_add_test(tc, rebuilt_from_a_real_coreshowchannels);
 	tcase_add_test(tc, call_never_answered);
 	tcase_add_test(tc, blind_transfer);
 	tcase_add_test(tc, attended_transfer);
