@@ -284,6 +284,26 @@ static const char *const migrations[] = {
 
 	/* 8: a call's key starts with its start time (db/calls.h CALL_KEY_SIZE), the hash cut to 128 bits. */
 	"UPDATE calls SET key = printf('%016x', start_time) || substr(key, 1, 32) WHERE length(key) = 64;",
+
+	/* 9: the audit trail (issue 12, db/audit.h). Append-only: the triggers refuse every DELETE and any UPDATE
+	 * but the completion of a row's AMI actions and outcome. */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  changes TEXT NOT NULL,"
+	"  ami TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  output TEXT NOT NULL"
+	");"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_rewrite BEFORE UPDATE OF id, at, user, address, action, object, changes, output"
+	" ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
