@@ -214,12 +214,26 @@ enum ami_status ami_pool_action(struct ami_pool *p, const struct ami_msg *action
  * Meant for a periodic timer in the daemon; thread-safe. */
 void ami_pool_keepalive(struct ami_pool *p);
 
-/* Counters for tests and status pages. */
+/* What the pool's requests found of the PBX lately, from the kind of their outcome (never their words). */
+enum ami_health {
+	AMI_HEALTH_UNKNOWN = 0,      /* no request yet */
+	AMI_HEALTH_ANSWERING,        /* the last request got Asterisk's answer (Success or Error) */
+	AMI_HEALTH_NOT_ANSWERING,    /* connected, or connecting, but no answer in time (a frozen or overloaded PBX) */
+	AMI_HEALTH_UNREACHABLE,      /* no connection could be made (down, refused, TLS or login failure) */
+};
+const char *ami_health_name(enum ami_health h);   /* "unknown", "answering", "not_answering", "unreachable" */
+
+/* Counters and state for tests and status pages. */
 struct ami_pool_stats {
 	unsigned long connects;      /* successful logins */
 	unsigned long connect_failures;
 	unsigned long dropped;       /* connections dropped after a failure */
 	unsigned long pings;
+	int size, open, busy;        /* connections: the pool's most, open now, lent to a request now */
+	enum ami_health health;
+	long long health_since;      /* Unix seconds since health has been what it is (0: no request yet) */
+	long long last_answer;       /* Unix seconds of Asterisk's last answer (0: none yet) */
+	char last_problem[512];      /* the words of the last request that got no answer ("" none yet) */
 };
 void ami_pool_stats(struct ami_pool *p, struct ami_pool_stats *out);
 

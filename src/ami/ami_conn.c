@@ -710,8 +710,9 @@ static int login(struct ami_conn *c, const struct ami_options *o, const char *ev
 }
 
 struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const char *events, int wake_fd,
-                               char *err, size_t errlen)
+                               char *err, size_t errlen, bool *no_answer)
 {
+	bool tcp_up = false;
 	struct ami_conn *c = ami_xmalloc(sizeof *c);
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
@@ -730,6 +731,7 @@ struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const 
 	}
 	if (tcp_connect(c, o, deadline, err, errlen) != 0)
 		goto fail;
+	tcp_up = true;
 	if (o->tls && tls_handshake(c, o, ctx, deadline, err, errlen) != 0)
 		goto fail;
 	/* The banner and the whole login share one deadline. */
@@ -749,6 +751,9 @@ struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const 
 		goto fail;
 	return c;
 fail:
+	/* Connected, then silent until the deadline: a PBX that is there but does not answer (frozen, swamped). */
+	if (no_answer)
+		*no_answer = tcp_up && ami_now_ms() >= deadline;
 	ami_conn_close(c);
 	return NULL;
 }

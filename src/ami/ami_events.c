@@ -166,7 +166,7 @@ static void *events_thread(void *arg)
 	int failures = 0;
 	char err[400];
 	for (;;) {
-		struct ami_conn *c = ami_conn_open(&e->opts, e->ctx, e->classes, e->wake[0], err, sizeof err);
+		struct ami_conn *c = ami_conn_open(&e->opts, e->ctx, e->classes, e->wake[0], err, sizeof err, NULL);
 		if (stop_requested(e)) {
 			ami_conn_close(c);
 			break;

@@ -61,9 +61,10 @@ struct ami_conn;
 
 /* Connects (TCP, then TLS with ctx when o->tls), checks the banner and logs in with "Events: events".
  * wake_fd (or -1): when it becomes readable every wait is abandoned (used to stop the event thread).
- * Returns the connection, or NULL with a human message in err (nothing of any request was written). */
+ * Returns the connection, or NULL with a human message in err (nothing of any request was written) and, when
+ * no_answer is not NULL, whether the failure was a silence: connected, then nothing until the deadline. */
 struct ami_conn *ami_conn_open(const struct ami_options *o, SSL_CTX *ctx, const char *events, int wake_fd,
-                               char *err, size_t errlen);
+                               char *err, size_t errlen, bool *no_answer);
 void ami_conn_close(struct ami_conn *c);   /* NULL is fine */
 
 /* Sends action with a fresh ActionID and waits for its answer (list events collected). Events and foreign

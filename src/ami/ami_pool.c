@@ -38,6 +38,7 @@ struct ami_pool {
 	int failures;              /* consecutive failed connects */
 	long long retry_at_ms;     /* no new connect before this (back-off) */
 	char last_error[400];
+	bool connect_silent;       /* the last failed connect met silence (ami_conn_open's no_answer) */
 	struct file_lock *files;
 	struct ami_pool_stats stats;
 };
@@ -88,10 +89,52 @@ void ami_pool_destroy(struct ami_pool *p)
 	free(p);
 }
 
+const char *ami_health_name(enum ami_health h)
+{
+	switch (h) {
+	case AMI_HEALTH_ANSWERING: return "answering";
+	case AMI_HEALTH_NOT_ANSWERING: return "not_answering";
+	case AMI_HEALTH_UNREACHABLE: return "unreachable";
+	default: return "unknown";
+	}
+}
+
 void ami_pool_stats(struct ami_pool *p, struct ami_pool_stats *out)
 {
 	pthread_mutex_lock(&p->mu);
 	*out = p->stats;
+	out->size = p->n_slots;
+	out->open = out->busy = 0;
+	for (int i = 0; i < p->n_slots; i++) {
+		out->open += p->slots[i].conn != NULL;
+		out->busy += p->slots[i].busy;
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Records what a request found: an answer, none in time, or no connection. AMI_INVALID sent nothing. */
+static void note_health(struct ami_pool *p, const struct ami_result *r)
+{
+	enum ami_health h;
+	switch (r->status) {
+	case AMI_OK:
+	case AMI_ERROR: h = AMI_HEALTH_ANSWERING; break;
+	case AMI_UNKNOWN_OUTCOME: h = AMI_HEALTH_NOT_ANSWERING; break;
+	case AMI_UNREACHABLE: h = AMI_HEALTH_UNREACHABLE; break;
+	default: return;
+	}
+	long long now = (long long)time(NULL);
+	pthread_mutex_lock(&p->mu);
+	if (h == AMI_HEALTH_UNREACHABLE && p->connect_silent)
+		h = AMI_HEALTH_NOT_ANSWERING;
+	if (h != p->stats.health) {
+		p->stats.health = h;
+		p->stats.health_since = now;
+	}
+	if (h == AMI_HEALTH_ANSWERING)
+		p->stats.last_answer = now;
+	else
+		snprintf(p->stats.last_problem, sizeof p->stats.last_problem, "%s", r->message);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -188,6 +231,7 @@ static enum ami_status ready_slot(struct ami_pool *p, struct slot *s, struct ami
 	pthread_mutex_lock(&p->mu);
 	long long now = ami_now_ms();
 	if (now < p->retry_at_ms) {
+		/* Backing off after a failed connect: what that connect found still holds. */
 		enum ami_status st = ami_result_set(r, AMI_UNREACHABLE, "%s (next attempt in %lld ms)", p->last_error,
 		                                    p->retry_at_ms - now);
 		pthread_mutex_unlock(&p->mu);
@@ -196,9 +240,11 @@ static enum ami_status ready_slot(struct ami_pool *p, struct slot *s, struct ami
 	pthread_mutex_unlock(&p->mu);
 
 	char err[400];
-	struct ami_conn *c = ami_conn_open(&p->opts, p->ctx, "off", -1, err, sizeof err);
+	bool no_answer = false;
+	struct ami_conn *c = ami_conn_open(&p->opts, p->ctx, "off", -1, err, sizeof err, &no_answer);
 	pthread_mutex_lock(&p->mu);
 	if (!c) {
+		p->connect_silent = no_answer;
 		p->failures++;
 		p->stats.connect_failures++;
 		p->retry_at_ms = ami_now_ms() + ami_backoff_ms(&p->opts, p->failures);
@@ -209,6 +255,7 @@ static enum ami_status ready_slot(struct ami_pool *p, struct slot *s, struct ami
 	}
 	p->failures = 0;
 	p->retry_at_ms = 0;
+	p->connect_silent = false;
 	p->stats.connects++;
 	pthread_mutex_unlock(&p->mu);
 	s->conn = c;
@@ -238,6 +285,7 @@ enum ami_status ami_pool_action(struct ami_pool *p, const struct ami_msg *action
 			log_warn("ami: %s", r->message);
 	}
 	release_slot(p, i);
+	note_health(p, r);
 	return r->status;
 }
 

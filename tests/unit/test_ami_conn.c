@@ -4,11 +4,14 @@
 #include <check.h>
 
 #include "support/check_run.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ami/ami.h"
@@ -307,9 +310,22 @@ START_TEST(timeout_is_unknown_outcome)
 	f.pool = ami_pool_create(&f.o, err, sizeof err);
 	struct ami_result r;
 	ami_result_init(&r);
+	struct ami_pool_stats st;
+	ami_pool_stats(f.pool, &st);
+	ck_assert_int_eq(st.health, AMI_HEALTH_UNKNOWN);
 	ck_assert_int_eq(simple(f.pool, "Slow", &r), AMI_UNKNOWN_OUTCOME);
 	ck_assert_msg(strstr(r.message, "timed out") != NULL, "%s", r.message);
+	ami_pool_stats(f.pool, &st);
+	ck_assert_int_eq(st.health, AMI_HEALTH_NOT_ANSWERING);
+	ck_assert_int_gt(st.health_since, 0);
+	ck_assert_ptr_nonnull(strstr(st.last_problem, "timed out"));
 	ck_assert_int_eq(simple(f.pool, "Ping", &r), AMI_OK);
+	ami_pool_stats(f.pool, &st);
+	ck_assert_int_eq(st.health, AMI_HEALTH_ANSWERING);
+	ck_assert_int_ge(st.last_answer, st.health_since);
+	ck_assert_int_eq(st.size, f.o.pool_size);
+	ck_assert_int_eq(st.open, 1);
+	ck_assert_int_eq(st.busy, 0);
 	ami_result_free(&r);
 	teardown(&f);
 }
@@ -397,8 +413,44 @@ START_TEST(unreachable_and_backoff)
 	struct ami_pool_stats st;
 	ami_pool_stats(p, &st);
 	ck_assert_uint_eq(st.connect_failures, 2);
+	ck_assert_int_eq(st.health, AMI_HEALTH_UNREACHABLE);
+	ck_assert_ptr_nonnull(strstr(st.last_problem, "Connection refused"));
+	ck_assert_int_eq(st.last_answer, 0);
+	ck_assert_int_eq(st.open, 0);
 	ami_result_free(&r);
 	ami_pool_destroy(p);
+}
+END_TEST
+
+/* A PBX frozen with SIGSTOP: the kernel still accepts the connection, and then nothing comes. That is a PBX
+ * that does not answer, not one that is down. */
+START_TEST(silent_server_is_not_answering)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	socklen_t al = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	struct ami_options o;
+	amit_options(&o, ntohs(a.sin_port));
+	o.io_timeout_ms = 300;
+	char err[300];
+	struct ami_pool *p = ami_pool_create(&o, err, sizeof err);
+	struct ami_result r;
+	ami_result_init(&r);
+	ck_assert_int_eq(simple(p, "Ping", &r), AMI_UNREACHABLE);
+	struct ami_pool_stats st;
+	ami_pool_stats(p, &st);
+	ck_assert_int_eq(st.health, AMI_HEALTH_NOT_ANSWERING);
+	ck_assert_str_eq(ami_health_name(st.health), "not_answering");
+	/* Backing off, the same. */
+	ck_assert_int_eq(simple(p, "Ping", &r), AMI_UNREACHABLE);
+	ami_pool_stats(p, &st);
+	ck_assert_int_eq(st.health, AMI_HEALTH_NOT_ANSWERING);
+	ami_result_free(&r);
+	ami_pool_destroy(p);
+	close(fd);
 }
 END_TEST
 
@@ -634,6 +686,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, answer_larger_than_the_bound_is_refused);
 	tcase_add_test(tc, idle_connection_closed_by_server_reconnects_silently);
 	tcase_add_test(tc, unreachable_and_backoff);
+	tcase_add_test(tc, silent_server_is_not_answering);
 	tcase_add_test(tc, update_config_creates_missing_file);
 	tcase_add_test(tc, keepalive_pings_idle_connections);
 	tcase_add_test(tc, many_threads_share_the_pool);
