@@ -155,6 +155,17 @@ void page_home(struct page *p)
 	response_setf(p->res, "Home.Pbx.Address", "%s:%d", cfg->ami_host, cfg->ami_port);
 	response_set(p->res, "Home.Pbx.Tls", cfg->ami_tls ? "1" : "0");
 	response_set(p->res, "Home.Pbx.Driver", cfg->asterisk_driver);
+	/* What the pool's requests found lately (the status page has the rest). */
+	struct ami_pool_stats pool;
+	applier_pool_stats(p->w->applier, &pool);
+	response_set(p->res, "Home.Pbx.Health", ami_health_name(pool.health));
+	if (pool.health_since > 0) {
+		char since[32];
+		time_t t = (time_t)pool.health_since;
+		struct tm tm;
+		if (localtime_r(&t, &tm) && strftime(since, sizeof since, "%Y-%m-%d %H:%M", &tm))
+			response_set(p->res, "Home.Pbx.Since", since);
+	}
 	if (p->user.role == ROLE_INTEGRATOR)
 		set_outbound(p);
 	response_set_int(p->res, "Home.Registered", phones_count_registered(p->w->db));

@@ -11,7 +11,7 @@
   <?cs if:User.Role == "integrator" ?>
   <a class="tile" id="tile-trunks" href="/trunks" title="<?cs var:Lang.home.trunks_up_hint ?>"><span class="label"><?cs var:Lang.home.trunks_up ?></span><?cs if:Home.TrunksKnown ?><span class="big"><span id="trunks-up"><?cs var:Home.TrunksUp ?></span> <?cs var:Lang.home.of ?> <span id="trunks-total"><?cs var:Home.TrunksLive ?></span></span><?cs else ?><span class="big muted" id="trunks-unknown"><?cs var:Lang.home.not_answering ?></span><?cs /if ?></a>
   <?cs /if ?>
-  <a class="tile" id="tile-pbx" href="/phones"><span class="label"><?cs var:Lang.home.version ?> · <?cs var:Lang.home.uptime ?></span><?cs if:Home.Pbx.Answering ?><span class="big"><span id="pbx-version"><?cs var:Home.Pbx.Version ?></span><?cs if:Home.Pbx.Uptime.Known ?> · <span id="pbx-uptime" data-days="<?cs var:Home.Pbx.Uptime.Days ?>"><?cs var:Home.Pbx.Uptime.Days ?> <?cs var:Lang.home.days_short ?> <?cs var:Home.Pbx.Uptime.Hours ?> <?cs var:Lang.home.hours_short ?> <?cs var:Home.Pbx.Uptime.Minutes ?> <?cs var:Lang.home.minutes_short ?></span><?cs /if ?></span><?cs else ?><span class="big muted" id="pbx-not-answering"><?cs var:Lang.home.not_answering ?></span><?cs /if ?></a>
+  <a class="tile" id="tile-pbx" href="/pbx"><span class="label"><?cs var:Lang.home.version ?> · <?cs var:Lang.home.uptime ?></span><?cs if:Home.Pbx.Answering ?><span class="big"><span id="pbx-version"><?cs var:Home.Pbx.Version ?></span><?cs if:Home.Pbx.Uptime.Known ?> · <span id="pbx-uptime" data-days="<?cs var:Home.Pbx.Uptime.Days ?>"><?cs var:Home.Pbx.Uptime.Days ?> <?cs var:Lang.home.days_short ?> <?cs var:Home.Pbx.Uptime.Hours ?> <?cs var:Lang.home.hours_short ?> <?cs var:Home.Pbx.Uptime.Minutes ?> <?cs var:Lang.home.minutes_short ?></span><?cs /if ?></span><?cs else ?><span class="big muted" id="pbx-not-answering"><?cs var:Lang.home.not_answering ?></span><?cs /if ?></a>
 </section>
 <section class="cards">
   <div class="card">
@@ -41,7 +41,9 @@
       <dt><?cs var:Lang.home.address ?></dt><dd><?cs var:Home.Pbx.Address ?></dd>
       <dt><?cs var:Lang.home.channel ?></dt><dd><?cs if:Home.Pbx.Tls == "1" ?><?cs var:Lang.home.tls ?><?cs else ?><?cs var:Lang.home.plain ?><?cs /if ?></dd>
       <dt><?cs var:Lang.home.driver ?></dt><dd><?cs var:Home.Pbx.Driver ?></dd>
+      <dt><?cs var:Lang.pbx.lately ?></dt><dd id="home-pbx-health" class="state-<?cs var:Home.Pbx.Health ?>"><?cs var:Lang.pbx.health[Home.Pbx.Health] ?><?cs if:Home.Pbx.Since ?> <?cs var:Lang.pbx.since ?> <?cs var:Home.Pbx.Since ?><?cs /if ?></dd>
     </dl>
+    <p><a href="/pbx" id="home-pbx-status"><?cs var:Lang.pbx.title ?></a></p>
   </div>
   <div class="card">
     <h2><?cs var:Lang.home.system ?></h2>

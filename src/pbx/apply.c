@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db/pending.h"
 #include "pbx/apply_files.h"
 #include "pbx/apply_internal.h"
 #include "pbx/reload.h"
@@ -101,12 +102,13 @@ static bool pbx_times(struct applier *a, char started[48], char reloaded[48])
 /* Verifies everything now (see verify.h), under apply_lock. Returns the AMI status. */
 enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg, size_t len)
 {
-	struct pbx_verify_report rep;
+	struct pbx_verify_report rep = { 0 };
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
 	char started[48], reloaded[48];
 	bool have_times = pbx_times(a, started, reloaded);
 	enum ami_status st = pbx_verify(&a->s, a->pool, db, &a->snap, &rep, msg, len);
+	pbx_verify_report_free(&rep);   /* what drifted is in the log and the rows */
 	if (st != AMI_OK) {
 		log_warn("verification: %s", msg);
 		return st;
@@ -384,12 +386,29 @@ enum applier_check applier_check_extension(struct applier *a, struct db *db, con
 	return verdict;
 }
 
+/* The drift check: the verification's reading and comparing, changing nothing, with a snapshot of its own (the
+ * thread's, and its record of the PBX's restarts, stay as the last real verification left them). */
+static enum ami_status drift_check(struct applier *a, struct db *db, struct pbx_drift **items, size_t *n, char *msg,
+				   size_t len)
+{
+	struct pbx_snapshot own = { 0 };
+	struct pbx_verify_report rep = { .dry_run = true };
+	pthread_mutex_lock(&a->apply_lock);
+	enum ami_status st = pbx_verify(&a->s, a->pool, db, &own, &rep, msg, len);
+	pthread_mutex_unlock(&a->apply_lock);
+	pbx_snapshot_free(&own);
+	*items = rep.drift;
+	*n = rep.n_drift;
+	return st;
+}
+
 /* ---------- work handed over by web requests ---------- */
 
 static void job_release_locked(struct apply_job *j)
 {
 	if (--j->refs == 0) {
 		free(j->states);
+		free(j->drift);
 		free(j);
 	}
 }
@@ -466,6 +485,8 @@ static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct
 	if (done) {
 		*out = *j;
 		out->states = NULL;   /* the job's own, freed with it */
+		j->drift = NULL;      /* handed over to the waiter */
+		j->n_drift = 0;
 		if (states && j->states && j->n_states)
 			memcpy(states, j->states, j->n_states * sizeof *states);
 	}
@@ -473,6 +494,8 @@ static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct
 	pthread_mutex_unlock(&a->mu);
 	return done;
 }
+
+static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool serve_queue);
 
 /* Runs every queued job (on the thread). Returns how many phones were applied. */
 static int run_queued(struct applier *a, struct db *db)
@@ -520,6 +543,16 @@ static int run_queued(struct applier *a, struct db *db)
 				j->verified = j->n_states ? pbx_trunk_states(a->pool, j->states, j->n_states, msg,
 									      sizeof msg)
 							  : AMI_OK;
+		} else if (j->kind == JOB_DRIFT) {
+			j->verified = drift_check(a, db, &j->drift, &j->n_drift, j->where, sizeof j->where);
+		} else if (j->kind == JOB_REPAIR) {
+			/* The verification marks what drifted; putting it back belongs to the same job, so that the
+			 * page the integrator is sent to next finds it done. */
+			j->verified = applier_verify(a, db, j->where, sizeof j->where);
+			if (j->verified == AMI_OK && apply_due_round(a, db, now, false) < 0) {
+				j->verified = AMI_ERROR;
+				snprintf(j->where, sizeof j->where, "database error");
+			}
 		} else {
 			j->verified = applier_verify(a, db, j->where, sizeof j->where);
 		}
@@ -615,10 +648,50 @@ int applier_verify_now(struct applier *a, int wait_ms, char *msg, size_t len)
 	return -1;
 }
 
-int applier_apply_due(struct applier *a, struct db *db, int64_t now)
+int applier_drift_now(struct applier *a, int wait_ms, struct pbx_drift **items, size_t *n, char *msg, size_t len)
+{
+	*items = NULL;
+	*n = 0;
+	struct apply_job *j = job_submit(a, JOB_DRIFT, 0, NULL), out;
+	if (!job_wait(a, j, wait_ms, &out, NULL))
+		return 1;
+	*items = out.drift;
+	*n = out.n_drift;
+	if (out.verified == AMI_OK)
+		return 0;
+	snprintf(msg, len, "%s", out.where);
+	return -1;
+}
+
+int applier_repair_now(struct applier *a, int wait_ms, char *msg, size_t len)
+{
+	struct apply_job *j = job_submit(a, JOB_REPAIR, 0, NULL), out;
+	if (!job_wait(a, j, wait_ms, &out, NULL))
+		return 1;
+	if (out.verified == AMI_OK)
+		return 0;
+	snprintf(msg, len, "%s", out.where);
+	return -1;
+}
+
+void applier_pool_stats(struct applier *a, struct ami_pool_stats *out)
+{
+	ami_pool_stats(a->pool, out);
+}
+
+int applier_retry_now(struct applier *a, struct db *db)
+{
+	int n = pending_retry_now(db);
+	applier_wake(a);
+	return n;
+}
+
+/* One round over what is due: trunks and the dialplan, then phones. serve_queue: run the jobs people wait for
+ * between phones (the thread's rounds); not from inside a job (the drift repair), which would nest them. */
+static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool serve_queue)
 {
 	int64_t ids[DUE_BATCH];
-	int applied = run_queued(a, db);
+	int applied = serve_queue ? run_queued(a, db) : 0;
 	/* Trunks and the dialplan first: phones call through the class contexts the dialplan defines. */
 	int routed = apply_routes_due(a, db, now);
 	if (routed < 0)
@@ -628,7 +701,8 @@ int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 	if (n < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		applied += run_queued(a, db);   /* what people are waiting for goes first */
+		if (serve_queue)
+			applied += run_queued(a, db);   /* what people are waiting for goes first */
 		struct apply_result r;
 		applier_apply(a, db, ids[i], now, &r);
 		if (r.applied)
@@ -636,7 +710,12 @@ int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 		else if (r.unreachable)
 			break; /* the rest would fail the same way; their turn comes next round */
 	}
-	return applied + run_queued(a, db);
+	return applied + (serve_queue ? run_queued(a, db) : 0);
+}
+
+int applier_apply_due(struct applier *a, struct db *db, int64_t now)
+{
+	return apply_due_round(a, db, now, true);
 }
 
 /* ---------- provisioning files at start ---------- */

@@ -121,6 +121,24 @@ int applier_overview_now(struct applier *a, int wait_ms, struct pbx_info *info, 
 struct buf;
 int applier_dialplan_text(struct applier *a, struct db *db, struct buf *out, char *err, size_t errlen);
 
+/* The drift check (issue 12): the verification's reading of everything Centralita manages, run by the
+ * applier's thread without changing anything, waited for at most wait_ms. *items (the caller frees it) lists
+ * what is not as Centralita made it. Returns 0 done, 1 still running (nothing listed), -1 failed (msg). */
+struct pbx_drift;
+int applier_drift_now(struct applier *a, int wait_ms, struct pbx_drift **items, size_t *n, char *msg, size_t len);
+
+/* The drift check's "re-apply Centralita's version": a verification (what drifted is marked) and, in the same
+ * job, the rewriting of everything it marked. Waited for at most wait_ms: 0 done, 1 still running, -1 failed
+ * (msg). */
+int applier_repair_now(struct applier *a, int wait_ms, char *msg, size_t len);
+
+/* The AMI pool's state and connections (for the PBX status page). */
+void applier_pool_stats(struct applier *a, struct ami_pool_stats *out);
+
+/* "Retry now": every change waiting for the PBX that is not blocked is made due, and the thread woken. Returns
+ * how many were waiting for a later attempt, or -1. db is the caller's. */
+int applier_retry_now(struct applier *a, struct db *db);
+
 /* Applies every due pending phone (what the background thread does each round). Returns how many were
  * applied, or -1 on a database error. */
 int applier_apply_due(struct applier *a, struct db *db, int64_t now);

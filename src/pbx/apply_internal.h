@@ -18,7 +18,8 @@
  * phone, a trunk or the routes dialplan, check an extension against what Asterisk has, verify, or ask the
  * trunks' state (with the PBX's version and start, for the home page). Shared by the requester and the thread; freed by whichever lets go of it last (refs, under
  * the applier's mutex). */
-enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES, JOB_OVERVIEW };
+enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES, JOB_OVERVIEW, JOB_DRIFT,
+	       JOB_REPAIR };
 struct apply_job {
 	enum job_kind kind;
 	int64_t phone_id;                    /* JOB_APPLY; the trunk's id for JOB_TRUNK */
@@ -33,6 +34,8 @@ struct apply_job {
 	size_t n_states;
 	struct pbx_info info;                /* JOB_OVERVIEW */
 	enum ami_status info_status;         /* JOB_OVERVIEW: how pbx_info_read went */
+	struct pbx_drift *drift;             /* JOB_DRIFT: what differs (handed to the waiter, else freed with it) */
+	size_t n_drift;
 	struct apply_job *next;
 };
 

@@ -2,6 +2,7 @@
 #include "pbx/pbx_info.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,12 +43,19 @@ enum ami_status pbx_info_read(struct ami_pool *pool, struct pbx_info *out, char 
 	enum ami_status st = ask(pool, "CoreSettings", &r, msg, len);
 	if (st == AMI_OK) {
 		const char *v = ami_msg_get(r.response, "AsteriskVersion");
+		const char *ami = ami_msg_get(r.response, "AMIversion");
 		snprintf(out->version, sizeof out->version, "%s", v ? v : "");
+		snprintf(out->ami_version, sizeof out->ami_version, "%s", ami ? ami : "");
 		ami_result_free(&r);
 		st = ask(pool, "CoreStatus", &r, msg, len);
-		if (st == AMI_OK)
+		if (st == AMI_OK) {
 			out->started = pbx_info_parse_start(ami_msg_get(r.response, "CoreStartupDate"),
 							    ami_msg_get(r.response, "CoreStartupTime"));
+			out->reloaded = pbx_info_parse_start(ami_msg_get(r.response, "CoreReloadDate"),
+							     ami_msg_get(r.response, "CoreReloadTime"));
+			const char *calls = ami_msg_get(r.response, "CoreCurrentCalls");
+			out->active_channels = calls ? atoi(calls) : 0;
+		}
 	}
 	ami_result_free(&r);
 	return st;

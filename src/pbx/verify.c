@@ -260,8 +260,8 @@ static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_poo
 				continue;
 			}
 		}
-		snprintf(pc->problem, sizeof pc->problem, "vanished from the PBX: its file %s %s; it is being restored",
-			 files[f], state[f] == FILE_READ ? why : verify_file_problem(state[f]));
+		snprintf(pc->problem, sizeof pc->problem, "its file %s %s", files[f],
+			 state[f] == FILE_READ ? why : verify_file_problem(state[f]));
 		break;
 	}
 out:
@@ -270,8 +270,38 @@ out:
 	return st;
 }
 
-static int mark(struct db *db, const struct phone *p, const char *reason, struct pbx_verify_report *rep)
+void verify_note_drift(struct pbx_verify_report *rep, const char *kind, int64_t id, const char *label,
+		       const char *detail)
 {
+	rep->drift = realloc(rep->drift, (rep->n_drift + 1) * sizeof *rep->drift);
+	if (!rep->drift)
+		abort();
+	struct pbx_drift *d = &rep->drift[rep->n_drift++];
+	snprintf(d->kind, sizeof d->kind, "%s", kind);
+	d->id = id;
+	snprintf(d->label, sizeof d->label, "%s", label);
+	snprintf(d->detail, sizeof d->detail, "%s", detail);
+}
+
+void verify_reason(char *out, size_t len, const char *detail)
+{
+	snprintf(out, len, "vanished from the PBX: %s; it is being restored", detail);
+}
+
+void pbx_verify_report_free(struct pbx_verify_report *rep)
+{
+	free(rep->drift);
+	rep->drift = NULL;
+	rep->n_drift = 0;
+}
+
+static int mark(struct db *db, const struct phone *p, const char *detail, struct pbx_verify_report *rep)
+{
+	verify_note_drift(rep, "phone", p->id, p->extension, detail);
+	if (rep->dry_run)
+		return 0;
+	char reason[PHONE_ERROR_MAX];
+	verify_reason(reason, sizeof reason, detail);
 	int rc = phones_mark_drifted(db, p->id, p->version, reason);
 	if (rc == 0) {
 		rep->drifted++;
@@ -380,7 +410,9 @@ static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_poo
 		abort();
 	enum ami_status st = find_not_loaded(s, pool, db, live, &missing, msg, len);
 	size_t count = st == AMI_OK ? live_count(&missing) : 0;
-	if (count > 0 && (rep->drifted > 0 || any_unreadable)) {
+	if (count > 0 && rep->dry_run) {
+		rep->not_loaded = (int)count;   /* listed below (mark), not reloaded */
+	} else if (count > 0 && (rep->drifted > 0 || any_unreadable)) {
 		rep->not_loaded = (int)count;
 		rep->recheck = true;
 		count = 0;
@@ -395,8 +427,7 @@ static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_poo
 			st = find_not_loaded(s, pool, db, &missing, &missing, msg, len);
 		rep->reloaded = true;
 	}
-	static const char why[] = "vanished from the PBX: Asterisk has its files but does not load them; they are "
-				  "being written again";
+	static const char why[] = "Asterisk has its files but does not load them";
 	for (size_t i = 0; i < missing.n_phones && st == AMI_OK && count > 0; i++) {
 		struct phone p;
 		if (phones_get(db, missing.phones[i], &p) == PHONES_OK && mark(db, &p, why, rep) != 0)
@@ -418,13 +449,16 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 			   struct pbx_snapshot *snap, struct pbx_verify_report *rep, char *msg, size_t len)
 {
 	pbx_snapshot_free(snap);
+	bool dry_run = rep->dry_run;
+	pbx_verify_report_free(rep);
 	memset(rep, 0, sizeof *rep);
+	rep->dry_run = dry_run;
 	struct ami_config merged = { 0 }, dial = { 0 };
 	enum file_state fs;
 	bool *used = NULL;
 	struct line_pool lp = { 0 };
 	size_t loaded[2] = { 0, 0 }, not_in_merged[2] = { 0, 0 };
-	enum ami_status st = pbx_legacy_migrate(s, pool, db, (int64_t)time(NULL), msg, len);
+	enum ami_status st = dry_run ? AMI_OK : pbx_legacy_migrate(s, pool, db, (int64_t)time(NULL), msg, len);
 	if (st == AMI_OK)
 		st = verify_read_file(pool, pbx_config_file(s->driver), NULL, &merged, &fs, msg, len);
 	if (st == AMI_OK && fs == FILE_UNREADABLE) {
@@ -477,7 +511,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 					snprintf(msg, len, "database error");
 					st = AMI_ERROR;
 				}
-			} else if (pc.outdated) {
+			} else if (pc.outdated && !dry_run) {
 				if (phones_mark_outdated(db, p.id, p.version) < 0) {
 					snprintf(msg, len, "database error");
 					st = AMI_ERROR;
@@ -537,11 +571,13 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	for (size_t i = 0; i < lp.n; i++)
 		if (!lp.used[i] && exten_of(lp.lines[i], ext, sizeof ext))
 			add_exten(snap, ext, PBX_PHONES_CONTEXT, &cap);
-	if (!snap->have_include) {
+	if (!snap->have_include && dry_run) {
+		verify_note_drift(rep, "include", 0, s->context, "the phones' context does not include centralita-phones");
+	} else if (!snap->have_include) {
 		st = add_include(s, pool, have_context, msg, len);
 		snap->have_include = st == AMI_OK;
 	}
-	if (st == AMI_OK)
+	if (st == AMI_OK && !dry_run)
 		st = create_empty_source(pool, msg, len);
 	snap->valid = st == AMI_OK;
 out:

@@ -56,7 +56,18 @@ bool pbx_snapshot_has(const struct pbx_snapshot *snap, const char *name, const c
 bool pbx_snapshot_taken(const struct pbx_settings *s, const struct pbx_snapshot *snap, const char *extension,
 			char *where, size_t len);
 
+/* One thing on the PBX that is not what Centralita made it (the drift check's list). */
+struct pbx_drift {
+	char kind[12];                      /* "phone", "trunk", "dialplan", "include" */
+	int64_t id;                         /* the phone's or trunk's id (0 for the others) */
+	char label[80];                     /* "205", "acme", "" */
+	char detail[200];                   /* "its file centralita/pjsip-3.conf has its section [205] with ..." */
+};
+
 struct pbx_verify_report {
+	bool dry_run;                       /* IN (kept by pbx_verify): find and list only, change nothing */
+	struct pbx_drift *drift;            /* what was found not as Centralita made it (repaired unless dry_run) */
+	size_t n_drift;
 	int phones;                         /* phones whose files were read */
 	int pending;                        /* ... of which not applied yet (their own apply writes them) */
 	int drifted;                        /* marked drifted by this run */
@@ -69,7 +80,10 @@ struct pbx_verify_report {
 
 /* Reads everything (see above), rebuilds *snap, marks drifted phones, and adds "include => centralita-phones"
  * to the phones' context when it is missing. Returns AMI_OK, or the status that stopped it (msg says why);
- * snap is left invalid then. db is the caller's connection. */
+ * snap is left invalid then. db is the caller's connection. With rep->dry_run set on entry nothing is changed
+ * (no mark, no reload, no include, no legacy migration): rep->drift lists what differs. Free rep with
+ * pbx_verify_report_free. */
+void pbx_verify_report_free(struct pbx_verify_report *rep);
 enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
 			   struct pbx_snapshot *snap, struct pbx_verify_report *rep, char *msg, size_t len);
 

@@ -49,9 +49,15 @@ bool verify_trunk_loaded(const struct pbx_settings *s, const struct pbx_loaded *
  * file gives it (ShowDialPlan, one request a context). */
 enum ami_status verify_routes_loaded(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
 				     bool *loaded, char *msg, size_t len);
-/* Marks the routes dialplan drifted with reason (logged, counted). Returns 0 or -1. */
-int verify_mark_routes(struct db *db, const char *reason, struct pbx_verify_report *rep);
-/* Marks trunk trunk_id drifted with reason (logged, counted). Returns 0 or -1. */
-int verify_mark_trunk(struct db *db, int64_t trunk_id, const char *reason, struct pbx_verify_report *rep);
+/* Lists what drifted (rep->drift). */
+void verify_note_drift(struct pbx_verify_report *rep, const char *kind, int64_t id, const char *label,
+		       const char *detail);
+/* The reason a drifted change is marked with: "vanished from the PBX: <detail>; it is being restored". */
+void verify_reason(char *out, size_t len, const char *detail);
+/* Marks the routes dialplan drifted for detail (listed, logged, counted; only listed in a dry run). Returns 0
+ * or -1. */
+int verify_mark_routes(struct db *db, const char *detail, struct pbx_verify_report *rep);
+/* Marks trunk trunk_id drifted for detail, as verify_mark_routes. Returns 0 or -1. */
+int verify_mark_trunk(struct db *db, int64_t trunk_id, const char *detail, struct pbx_verify_report *rep);
 
 #endif

@@ -18,11 +18,16 @@
 
 #define PAGE 64
 
-int verify_mark_trunk(struct db *db, int64_t trunk_id, const char *reason, struct pbx_verify_report *rep)
+int verify_mark_trunk(struct db *db, int64_t trunk_id, const char *detail, struct pbx_verify_report *rep)
 {
 	struct trunk t;
 	if (trunks_get(db, trunk_id, &t) != TRUNKS_OK)
 		return 0;   /* gone meanwhile */
+	verify_note_drift(rep, "trunk", t.id, t.name, detail);
+	if (rep->dry_run)
+		return 0;
+	char reason[TRUNK_ERROR_MAX];
+	verify_reason(reason, sizeof reason, detail);
 	int rc = trunks_mark_drifted(db, t.id, t.version, reason);
 	if (rc == 0) {
 		rep->drifted++;
@@ -31,11 +36,16 @@ int verify_mark_trunk(struct db *db, int64_t trunk_id, const char *reason, struc
 	return rc < 0 ? -1 : 0;
 }
 
-int verify_mark_routes(struct db *db, const char *reason, struct pbx_verify_report *rep)
+int verify_mark_routes(struct db *db, const char *detail, struct pbx_verify_report *rep)
 {
+	verify_note_drift(rep, "dialplan", 0, "", detail);
+	if (rep->dry_run)
+		return 0;
 	struct dialplan_state d;
 	if (dialplan_get(db, &d) != 0)
 		return -1;
+	char reason[ROUTE_ERROR_MAX];
+	verify_reason(reason, sizeof reason, detail);
 	int rc = dialplan_mark_drifted(db, d.version, reason);
 	if (rc == 0) {
 		rep->drifted++;
@@ -61,8 +71,7 @@ static void judge(const struct ami_config *got, enum file_state fs, const struct
 			return;
 		}
 	}
-	snprintf(problem, len, "vanished from the PBX: its file %s %s; it is being restored", file,
-		 fs == FILE_READ ? why : verify_file_problem(fs));
+	snprintf(problem, len, "its file %s %s", file, fs == FILE_READ ? why : verify_file_problem(fs));
 }
 
 /* One trunk (see verify_internal.h). */
@@ -92,7 +101,7 @@ static enum ami_status verify_trunk(const struct pbx_settings *s, struct ami_poo
 		judge(&got, fs, &want, t->applied_digest, file, &outdated, problem, sizeof problem);
 		if (*problem && verify_mark_trunk(db, t->id, problem, rep) != 0)
 			st = AMI_ERROR;
-		else if (outdated && trunks_mark_outdated(db, t->id, t->version) < 0)
+		else if (outdated && !rep->dry_run && trunks_mark_outdated(db, t->id, t->version) < 0)
 			st = AMI_ERROR;
 		rep->outdated += outdated;
 		*live = !*problem && !outdated;
@@ -157,7 +166,7 @@ enum ami_status verify_routes_file(const struct pbx_settings *s, struct ami_pool
 		judge(&got, fs, &want, d.applied_digest, PBX_ROUTES_FILE, &outdated, problem, sizeof problem);
 		if (*problem && verify_mark_routes(db, problem, rep) != 0)
 			st = AMI_ERROR;
-		else if (outdated && dialplan_bump(db, (int64_t)time(NULL)) != 0)
+		else if (outdated && !rep->dry_run && dialplan_bump(db, (int64_t)time(NULL)) != 0)
 			st = AMI_ERROR;
 		rep->outdated += outdated;
 		*right = !*problem && !outdated;

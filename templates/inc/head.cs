@@ -21,6 +21,7 @@
     <a href="/calls"<?cs if:string.find(Page.Path, "/calls") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.calls ?></a>
     <a href="/live"<?cs if:Page.Path == "/live" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.live ?></a>
     <a href="/stats"<?cs if:Page.Path == "/stats" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.stats ?></a>
+    <a href="/pbx"<?cs if:string.find(Page.Path, "/pbx") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.pbx ?></a>
     <?cs if:User.Role == "integrator" ?>
     <a href="/trunks"<?cs if:string.find(Page.Path, "/trunks") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.trunks ?></a>
     <a href="/routes"<?cs if:string.find(Page.Path, "/routes") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.routes ?></a>

@@ -338,7 +338,13 @@ def test_killed_daemon_leaves_a_database_that_opens():
         threads = [threading.Thread(target=create_users, args=(k,)) for k in range(2)]
         for t in threads:
             t.start()
-        time.sleep(1.0)
+        # Killed while users are being written (not before the first is: a loaded machine is slow to log in).
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with sqlite3.connect(s.db, timeout=10) as db:
+                if db.execute("SELECT count(*) FROM users").fetchone()[0] > 2:
+                    break
+            time.sleep(0.05)
         assert s.stop_daemon(signal.SIGKILL) == -signal.SIGKILL
         stop.set()
         for t in threads:
