@@ -32,7 +32,7 @@ def pytest_configure(config):
 
 # The order of the run: what a healthy Asterisk shows first, then the outages, then Asterisk killed every 2 s
 # (issue 9), then the checks marked last.
-MODULE_ORDER = ["test_phones", "test_routes", "test_calls", "test_ownership", "test_cli", "test_outages", "test_crashes"]
+MODULE_ORDER = ["test_phones", "test_routes", "test_calls", "test_ownership", "test_cli", "test_status", "test_outages", "test_crashes"]
 
 
 def pytest_collection_modifyitems(session, config, items):
