@@ -126,7 +126,8 @@ void page_pbx_status(struct page *p)
 		/* No answer within the wait, or an error: what the pool says tells which. */
 		applier_pool_stats(p->w->applier, &st);
 		response_set(p->res, "Status.Now", late ? "not_answering" : ami_health_name(st.health));
-		response_set_int(p->res, "Status.WaitMs", STATUS_PBX_WAIT_MS);
+		if (late)
+			response_set_int(p->res, "Status.WaitMs", STATUS_PBX_WAIT_MS);
 	}
 
 	struct pending_ctx pc = { p, 0 };
