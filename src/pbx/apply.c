@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db/audit.h"
 #include "pbx/apply_files.h"
 #include "pbx/apply_internal.h"
 #include "pbx/reload.h"
@@ -43,6 +44,71 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 	pthread_cond_init(&a->done_cv, &attr);
 	pthread_condattr_destroy(&attr);
 	return a;
+}
+
+/* ---------- what an apply did, in words (the audit trail) ---------- */
+
+void apply_result_describe(const struct apply_result *r, char *out, size_t len)
+{
+	if (r->applied)
+		snprintf(out, len, "applied");
+	else if (r->slow)
+		snprintf(out, len, "still applying");
+	else if (r->outcome == APPLY_BLOCKED)
+		snprintf(out, len, "blocked: %s", r->message);
+	else if (r->outcome == APPLY_REFUSED)
+		snprintf(out, len, "refused by Asterisk: %s", r->message);
+	else
+		snprintf(out, len, "pending: %s", r->message);
+}
+
+/* Appends one line to a list of AMI actions; a line that does not fit whole is left out, so the list is cut
+ * short at a line's end, never in the middle of a file's name. */
+static void ami_list_add(char *into, size_t size, const char *line)
+{
+	size_t used = strlen(into), n = strlen(line), sep = used ? 1 : 0;
+	if (used + sep + n + 1 > size)
+		return;
+	if (sep)
+		into[used++] = '\n';
+	memcpy(into + used, line, n + 1);
+}
+
+void apply_result_add_ami(char *into, size_t size, const struct apply_result *r)
+{
+	for (const char *line = r->ami; *line;) {
+		size_t n = strcspn(line, "\n");
+		char one[160];
+		snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one - 1 ? n : sizeof one - 1), line);
+		ami_list_add(into, size, one);
+		line += n + (line[n] == '\n');
+	}
+}
+
+void apply_note_ami(struct apply_ctx *c, const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	ami_list_add(c->r->ami, sizeof c->r->ami, line);
+}
+
+/* A row of the applier's own in the audit trail (apply.h): what it applied by itself, and why it did. */
+static void audit_own(struct db *db, const char *action, const char *why, const struct apply_result *r)
+{
+	char outcome[400];
+	apply_result_describe(r, outcome, sizeof outcome);
+	struct audit_record rec = { .at = (int64_t)time(NULL), .user = "centralita", .address = "", .action = action,
+				    .object = r->object, .changes = why, .ami = r->ami, .outcome = outcome };
+	if (audit_add(db, &rec) < 0)
+		log_warn("audit trail: %s %s not recorded: %s", action, r->object, db_errmsg(db));
+}
+
+void apply_audit_retry(struct db *db, const char *action, const struct apply_result *r)
+{
+	audit_own(db, action, "applied in the background: a pending change, retried", r);
 }
 
 /* ---------- one phone ---------- */
@@ -173,6 +239,7 @@ int apply_create_file(struct apply_ctx *c, const char *file)
 	ami_msg_add(&m, "Filename", file);
 	struct ami_result r;
 	ami_result_init(&r);
+	apply_note_ami(c, "CreateConfig %s", file);
 	enum ami_status st = ami_pool_action(c->a->pool, &m, &r);
 	int rc = 0;
 	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
@@ -196,6 +263,11 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 		return 0;
 	if (may_be_missing && apply_create_file(c, ups[0].dst) != 0)
 		return -1;
+	/* One line for the file, however many actions it took (a big file is sent in several). */
+	if (n == 1)
+		apply_note_ami(c, "UpdateConfig %s", ups[0].dst);
+	else
+		apply_note_ami(c, "UpdateConfig %s (%zu actions)", ups[0].dst, n);
 	for (size_t i = 0; i < n; i++) {
 		struct ami_result r;
 		ami_result_init(&r);
@@ -207,6 +279,7 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 	}
 	char msg[300];
 	enum ami_refusal why;
+	apply_note_ami(c, "Reload %s", module);
 	c->a->own_reload = true;
 	enum ami_status st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
 	if (st == AMI_ERROR && why == AMI_REFUSAL_RELOAD_IN_PROGRESS)
@@ -285,6 +358,7 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 		return;
 	}
 	struct apply_ctx ctx = { .a = a, .db = db, .p = &p, .now = now, .r = r }, *c = &ctx;
+	snprintf(r->object, sizeof r->object, "phone %s", p.extension);
 	struct provision_output files = { 0 };
 	char msg[300];
 	int rc = 0;
@@ -525,9 +599,16 @@ static int run_queued(struct applier *a, struct db *db)
 		}
 		pthread_mutex_lock(&a->mu);
 		j->done = true;
+		/* Nobody waits for it any more (the page said "still applying"): what came of it is the thread's. */
+		bool abandoned = j->refs == 1;
+		enum job_kind kind = j->kind;
+		struct apply_result result = j->result;
 		pthread_cond_broadcast(&a->done_cv);
 		job_release_locked(j);
 		pthread_mutex_unlock(&a->mu);
+		if (abandoned && (kind == JOB_APPLY || kind == JOB_TRUNK || kind == JOB_DIALPLAN))
+			audit_own(db, kind == JOB_APPLY ? "phone.apply" : kind == JOB_TRUNK ? "trunk.apply" : "routes.apply",
+				  "applied in the background: a save the page stopped waiting for", &result);
 	}
 }
 
@@ -631,9 +712,10 @@ int applier_apply_due(struct applier *a, struct db *db, int64_t now)
 		applied += run_queued(a, db);   /* what people are waiting for goes first */
 		struct apply_result r;
 		applier_apply(a, db, ids[i], now, &r);
-		if (r.applied)
+		if (r.applied) {
 			applied++;
-		else if (r.unreachable)
+			apply_audit_retry(db, "phone.apply", &r);
+		} else if (r.unreachable)
 			break; /* the rest would fail the same way; their turn comes next round */
 	}
 	return applied + run_queued(a, db);
