@@ -239,8 +239,9 @@ int apply_create_file(struct apply_ctx *c, const char *file)
 	ami_msg_add(&m, "Filename", file);
 	struct ami_result r;
 	ami_result_init(&r);
-	apply_note_ami(c, "CreateConfig %s", file);
 	enum ami_status st = ami_pool_action(c->a->pool, &m, &r);
+	if (st != AMI_UNREACHABLE)   /* unreachable: nothing was sent */
+		apply_note_ami(c, "CreateConfig %s", file);
 	int rc = 0;
 	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
 		st = AMI_OK;
@@ -263,25 +264,29 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 		return 0;
 	if (may_be_missing && apply_create_file(c, ups[0].dst) != 0)
 		return -1;
-	/* One line for the file, however many actions it took (a big file is sent in several). */
-	if (n == 1)
-		apply_note_ami(c, "UpdateConfig %s", ups[0].dst);
-	else
-		apply_note_ami(c, "UpdateConfig %s (%zu actions)", ups[0].dst, n);
-	for (size_t i = 0; i < n; i++) {
+	int rc = 0;
+	size_t sent = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct ami_result r;
 		ami_result_init(&r);
 		enum ami_status st = ami_pool_update_config(c->a->pool, &ups[i], true, &r);
-		int rc = st == AMI_OK ? 0 : apply_fail_ami(c, st, what, r.message);
+		sent += st != AMI_UNREACHABLE;   /* unreachable: nothing was sent */
+		rc = st == AMI_OK ? 0 : apply_fail_ami(c, st, what, r.message);
 		ami_result_free(&r);
-		if (rc != 0)
-			return rc;
 	}
+	/* One line for the file, however many actions it took (a big file is sent in several). */
+	if (sent == 1)
+		apply_note_ami(c, "UpdateConfig %s", ups[0].dst);
+	else if (sent > 1)
+		apply_note_ami(c, "UpdateConfig %s (%zu actions)", ups[0].dst, sent);
+	if (rc != 0)
+		return rc;
 	char msg[300];
 	enum ami_refusal why;
-	apply_note_ami(c, "Reload %s", module);
 	c->a->own_reload = true;
 	enum ami_status st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
+	if (st != AMI_UNREACHABLE)
+		apply_note_ami(c, "Reload %s", module);
 	if (st == AMI_ERROR && why == AMI_REFUSAL_RELOAD_IN_PROGRESS)
 		return apply_fail(c, APPLY_RETRY, "Asterisk was busy with other reloads for %d s; the change is written and "
 			    "will be loaded at the next attempt", PBX_RELOAD_PATIENCE_MS / 1000);
@@ -607,7 +612,7 @@ static int run_queued(struct applier *a, struct db *db)
 		job_release_locked(j);
 		pthread_mutex_unlock(&a->mu);
 		if (abandoned && (kind == JOB_APPLY || kind == JOB_TRUNK || kind == JOB_DIALPLAN))
-			audit_own(db, kind == JOB_APPLY ? "phone.apply" : kind == JOB_TRUNK ? "trunk.apply" : "routes.apply",
+			audit_own(db, kind == JOB_APPLY ? "phone.apply" : kind == JOB_TRUNK ? "trunk.apply" : "route.apply",
 				  "applied in the background: a save the page stopped waiting for", &result);
 	}
 }
