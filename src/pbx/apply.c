@@ -108,7 +108,7 @@ static void audit_own(struct db *db, const char *action, const char *why, const 
 
 void apply_audit_retry(struct db *db, const char *action, const struct apply_result *r)
 {
-	audit_own(db, action, "applied in the background: a pending change, retried", r);
+	audit_own(db, action, "applied in the background: a change left pending", r);
 }
 
 /* ---------- one phone ---------- */
