@@ -20,7 +20,7 @@
  * retries whatever is still pending every retry_interval seconds, or sooner when woken.
  *
  * The audit trail (db/audit.h): web requests record their own changes; the thread adds a row of its own (user
- * "centralita", action "phone.apply", "trunk.apply" or "routes.apply") for what it applies by itself: a
+ * "centralita", action "phone.apply", "trunk.apply" or "route.apply") for what it applies by itself: a
  * pending change that a retry round applied, and a save whose requester stopped waiting (slow), whatever came
  * of it. Failed retries are not recorded (the change's row and its list say it is pending). */
 #ifndef PBX_APPLY_H

@@ -203,7 +203,7 @@ int apply_routes_due(struct applier *a, struct db *db, int64_t now)
 		pthread_mutex_unlock(&a->apply_lock);
 		applied += r.applied;
 		if (r.applied)
-			apply_audit_retry(db, "routes.apply", &r);
+			apply_audit_retry(db, "route.apply", &r);
 	}
 	return applied;
 }
