@@ -1,7 +1,8 @@
 """The audit trail (issue 12) through a real nginx, the real daemon and the TLS test PBX: every change made from
 the phone, trunk, route and user pages, a revealed SIP password and "check the PBX now" leave exactly one row
 with who, from where, what changed, the AMI actions sent and the outcome the page gave ("applied" with the PBX
-up, "pending: why" with it down, then the applier's own row when it applies the change by itself); refused
+up, "pending: why" with it down, "still applying" with it slow, then the applier's own row when it applies the
+change by itself); refused
 forms leave none; no secret or password is ever in the table; /audit lists, filters and pages the rows
 (keyset cursors), in English and Spanish, and owners get 403.
 
@@ -349,3 +350,20 @@ def test_spanish_owners_and_no_way_to_change_the_trail(stack, integrator):
         finally:
             db.close()
     assert rows(stack) == before
+
+
+# Last: the applier may still be finishing the delayed actions when it ends.
+def test_a_slow_pbx_the_row_says_still_applying_and_the_applier_records_how_it_ended(stack, integrator, clean_pbx):
+    stack.pbx.control({"cmd": "delay", "ms": 2500})   # longer than save_wait (1.5 s), shorter than the AMI timeout
+    try:
+        r, row = change(stack, lambda: add_phone(integrator, "403", "Slow", "00:15:65:40:03:03"))
+        assert r.header("Location") == "/phones?done=saved_slow"
+        assert (row["action"], row["outcome"]) == ("phone.create", "still applying")
+    finally:
+        stack.pbx.control({"cmd": "delay", "ms": 0})   # the apply goes on at full speed
+    own = wait_for(lambda: rows(stack, "SELECT * FROM audit WHERE id > ? AND user = 'centralita'"
+                                      " AND object = 'phone 403'", (row["id"],)), timeout=30, what="the applier's row")
+    assert len(own) == 1, own
+    assert (own[0]["action"], own[0]["outcome"]) == ("phone.apply", "applied")
+    assert own[0]["changes"] == "applied in the background: a save the page stopped waiting for"
+    assert "Reload pbx_config.so" in own[0]["ami"]
