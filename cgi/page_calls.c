@@ -25,26 +25,6 @@
 /* A formatted cursor: a sort value (text percent-decoded, at most CALL_FIELD_MAX - 1 bytes) + "~" + an id. */
 #define CURSOR_MAX (CALL_FIELD_MAX + 24)
 
-/* YYYY-MM-DD, a real day of a year from 1971 (so that any local midnight is after the epoch: 0 means
- * "unbounded" to the filter). */
-static const char *v_date(const struct form_field *f, const char *v, size_t len, char *out)
-{
-	(void)f;
-	(void)out;
-	if (len != 10 || v[4] != '-' || v[7] != '-')
-		return "bad_date";
-	for (size_t i = 0; i < len; i++)
-		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
-			return "bad_date";
-	int y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
-	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 1971 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return "bad_date";
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return "bad_date";
-	return NULL;
-}
-
 /* Only the allow-list's names: the sort is chosen from an enum afterwards, never copied into a query. */
 static const char *v_sort(const struct form_field *f, const char *v, size_t len, char *out)
 {
@@ -67,8 +47,8 @@ static const char *v_cursor(const struct form_field *f, const char *v, size_t le
 }
 
 static const struct form_field query_fields[] = {
-	{ "from", v_date, false, 0, 0, NULL },
-	{ "to", v_date, false, 0, 0, NULL },
+	{ "from", form_v_date, false, 0, 0, NULL },
+	{ "to", form_v_date, false, 0, 0, NULL },
 	{ "ext", form_v_digits, false, 1, CALL_EXT_MAX - 1, NULL },
 	{ "direction", form_v_choice, false, 0, 0, "inbound|outbound|internal" },
 	{ "disposition", form_v_choice, false, 0, 0, "answered|no_answer|busy|failed" },
@@ -111,17 +91,6 @@ struct query {
 	struct call_cursor after, before;
 };
 
-/* Local midnight starting the date "YYYY-MM-DD" plus add_days, in the configured zone (TZ is set at start). */
-static int64_t local_midnight(const char *date, int add_days)
-{
-	struct tm tm = { 0 };
-	tm.tm_year = atoi(date) - 1900;
-	tm.tm_mon = atoi(date + 5) - 1;
-	tm.tm_mday = atoi(date + 8) + add_days;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
 /* Validates the query string into q. On failure the form (with a message key per failed field) is left in
  * *form for the page to show again; returns false. */
 static bool read_query(struct page *p, struct form_result *form, struct query *q)
@@ -136,9 +105,9 @@ static bool read_query(struct page *p, struct form_result *form, struct query *q
 
 	const char *from = form_value(form, "from"), *to = form_value(form, "to");
 	if (*from && !form_error(form, "from"))
-		q->filter.from = local_midnight(from, 0);
+		q->filter.from = form_date_midnight(from, 0);
 	if (*to && !form_error(form, "to")) {
-		q->filter.to = local_midnight(to, 1);   /* "to" takes in its whole day */
+		q->filter.to = form_date_midnight(to, 1);   /* "to" takes in its whole day */
 		if (q->filter.from && q->filter.to <= q->filter.from)
 			form_set_error(form, "to", "before_from");
 	}

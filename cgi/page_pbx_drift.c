@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "audit_log.h"
 #include "pages.h"
 #include "pbx/verify.h"
 #include "web/form.h"
@@ -50,8 +51,12 @@ void page_pbx_drift(struct page *p)
 
 void page_pbx_drift_repair(struct page *p)
 {
-	char msg[200];
+	char msg[200] = "", outcome[240];
 	int rc = applier_repair_now(p->w->applier, p->w->pbx->save_wait_ms, msg, sizeof msg);
+	/* What it rewrote is in the applier's own rows (phone.apply, trunk.apply, route.apply). */
+	snprintf(outcome, sizeof outcome, "%s%s", rc == 0 ? "done" : rc > 0 ? "still applying" : "failed: ",
+		 rc < 0 ? msg : "");
+	audit_log(p, "pbx.repair", "PBX", "", NULL, outcome);
 	response_redirect(p->res, rc == 0 ? "/pbx/drift?done=repaired" : rc > 0 ? "/pbx/drift?done=repair_slow"
 										 : "/pbx/drift?done=repair_failed");
 }

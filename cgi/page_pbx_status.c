@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit_log.h"
 #include "db/pending.h"
 #include "pages.h"
 #include "pbx/pbx_info.h"
@@ -148,5 +149,8 @@ void page_pbx_retry(struct page *p)
 		page_error(p, 500, "internal");
 		return;
 	}
+	char changes[64];
+	snprintf(changes, sizeof changes, "changes made due now: %d", n);
+	audit_log(p, "pbx.retry", "PBX", changes, NULL, "done");
 	response_redirect(p->res, n > 0 ? "/pbx?done=retried" : "/pbx?done=retried_none");
 }

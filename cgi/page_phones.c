@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit_log.h"
 #include "db/phones.h"
 #include "provision/provision.h"
 #include "routes.h"
@@ -113,6 +114,36 @@ static const char *model_name(const char *id)
 {
 	const struct provision_model *m = provision_model_find(id);
 	return m ? m->name : id;
+}
+
+/* For the audit trail: a phone's fields as they changed from old to now (either NULL: created or removed). The
+ * secret is never written, only whether it changed. */
+static void phone_changes(struct buf *b, const struct phone *old, const struct phone *now)
+{
+	char old_mac[18] = "", now_mac[18] = "";
+	if (old)
+		format_mac(old->mac, old_mac);
+	if (now)
+		format_mac(now->mac, now_mac);
+	audit_diff(b, "extension", old ? old->extension : NULL, now ? now->extension : NULL);
+	audit_diff(b, "name", old ? old->name : NULL, now ? now->name : NULL);
+	audit_diff(b, "model", old ? old->model : NULL, now ? now->model : NULL);
+	audit_diff(b, "mac", old ? old_mac : NULL, now ? now_mac : NULL);
+	audit_diff(b, "calling_class", old ? old->calling_class : NULL, now ? now->calling_class : NULL);
+	audit_diff_secret(b, "secret", old ? old->secret : NULL, now ? now->secret : NULL);
+}
+
+/* Records a phone's change in the audit trail with the applier's outcome: "phone <extension>". */
+static void audit_phone(struct page *p, const char *action, const struct phone *old, const struct phone *now,
+			const struct apply_result *r, const char *note)
+{
+	struct buf changes;
+	buf_init(&changes);
+	phone_changes(&changes, old, now);
+	char object[48];
+	snprintf(object, sizeof object, "phone %s", old ? old->extension : now->extension);
+	audit_log_apply(p, action, object, buf_cstr(&changes), r, note);
+	buf_free(&changes);
 }
 
 /* Phone fields under prefix (e.g. "Phones.3" or "Phone"). The list sets them on a node it looked up
@@ -259,11 +290,14 @@ static void redirect_done(struct page *p, const char *target, const char *what, 
 }
 
 /* Hands phone id to the applier and waits for the outcome at most [asterisk] save_wait (the apply goes on
- * after that: a frozen PBX never holds this request longer). */
-static void apply_and_redirect(struct page *p, int64_t id, const char *target, const char *what)
+ * after that: a frozen PBX never holds this request longer); the change (old to now) goes into the audit trail
+ * with that outcome. */
+static void apply_and_redirect(struct page *p, int64_t id, const char *target, const char *what, const char *action,
+			       const struct phone *old, const struct phone *now)
 {
 	struct apply_result r;
 	applier_save(p->w->applier, id, &r);
+	audit_phone(p, action, old, now, &r, NULL);
 	redirect_done(p, target, what, &r);
 }
 
@@ -283,11 +317,13 @@ static bool extension_free_in_pbx(struct page *p, struct form_result *form, cons
 /* Applies a phone just stored. Before writing anything the applier checks that Asterisk does not already
  * use its extension for something configured outside Centralita: if so the phone is taken back and the form
  * says why. extension_free_in_pbx checks the same before an edit changes an extension. */
-static void create_and_redirect(struct page *p, struct form_result *form, int64_t id)
+static void create_and_redirect(struct page *p, struct form_result *form, int64_t id, const struct phone *ph)
 {
 	struct apply_result r;
 	applier_save(p->w->applier, id, &r);
-	if (r.outcome == APPLY_BLOCKED && *r.conflict && phones_discard(p->w->db, id, 1) == 0) {
+	bool discarded = r.outcome == APPLY_BLOCKED && *r.conflict && phones_discard(p->w->db, id, 1) == 0;
+	audit_phone(p, "phone.create", NULL, ph, &r, discarded ? " (the phone was not kept)" : NULL);
+	if (discarded) {
 		response_set(p->res, "Form.phone.extension.detail", r.conflict);
 		form_set_error(form, "extension", "ext_not_ours");
 		show_form(p, form, 422, "/phones");
@@ -359,7 +395,7 @@ void page_phones_create(struct page *p)
 	enum phones_result r = phones_create(p->w->db, &ph, p->now, &id);
 	if (!refusal_to_form(p, &form, r, "/phones")) {
 		if (r == PHONES_OK)
-			create_and_redirect(p, &form, id);
+			create_and_redirect(p, &form, id, &ph);
 		else
 			page_error(p, 500, "internal");
 	}
@@ -389,7 +425,7 @@ void page_phones_update(struct page *p)
 	enum phones_result r = phones_update(p->w->db, &ph, *version ? atoll(version) : -1, p->now);
 	if (!refusal_to_form(p, &form, r, action)) {
 		if (r == PHONES_OK)
-			apply_and_redirect(p, old.id, "/phones", "saved");
+			apply_and_redirect(p, old.id, "/phones", "saved", "phone.update", &old, &ph);
 		else
 			page_error(p, r == PHONES_NOT_FOUND ? 404 : 500, r == PHONES_NOT_FOUND ? "no_such_phone" : "internal");
 	}
@@ -453,11 +489,16 @@ void page_phones_show(struct page *p)
 	show_details(p, &ph, false);
 }
 
+/* A sensitive read: recorded like a change (never the secret itself). */
 void page_phones_reveal(struct page *p)
 {
 	struct phone ph;
-	if (load_phone(p, &ph))
-		show_details(p, &ph, true);
+	if (!load_phone(p, &ph))
+		return;
+	char object[48];
+	snprintf(object, sizeof object, "phone %s", ph.extension);
+	audit_log(p, "phone.reveal_secret", object, "", NULL, "shown");
+	show_details(p, &ph, true);
 }
 
 void page_phones_delete_confirm(struct page *p)
@@ -503,7 +544,7 @@ void page_phones_delete(struct page *p)
 		version_refused(p, r);
 		return;
 	}
-	apply_and_redirect(p, ph.id, "/phones", "removed");
+	apply_and_redirect(p, ph.id, "/phones", "removed", "phone.delete", &ph, NULL);
 }
 
 void page_phones_new_secret(struct page *p)
@@ -524,5 +565,7 @@ void page_phones_new_secret(struct page *p)
 	}
 	char target[64];
 	snprintf(target, sizeof target, "/phones/%lld", (long long)ph.id);
-	apply_and_redirect(p, ph.id, target, "secret");
+	struct phone now = ph;
+	snprintf(now.secret, sizeof now.secret, "%s", secret);
+	apply_and_redirect(p, ph.id, target, "secret", "phone.new_secret", &ph, &now);
 }

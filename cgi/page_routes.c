@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_log.h"
 #include "db/routes.h"
 #include "db/trunks.h"
 #include "pages.h"
@@ -415,12 +416,86 @@ static bool read_route_form(struct page *p, struct form_result *form, struct rou
 	return false;
 }
 
+/* ---------- the audit trail ---------- */
+
+/* A route's values as one line each, for the audit trail: patterns and classes in their order, the trunks by
+ * name in failover order. */
+struct route_words {
+	char name[ROUTE_NAME_MAX], patterns[PATTERNS_TEXT_MAX + 1], strip[12], prepend[ROUTE_PREPEND_MAX];
+	char classes[ROUTE_MAX_CLASSES * (ROUTE_CLASS_MAX + 2)], trunks[ROUTE_MAX_TRUNKS * (TRUNK_NAME_MAX + 3)];
+	char callerid[ROUTE_CALLERID_MAX], priority[12];
+};
+
+static void join(char *dst, size_t size, const char *sep, size_t *used, const char *item)
+{
+	int n = snprintf(dst + *used, size - *used, "%s%s", *used ? sep : "", item);
+	if (n > 0 && (size_t)n < size - *used)
+		*used += (size_t)n;
+}
+
+static void route_words(struct page *p, const struct route *r, struct route_words *w)
+{
+	size_t used = 0;
+	memset(w, 0, sizeof *w);
+	snprintf(w->name, sizeof w->name, "%s", r->name);
+	for (int i = 0; i < r->n_patterns; i++)
+		join(w->patterns, sizeof w->patterns, " ", &used, r->patterns[i]);
+	snprintf(w->strip, sizeof w->strip, "%d", r->strip);
+	snprintf(w->prepend, sizeof w->prepend, "%s", r->prepend);
+	used = 0;
+	for (int i = 0; i < r->n_classes; i++)
+		join(w->classes, sizeof w->classes, ", ", &used, r->classes[i]);
+	used = 0;
+	for (int i = 0; i < r->n_trunks; i++) {
+		struct trunk t;
+		char id[24];
+		snprintf(id, sizeof id, "#%lld", (long long)r->trunks[i]);
+		join(w->trunks, sizeof w->trunks, " > ", &used,
+		     trunks_get(p->w->db, r->trunks[i], &t) == TRUNKS_OK ? t.name : id);
+	}
+	snprintf(w->callerid, sizeof w->callerid, "%s", r->callerid);
+	snprintf(w->priority, sizeof w->priority, "%d", r->priority);
+}
+
+/* The dialplan's outcome into the audit trail: action on "route <id> (<name>)", what changed from old to now
+ * (either NULL: created or removed; the priority only for a move). */
+static void audit_route(struct page *p, const char *action, const struct route *old, const struct route *now,
+			const struct apply_result *r)
+{
+	struct route_words o, n;
+	if (old)
+		route_words(p, old, &o);
+	if (now)
+		route_words(p, now, &n);
+	struct buf changes;
+	buf_init(&changes);
+	bool move = strcmp(action, "route.move") == 0;
+	if (move) {
+		audit_diff(&changes, "priority", o.priority, n.priority);
+	} else {
+		audit_diff(&changes, "name", old ? o.name : NULL, now ? n.name : NULL);
+		audit_diff(&changes, "patterns", old ? o.patterns : NULL, now ? n.patterns : NULL);
+		audit_diff(&changes, "strip", old ? o.strip : NULL, now ? n.strip : NULL);
+		audit_diff(&changes, "prepend", old ? o.prepend : NULL, now ? n.prepend : NULL);
+		audit_diff(&changes, "classes", old ? o.classes : NULL, now ? n.classes : NULL);
+		audit_diff(&changes, "trunks", old ? o.trunks : NULL, now ? n.trunks : NULL);
+		audit_diff(&changes, "callerid", old ? o.callerid : NULL, now ? n.callerid : NULL);
+	}
+	const struct route *which = old ? old : now;
+	char object[ROUTE_NAME_MAX + 32];
+	snprintf(object, sizeof object, "route %lld (%s)", (long long)which->id, which->name);
+	audit_log_apply(p, action, object, buf_cstr(&changes), r, NULL);
+	buf_free(&changes);
+}
+
 /* Every change makes the routes dialplan pending: the applier's thread applies it now, and this request waits
- * for the outcome at most [asterisk] save_wait. */
-static void apply_and_redirect(struct page *p, const char *what)
+ * for the outcome at most [asterisk] save_wait; the change goes into the audit trail with that outcome. */
+static void apply_and_redirect(struct page *p, const char *what, const char *action, const struct route *old,
+			       const struct route *now)
 {
 	struct apply_result r;
 	applier_save_dialplan(p->w->applier, &r);
+	audit_route(p, action, old, now, &r);
 	page_redirect_done(p, "/routes", what, &r);
 }
 
@@ -446,8 +521,9 @@ void page_routes_create(struct page *p)
 	if (read_route_form(p, &form, r, "/routes")) {
 		int64_t id = 0;
 		enum routes_result rc = routes_create(p->w->db, r, p->now, &id);
+		r->id = id;
 		if (rc == ROUTES_OK)
-			apply_and_redirect(p, "saved");
+			apply_and_redirect(p, "saved", "route.create", NULL, r);
 		else if (!refusal_to_form(p, &form, rc, "/routes"))
 			page_error(p, 500, "internal");
 	}
@@ -459,6 +535,7 @@ void page_routes_update(struct page *p)
 	struct route route, *r = &route;
 	if (!load_route(p, r))
 		return;
+	struct route old = route;
 	char action[64];
 	snprintf(action, sizeof action, "/routes/%lld", (long long)r->id);
 	response_set_int(p->res, "Form.Id", r->id);
@@ -467,7 +544,7 @@ void page_routes_update(struct page *p)
 		const char *version = form_value(&form, "version");
 		enum routes_result rc = routes_update(p->w->db, r, *version ? atoll(version) : -1, p->now);
 		if (rc == ROUTES_OK)
-			apply_and_redirect(p, "saved");
+			apply_and_redirect(p, "saved", "route.update", &old, r);
 		else if (!refusal_to_form(p, &form, rc, action))
 			page_error(p, rc == ROUTES_NOT_FOUND ? 404 : 500, rc == ROUTES_NOT_FOUND ? "no_such_route" : "internal");
 	}
@@ -507,9 +584,12 @@ void page_routes_delete(struct page *p)
 		page_error(p, 422, "bad_form");
 		return;
 	}
-	enum routes_result rc = routes_delete(p->w->db, p->req->path_id, version, p->now);
+	struct route old;
+	if (!load_route(p, &old))
+		return;
+	enum routes_result rc = routes_delete(p->w->db, old.id, version, p->now);
 	if (rc == ROUTES_OK)
-		apply_and_redirect(p, "removed");
+		apply_and_redirect(p, "removed", "route.delete", &old, NULL);
 	else
 		route_refused(p, rc);
 }
@@ -527,9 +607,14 @@ void page_routes_move(struct page *p)
 		page_error(p, 422, "bad_form");
 		return;
 	}
-	enum routes_result rc = routes_move(p->w->db, p->req->path_id, up, version, p->now);
+	struct route old, now;
+	if (!load_route(p, &old))
+		return;
+	enum routes_result rc = routes_move(p->w->db, old.id, up, version, p->now);
+	if (rc == ROUTES_OK && routes_get(p->w->db, old.id, &now) != ROUTES_OK)
+		now = old;   /* moved, then removed by someone else: the move is still recorded */
 	if (rc == ROUTES_OK)
-		apply_and_redirect(p, "moved");
+		apply_and_redirect(p, "moved", "route.move", &old, &now);
 	else
 		route_refused(p, rc);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_log.h"
 #include "db/routes.h"
 #include "db/trunks.h"
 #include "pages.h"
@@ -330,17 +331,62 @@ static bool read_trunk_form(struct page *p, struct form_result *form, struct tru
 	return false;
 }
 
+/* For the audit trail: a trunk's fields as they changed from old to now (either NULL: created or removed); the
+ * password only as changed or not. */
+static void trunk_changes(struct buf *b, const struct trunk *old, const struct trunk *now)
+{
+	const struct trunk *t[2] = { old, now };
+	char port[2][12], expiration[2][12], max_calls[2][12];
+	for (int i = 0; i < 2; i++) {
+		if (!t[i])
+			continue;
+		snprintf(port[i], sizeof port[i], "%d", t[i]->port);
+		snprintf(expiration[i], sizeof expiration[i], "%d", t[i]->expiration);
+		snprintf(max_calls[i], sizeof max_calls[i], "%d", t[i]->max_calls);
+	}
+	audit_diff(b, "name", old ? old->name : NULL, now ? now->name : NULL);
+	audit_diff(b, "host", old ? old->host : NULL, now ? now->host : NULL);
+	audit_diff(b, "port", old ? port[0] : NULL, now ? port[1] : NULL);
+	audit_diff(b, "transport", old ? old->transport : NULL, now ? now->transport : NULL);
+	audit_diff(b, "registration", old ? (old->registration ? "yes" : "no") : NULL,
+		   now ? (now->registration ? "yes" : "no") : NULL);
+	audit_diff(b, "username", old ? old->username : NULL, now ? now->username : NULL);
+	audit_diff_secret(b, "secret", old ? old->secret : NULL, now ? now->secret : NULL);
+	audit_diff(b, "expiration", old ? expiration[0] : NULL, now ? expiration[1] : NULL);
+	audit_diff(b, "outbound_auth", old ? (old->outbound_auth ? "yes" : "no") : NULL,
+		   now ? (now->outbound_auth ? "yes" : "no") : NULL);
+	audit_diff(b, "from_user", old ? old->from_user : NULL, now ? now->from_user : NULL);
+	audit_diff(b, "from_domain", old ? old->from_domain : NULL, now ? now->from_domain : NULL);
+	audit_diff(b, "codecs", old ? old->codecs : NULL, now ? now->codecs : NULL);
+	audit_diff(b, "callerid", old ? old->callerid : NULL, now ? now->callerid : NULL);
+	audit_diff(b, "max_calls", old ? max_calls[0] : NULL, now ? max_calls[1] : NULL);
+}
+
 /* Hands trunk id to the applier and waits for the outcome at most [asterisk] save_wait. A trunk's creation,
  * rename or removal also changes the routes dialplan (db/routes.h); once the trunk is on the PBX the applier's
- * thread is woken to apply that too, so this request never waits for the PBX twice. */
-static void apply_and_redirect(struct page *p, int64_t id, const char *what)
+ * thread is woken to apply that too, so this request never waits for the PBX twice. The change (old to now)
+ * goes into the audit trail with the AMI actions of both and the outcome the page shows. */
+static void apply_and_redirect(struct page *p, int64_t id, const char *what, const char *action,
+			       const struct trunk *old, const struct trunk *now)
 {
 	struct apply_result r;
 	applier_save_trunk(p->w->applier, id, &r);
 	/* A trunk's name, caller ID and call limit live in the routes dialplan: once the trunk's own file is
 	 * applied, the dialplan is (a no-op when the change left it as it was), and the page says how that went. */
-	if (r.applied)
-		applier_save_dialplan(p->w->applier, &r);
+	if (r.applied) {
+		struct apply_result plan;
+		applier_save_dialplan(p->w->applier, &plan);
+		apply_result_add_ami(r.ami, sizeof r.ami, &plan);
+		memcpy(plan.ami, r.ami, sizeof plan.ami);
+		r = plan;
+	}
+	struct buf changes;
+	buf_init(&changes);
+	trunk_changes(&changes, old, now);
+	char object[64];
+	snprintf(object, sizeof object, "trunk %s", old ? old->name : now->name);
+	audit_log_apply(p, action, object, buf_cstr(&changes), &r, NULL);
+	buf_free(&changes);
 	page_redirect_done(p, "/trunks", what, &r);
 }
 
@@ -355,7 +401,7 @@ void page_trunks_create(struct page *p)
 	int64_t id = 0;
 	enum trunks_result r = trunks_create(p->w->db, &t, p->now, &id);
 	if (r == TRUNKS_OK) {
-		apply_and_redirect(p, id, "saved");
+		apply_and_redirect(p, id, "saved", "trunk.create", NULL, &t);
 	} else if (r == TRUNKS_DUP_NAME) {
 		form_set_error(&form, "name", "name_taken");
 		show_form(p, &form, 422, "/trunks", NULL);
@@ -382,7 +428,7 @@ void page_trunks_update(struct page *p)
 	const char *version = form_value(&form, "version");
 	enum trunks_result r = trunks_update(p->w->db, &t, *version ? atoll(version) : -1, p->now);
 	if (r == TRUNKS_OK) {
-		apply_and_redirect(p, old.id, "saved");
+		apply_and_redirect(p, old.id, "saved", "trunk.update", &old, &t);
 	} else if (r == TRUNKS_DUP_NAME || r == TRUNKS_CONFLICT) {
 		if (r == TRUNKS_DUP_NAME)
 			form_set_error(&form, "name", "name_taken");
@@ -442,7 +488,7 @@ void page_trunks_delete(struct page *p)
 	}
 	enum trunks_result r = trunks_remove(p->w->db, t.id, version, p->now);
 	switch (r) {
-	case TRUNKS_OK: apply_and_redirect(p, t.id, "removed"); return;
+	case TRUNKS_OK: apply_and_redirect(p, t.id, "removed", "trunk.delete", &t, NULL); return;
 	case TRUNKS_IN_USE: show_delete(p, &t, 409); return;
 	case TRUNKS_CONFLICT: page_error(p, 409, "trunk_conflict"); return;
 	case TRUNKS_NOT_FOUND: page_error(p, 404, "no_such_trunk"); return;

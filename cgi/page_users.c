@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit_log.h"
 #include "routes.h"
 #include "web/auth.h"
 
@@ -52,6 +53,14 @@ static void show_list(struct page *p)
 	p->res->template = "users.cs";
 }
 
+/* Records a change to user name in the audit trail (no PBX part: its outcome is "done"). */
+static void audit_user(struct page *p, const char *action, const char *name, const char *changes)
+{
+	char object[sizeof p->user.name + 8];
+	snprintf(object, sizeof object, "user %s", name);
+	audit_log(p, action, object, changes, NULL, "done");
+}
+
 void page_users_list(struct page *p)
 {
 	response_set(p->res, "Form.user.role.value", "owner");
@@ -72,6 +81,13 @@ void page_users_create(struct page *p)
 		int rc = users_create(p->w->db, form_value(&form, "name"), user_role_parse(form_value(&form, "role")),
 				      hash, p->now, NULL);
 		if (rc == 0) {
+			struct buf changes;
+			buf_init(&changes);
+			audit_diff(&changes, "name", NULL, form_value(&form, "name"));
+			audit_diff(&changes, "role", NULL, form_value(&form, "role"));
+			audit_diff_secret(&changes, "password", NULL, form_value(&form, "password"));
+			audit_user(p, "user.create", form_value(&form, "name"), buf_cstr(&changes));
+			buf_free(&changes);
 			response_redirect(p->res, "/users?done=created");
 			form_result_free(&form);
 			return;
@@ -117,6 +133,8 @@ static void set_disabled(struct page *p, bool disabled)
 	}
 	if (disabled)
 		sessions_delete_for_user(p->w->db, target.id);
+	audit_user(p, disabled ? "user.disable" : "user.enable", target.name,
+		   target.disabled == disabled ? "" : disabled ? "disabled: no -> yes" : "disabled: yes -> no");
 	response_redirect(p->res, disabled ? "/users?done=disabled" : "/users?done=enabled");
 }
 
@@ -137,6 +155,7 @@ void page_users_reset_password(struct page *p)
 		page_error(p, 500, "internal");
 		return;
 	}
+	audit_user(p, "user.password_reset", target.name, "password: changed");
 	/* Shown once, in this response only; it is not stored anywhere readable. */
 	response_set(p->res, "Reset.Name", target.name);
 	response_set(p->res, "Reset.Password", password);

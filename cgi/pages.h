@@ -54,5 +54,6 @@ void page_calls_csv(struct page *p);
 void page_live(struct page *p);
 void page_live_events(struct page *p);
 void page_stats(struct page *p);
+void page_audit(struct page *p);
 
 #endif

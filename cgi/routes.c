@@ -56,6 +56,7 @@ const struct route routes[] = {
 	{ "POST", "/users/:id/disable",       page_users_disable,         ROLE_INTEGRATOR,  true },
 	{ "POST", "/users/:id/enable",        page_users_enable,          ROLE_INTEGRATOR,  true },
 	{ "POST", "/users/:id/password",      page_users_reset_password,  ROLE_INTEGRATOR,  true },
+	{ "GET",  "/audit",                   page_audit,                 ROLE_INTEGRATOR,  false },
 };
 const size_t route_count = sizeof routes / sizeof *routes;
 

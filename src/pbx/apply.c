@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db/audit.h"
 #include "db/pending.h"
 #include "pbx/apply_files.h"
 #include "pbx/apply_internal.h"
@@ -44,6 +45,71 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 	pthread_cond_init(&a->done_cv, &attr);
 	pthread_condattr_destroy(&attr);
 	return a;
+}
+
+/* ---------- what an apply did, in words (the audit trail) ---------- */
+
+void apply_result_describe(const struct apply_result *r, char *out, size_t len)
+{
+	if (r->applied)
+		snprintf(out, len, "applied");
+	else if (r->slow)
+		snprintf(out, len, "still applying");
+	else if (r->outcome == APPLY_BLOCKED)
+		snprintf(out, len, "blocked: %s", r->message);
+	else if (r->outcome == APPLY_REFUSED)
+		snprintf(out, len, "refused by Asterisk: %s", r->message);
+	else
+		snprintf(out, len, "pending: %s", r->message);
+}
+
+/* Appends one line to a list of AMI actions; a line that does not fit whole is left out, so the list is cut
+ * short at a line's end, never in the middle of a file's name. */
+static void ami_list_add(char *into, size_t size, const char *line)
+{
+	size_t used = strlen(into), n = strlen(line), sep = used ? 1 : 0;
+	if (used + sep + n + 1 > size)
+		return;
+	if (sep)
+		into[used++] = '\n';
+	memcpy(into + used, line, n + 1);
+}
+
+void apply_result_add_ami(char *into, size_t size, const struct apply_result *r)
+{
+	for (const char *line = r->ami; *line;) {
+		size_t n = strcspn(line, "\n");
+		char one[160];
+		snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one - 1 ? n : sizeof one - 1), line);
+		ami_list_add(into, size, one);
+		line += n + (line[n] == '\n');
+	}
+}
+
+void apply_note_ami(struct apply_ctx *c, const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	ami_list_add(c->r->ami, sizeof c->r->ami, line);
+}
+
+/* A row of the applier's own in the audit trail (apply.h): what it applied by itself, and why it did. */
+static void audit_own(struct db *db, const char *action, const char *why, const struct apply_result *r)
+{
+	char outcome[400];
+	apply_result_describe(r, outcome, sizeof outcome);
+	struct audit_record rec = { .at = (int64_t)time(NULL), .user = "centralita", .address = "", .action = action,
+				    .object = r->object, .changes = why, .ami = r->ami, .outcome = outcome };
+	if (audit_add(db, &rec) < 0)
+		log_warn("audit trail: %s %s not recorded: %s", action, r->object, db_errmsg(db));
+}
+
+void apply_audit_retry(struct db *db, const char *action, const struct apply_result *r)
+{
+	audit_own(db, action, "applied in the background: a change left pending", r);
 }
 
 /* ---------- one phone ---------- */
@@ -176,6 +242,8 @@ int apply_create_file(struct apply_ctx *c, const char *file)
 	struct ami_result r;
 	ami_result_init(&r);
 	enum ami_status st = ami_pool_action(c->a->pool, &m, &r);
+	if (st != AMI_UNREACHABLE)   /* unreachable: nothing was sent */
+		apply_note_ami(c, "CreateConfig %s", file);
 	int rc = 0;
 	if (st == AMI_ERROR && r.refusal == AMI_REFUSAL_FILE_EXISTS)
 		st = AMI_OK;
@@ -198,19 +266,29 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 		return 0;
 	if (may_be_missing && apply_create_file(c, ups[0].dst) != 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	int rc = 0;
+	size_t sent = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct ami_result r;
 		ami_result_init(&r);
 		enum ami_status st = ami_pool_update_config(c->a->pool, &ups[i], true, &r);
-		int rc = st == AMI_OK ? 0 : apply_fail_ami(c, st, what, r.message);
+		sent += st != AMI_UNREACHABLE;   /* unreachable: nothing was sent */
+		rc = st == AMI_OK ? 0 : apply_fail_ami(c, st, what, r.message);
 		ami_result_free(&r);
-		if (rc != 0)
-			return rc;
 	}
+	/* One line for the file, however many actions it took (a big file is sent in several). */
+	if (sent == 1)
+		apply_note_ami(c, "UpdateConfig %s", ups[0].dst);
+	else if (sent > 1)
+		apply_note_ami(c, "UpdateConfig %s (%zu actions)", ups[0].dst, sent);
+	if (rc != 0)
+		return rc;
 	char msg[300];
 	enum ami_refusal why;
 	c->a->own_reload = true;
 	enum ami_status st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
+	if (st != AMI_UNREACHABLE)
+		apply_note_ami(c, "Reload %s", module);
 	if (st == AMI_ERROR && why == AMI_REFUSAL_RELOAD_IN_PROGRESS)
 		return apply_fail(c, APPLY_RETRY, "Asterisk was busy with other reloads for %d s; the change is written and "
 			    "will be loaded at the next attempt", PBX_RELOAD_PATIENCE_MS / 1000);
@@ -287,6 +365,7 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 		return;
 	}
 	struct apply_ctx ctx = { .a = a, .db = db, .p = &p, .now = now, .r = r }, *c = &ctx;
+	snprintf(r->object, sizeof r->object, "phone %s", p.extension);
 	struct provision_output files = { 0 };
 	char msg[300];
 	int rc = 0;
@@ -558,9 +637,16 @@ static int run_queued(struct applier *a, struct db *db)
 		}
 		pthread_mutex_lock(&a->mu);
 		j->done = true;
+		/* Nobody waits for it any more (the page said "still applying"): what came of it is the thread's. */
+		bool abandoned = j->refs == 1;
+		enum job_kind kind = j->kind;
+		struct apply_result result = j->result;
 		pthread_cond_broadcast(&a->done_cv);
 		job_release_locked(j);
 		pthread_mutex_unlock(&a->mu);
+		if (abandoned && (kind == JOB_APPLY || kind == JOB_TRUNK || kind == JOB_DIALPLAN))
+			audit_own(db, kind == JOB_APPLY ? "phone.apply" : kind == JOB_TRUNK ? "trunk.apply" : "route.apply",
+				  "applied in the background: a save the page stopped waiting for", &result);
 	}
 }
 
@@ -705,9 +791,10 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 			applied += run_queued(a, db);   /* what people are waiting for goes first */
 		struct apply_result r;
 		applier_apply(a, db, ids[i], now, &r);
-		if (r.applied)
+		if (r.applied) {
 			applied++;
-		else if (r.unreachable)
+			apply_audit_retry(db, "phone.apply", &r);
+		} else if (r.unreachable)
 			break; /* the rest would fail the same way; their turn comes next round */
 	}
 	return applied + (serve_queue ? run_queued(a, db) : 0);

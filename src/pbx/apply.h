@@ -17,7 +17,12 @@
  *
  * Web workers hand a saved phone to applier_save(), which has the applier's own thread apply it and waits
  * for the outcome at most save_wait_ms (a frozen PBX never holds a web worker longer); the same thread
- * retries whatever is still pending every retry_interval seconds, or sooner when woken. */
+ * retries whatever is still pending every retry_interval seconds, or sooner when woken.
+ *
+ * The audit trail (db/audit.h): web requests record their own changes; the thread adds a row of its own (user
+ * "centralita", action "phone.apply", "trunk.apply" or "route.apply") for what it applies by itself: a
+ * pending change that a retry round applied, and a save whose requester stopped waiting (slow), whatever came
+ * of it. Failed retries are not recorded (the change's row and its list say it is pending). */
 #ifndef PBX_APPLY_H
 #define PBX_APPLY_H
 #include <stdbool.h>
@@ -47,7 +52,16 @@ struct apply_result {
 	bool slow;               /* applier_save: no outcome within save_wait_ms; the apply goes on */
 	char message[300];       /* why not, in words (Asterisk's own message when it refused) */
 	char conflict[200];      /* for an extension taken outside Centralita: where, e.g. "pjsip.conf [250]" */
+	char object[80];         /* what was applied, for the audit trail: "phone 205", "trunk prov-a", "routes" */
+	char ami[640];           /* the AMI actions sent, one per line ("UpdateConfig centralita/pjsip-3.conf",
+				  * "Reload res_pjsip.so"), for the audit trail (db/audit.h); "" when nothing was sent */
 };
+
+/* What an apply's outcome told the user, in the audit trail's words: "applied", "still applying" (slow),
+ * "pending: why", "blocked: why", "refused by Asterisk: why". */
+void apply_result_describe(const struct apply_result *r, char *out, size_t len);
+/* Appends r's AMI actions to the list in into (one per line; cut short, never overflowing). */
+void apply_result_add_ami(char *into, size_t size, const struct apply_result *r);
 
 /* pool and prov stay owned by the caller and must outlive the applier. */
 struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool, struct provision_renderer *prov,

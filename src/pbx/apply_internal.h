@@ -86,6 +86,10 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 /* apply_send_updates of a whole file (pbx_file_updates into dst). */
 int apply_send_file(struct apply_ctx *c, const struct pbx_file *f, const char *dst, bool may_be_missing,
 		    const char *module, const char *what);
+/* Adds one line (an AMI action sent) to c->r->ami. */
+void apply_note_ami(struct apply_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds the thread's own audit row (apply.h) for a pending change a retry round applied. */
+void apply_audit_retry(struct db *db, const char *action, const struct apply_result *r);
 /* When to try again a change that failed with kind after attempts earlier failures. */
 int64_t apply_retry_at(const struct applier *a, int attempts, enum apply_outcome kind, int64_t now);
 /* Verifies everything now (verify.h), under apply_lock. */

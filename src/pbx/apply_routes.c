@@ -80,6 +80,7 @@ void apply_trunk_locked(struct applier *a, struct db *db, int64_t trunk_id, int6
 		return;
 	}
 	struct apply_ctx ctx = { .a = a, .db = db, .p = NULL, .now = now, .r = r }, *c = &ctx;
+	snprintf(r->object, sizeof r->object, "trunk %s", t.name);
 	char msg[300], file[PBX_FILE_MAX], digest[PBX_DIGEST_HEX] = "";
 	int rc = 0;
 	if (!a->snap.valid) {
@@ -128,6 +129,7 @@ void apply_trunk_locked(struct applier *a, struct db *db, int64_t trunk_id, int6
 void apply_dialplan_locked(struct applier *a, struct db *db, int64_t now, struct apply_result *r)
 {
 	memset(r, 0, sizeof *r);
+	snprintf(r->object, sizeof r->object, "routes dialplan");
 	struct dialplan_state d;
 	if (dialplan_get(db, &d) != 0) {
 		snprintf(r->message, sizeof r->message, "database error");
@@ -186,6 +188,8 @@ int apply_routes_due(struct applier *a, struct db *db, int64_t now)
 		apply_trunk_locked(a, db, ids[i], now, &r);
 		pthread_mutex_unlock(&a->apply_lock);
 		applied += r.applied;
+		if (r.applied)
+			apply_audit_retry(db, "trunk.apply", &r);
 		if (r.unreachable)
 			return applied;   /* the rest would fail the same way */
 	}
@@ -198,6 +202,8 @@ int apply_routes_due(struct applier *a, struct db *db, int64_t now)
 		apply_dialplan_locked(a, db, now, &r);
 		pthread_mutex_unlock(&a->apply_lock);
 		applied += r.applied;
+		if (r.applied)
+			apply_audit_retry(db, "route.apply", &r);
 	}
 	return applied;
 }

@@ -70,7 +70,8 @@ int pbx_file_line(struct pbx_file *f, const char *var, const char *value)
 	if (*f->err)
 		return -1;
 	if (f->n == 0 || !*var || has_line_break(var) || has_line_break(value)) {
-		snprintf(f->err, sizeof f->err, "invalid line %.40s = %.60s", var, value);
+		/* Never the value: it may be a password, and this message reaches pages and the audit trail. */
+		snprintf(f->err, sizeof f->err, "invalid line %.40s (a line break in its name or value)", var);
 		return -1;
 	}
 	struct ami_cfg_want *w = &f->want[f->n - 1];

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Decodes src[0..len) into dst (which has room for len + 1). Returns decoded length or -1. */
 static long decode(const char *src, size_t len, char *dst)
@@ -325,4 +326,34 @@ const char *form_v_int(const struct form_field *f, const char *v, size_t len, ch
 		return "out_of_range";
 	snprintf(out, FORM_MAX_VALUE + 1, "%lld", n); /* canonical: no leading zeros */
 	return NULL;
+}
+
+/* A real day of a year from 1971, so that any local midnight is after the epoch (0 means "unbounded" to the
+ * filters that use it). */
+const char *form_v_date(const struct form_field *f, const char *v, size_t len, char *out)
+{
+	(void)f;
+	(void)out;
+	if (len != 10 || v[4] != '-' || v[7] != '-')
+		return "bad_date";
+	for (size_t i = 0; i < len; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			return "bad_date";
+	int y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
+	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1971 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return "bad_date";
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return "bad_date";
+	return NULL;
+}
+
+int64_t form_date_midnight(const char *date, int add_days)
+{
+	struct tm tm = { 0 };
+	tm.tm_year = atoi(date) - 1900;
+	tm.tm_mon = atoi(date + 5) - 1;
+	tm.tm_mday = atoi(date + 8) + add_days;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
 }

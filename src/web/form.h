@@ -8,6 +8,7 @@
 #define WEB_FORM_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define FORM_MAX_FIELDS 64       /* pairs accepted in one body or query string */
 #define FORM_MAX_NAME 64         /* bytes in a field name */
@@ -85,5 +86,9 @@ const char *form_v_password(const struct form_field *f, const char *v, size_t le
 const char *form_v_choice(const struct form_field *f, const char *v, size_t len, char *out);
 const char *form_v_int(const struct form_field *f, const char *v, size_t len, char *out);
 const char *form_v_digits(const struct form_field *f, const char *v, size_t len, char *out);
+const char *form_v_date(const struct form_field *f, const char *v, size_t len, char *out);   /* YYYY-MM-DD */
+/* The local midnight (the process's zone: TZ is set at start) starting a date form_v_date accepted, plus
+ * add_days. */
+int64_t form_date_midnight(const char *date, int add_days);
 
 #endif

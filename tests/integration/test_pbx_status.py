@@ -7,9 +7,15 @@ behind Centralita's back is listed with what differs, and "re-apply" puts Centra
 get 403."""
 import os
 import re
+import sqlite3
 import time
 
 from test_phones import add, applied, clean_pbx, phone_id, phone_row, pbx, wait_for  # noqa: F401
+
+
+def audit_rows(stack, action):
+    with sqlite3.connect(stack.db, timeout=10) as db:
+        return db.execute("SELECT user, outcome FROM audit WHERE action = ?", (action,)).fetchall()
 
 
 def without_header(conf):
@@ -52,7 +58,9 @@ def test_stopped_and_frozen_pbx_and_retry_now(stack, integrator, clean_pbx):
     assert took < 3, took
     # Back, then retry now: applied without waiting for the next round.
     pbx(stack, "start_listening")
+    before = len(audit_rows(stack, "pbx.retry"))
     r = integrator.post("/pbx/retry", {"_csrf": r.csrf()})
+    assert len(audit_rows(stack, "pbx.retry")) == before + 1
     assert r.status == 303 and r.header("Location").startswith("/pbx?done=retried")
     wait_for(lambda: applied(stack, "731"), timeout=10, what="731 applied after retry now")
     body = integrator.get("/pbx").body
@@ -94,6 +102,7 @@ def test_a_file_changed_behind_centralitas_back_is_listed_and_repaired(stack, in
     assert open(chan).read() == edited
     r = integrator.post("/pbx/drift/repair", {"_csrf": r.csrf()})
     assert r.status == 303 and r.header("Location") == "/pbx/drift?done=repaired", r.header("Location")
+    assert audit_rows(stack, "pbx.repair")[-1][1] == "done"          # the audit trail has it
     assert without_header(open(chan).read()) == without_header(original)
     body = integrator.get("/pbx/drift?done=repaired").body
     assert 'id="drift-none"' in body, body

@@ -97,6 +97,7 @@ static const struct form_field fields[] = {
 	{ "pin", form_v_digits, false, 4, 6, NULL },
 	{ "count", form_v_int, false, 1, 100, NULL },
 	{ "pw", form_v_password, false, 3, 10, NULL },
+	{ "day", form_v_date, false, 0, 0, NULL },
 };
 static const struct form_def def = FORM_DEF("t", fields);
 
@@ -157,6 +158,17 @@ START_TEST(each_validator_refuses)
 	expect_error("name=a&role=owner&count=1e3", "count", "not_a_number");
 	expect_error("name=a&role=owner&pw=ab", "pw", "too_short");
 	expect_error("name=a&role=owner&pw=a%0Abc", "pw", "control_chars");
+	expect_error("name=a&role=owner&day=2025-02-29", "day", "bad_date");   /* not a leap year */
+	expect_error("name=a&role=owner&day=2100-02-29", "day", "bad_date");
+	expect_error("name=a&role=owner&day=2025-04-31", "day", "bad_date");
+	expect_error("name=a&role=owner&day=1970-06-01", "day", "bad_date");   /* before 1971 */
+	expect_error("name=a&role=owner&day=2025-6-01", "day", "bad_date");
+	expect_error("name=a&role=owner&day=2025-06-0x", "day", "bad_date");
+	struct form_result r = validate("name=a&role=owner&day=2024-02-29");
+	ck_assert_uint_eq(r.error_count, 0);
+	/* Its local midnight, and the next day's: 24 hours apart away from a clock change. */
+	ck_assert_int_eq(form_date_midnight("2024-06-10", 1) - form_date_midnight("2024-06-10", 0), 86400);
+	form_result_free(&r);
 }
 END_TEST
 
