@@ -9,10 +9,12 @@ import http.client
 import os
 import re
 import sqlite3
+import subprocess
 import threading
 import time
 
 import asterisk as ast
+from harness import BIN
 from test_phones import assert_saved, finish, grandstream_secret, sipp, yealink_secret
 from web import NOTES, add_phone, wait_for
 
@@ -265,3 +267,92 @@ def test_call_up_across_a_restart_comes_back_from_coreshowchannels(stack, owner,
     assert abs(since_before - since_after) <= 2, (since_before, since_after, up, again)
     NOTES.append(f"live calls across a daemon restart: {up[0][1]!r} shown again {rebuilt:.2f} s after the restart "
                  f"began, rebuilt from CoreShowChannels ({len(ours)} channels, fields as the test PBX's)")
+
+
+def admin_action(*lines):
+    """One action through Asterisk's manager as its `admin` user (every class: BlindTransfer needs `call` write,
+    which Centralita's own user has not), over plain TCP; returns the response's text."""
+    import socket
+    s = socket.create_connection((ast.AMI_HOST, ast.AMI_TCP_PORT), timeout=10)
+    f = s.makefile("rwb")
+    f.readline()                                          # the banner
+    def send(*ls):
+        f.write(("".join(line + "\r\n" for line in ls) + "\r\n").encode())
+        f.flush()
+        out = []
+        while True:
+            line = f.readline().decode()
+            if line in ("\r\n", ""):
+                if out and any(x.startswith("Response:") for x in out):
+                    return "".join(out)
+                out = []
+                if not line:
+                    return ""
+                continue
+            out.append(line)
+    assert "Success" in send("Action: Login", "Username: admin", "Secret: admin-secret-123", "Events: off")
+    try:
+        return send(*lines)
+    finally:
+        send("Action: Logoff")
+        s.close()
+
+
+def test_blind_transfer_moves_the_live_call_to_the_new_party(stack, owner, tmp_path):
+    """285 calls 286, who answers; 286's side is blind-transferred (AMI BlindTransfer, as a phone's transfer key
+    does) to 287, who answers: /live goes from 285-286 to 285-287, one call all along, and empties at the end.
+    Every call event Centralita's event login received meanwhile is kept (tests/out/acceptance/transfer-events.txt)
+    for the test PBX and the unit tests."""
+    for ext, name, model, mac in (("285", "Pasa", "yealink-t46u", "00:15:65:AC:02:85"),
+                                  ("286", "Transfiere", "grandstream-gxp2160", "00:0B:82:AC:02:86"),
+                                  ("287", "Recibe", "grandstream-gxp2160", "00:0B:82:AC:02:87")):
+        r, dt = add_phone(owner, ext, name, model, mac, what=f"add {ext}")
+        assert_saved(r, dt)
+    s285, _ = yealink_secret(stack, "001565ac0285")
+    s286, _ = grandstream_secret(stack, "000b82ac0286")
+    s287, _ = grandstream_secret(stack, "000b82ac0287")
+    for ext, port, secret in (("286", 5096, s286), ("287", 5097, s287)):
+        rc, log = sipp("register.xml", port, ext, password=secret)
+        assert rc == 0, f"REGISTER of {ext} failed\n{log[-4000:]}"
+    with open(os.path.join(os.path.dirname(__file__), "sipp", "call.xml")) as f:
+        held = tmp_path / "call_held.xml"
+        held.write_text(f.read().replace('timeout="3000" ontimeout="hangup"', 'timeout="12000" ontimeout="hangup"'))
+    events_out = open(tmp_path / "events.txt", "w")
+    watcher = subprocess.Popen([BIN, "-c", stack.conf, "ami", "--events", "call"], stdout=events_out,
+                               stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    b = sipp("answer.xml", 5096, "286", timeout=60, background=True)
+    c = sipp("answer.xml", 5097, "287", timeout=60, background=True)
+    time.sleep(0.5)
+    a = sipp(str(held), 5095, "285", "-s", "286", password=s285, timeout=60, background=True)
+    try:
+        wait_for(lambda: [r for r in live_rows(owner) if r[0] == "up" and "285" in r[1] and "286" in r[1]],
+                 timeout=5, step=0.05, what="285-286 up on /live")
+        before = live_since(owner, "285")
+        chans = ami_blocks(stack.cli("ami", "CoreShowChannels").stdout)
+        b_chan = next(dict(x)["Channel"] for x in chans if dict(x).get("Channel", "").startswith("PJSIP/286-"))
+        context = next(dict(x)["Context"] for x in chans if dict(x).get("Channel", "").startswith("PJSIP/286-"))
+        answer = admin_action("Action: BlindTransfer", f"Channel: {b_chan}", "Exten: 287", f"Context: {context}")
+        assert "Response: Success" in answer, answer
+        t0 = time.monotonic()
+        moved = wait_for(lambda: [r for r in live_rows(owner) if r[0] == "up" and "285" in r[1] and "287" in r[1]],
+                         timeout=10, step=0.05, what="285-287 up on /live after the transfer")
+        took = time.monotonic() - t0
+        rows = live_rows(owner)
+        assert not [r for r in rows if "286" in r[1]], rows          # 286 is out of it
+        after = live_since(owner, "285")
+        wait_for(lambda: not [r for r in live_rows(owner) if "285" in r[1]], timeout=30, step=0.1,
+                 what="the call gone from /live once it ended")
+    finally:
+        for proc in (a, b, c):
+            finish(proc, 70)
+        watcher.terminate()
+        watcher.wait(10)
+        events_out.close()
+    out = os.path.join(os.path.dirname(__file__), "..", "out", "acceptance")
+    os.makedirs(out, exist_ok=True)
+    with open(tmp_path / "events.txt") as f, open(os.path.join(out, "transfer-events.txt"), "w") as g:
+        g.write(f.read())
+    assert abs(after - before) <= 2, (before, after)               # the same call, from when it began
+    NOTES.append(f"blind transfer: /live showed {moved[0][1]!r} {took:.2f} s after BlindTransfer of {b_chan} "
+                 f"(one call all along, since unchanged); events kept in tests/out/acceptance/transfer-events.txt")

@@ -3,7 +3,7 @@
  * (Asterisk 12+ shapes: the transferee leaves its bridge and dials the target with the call's Linkedid; the
  * consultation call is a second call until the target is moved into the first bridge); the event login lost and
  * the table rebuilt from a CoreShowChannels list mid-call, and from the one the real Asterisk 22 gave (transcript
- * 11b); trunk calls in and out; the peak of the day across
+ * 11b); a blind transfer as the real Asterisk 22 sent it (transcript 11c); trunk calls in and out; the peak of the day across
  * midnight; waiting for a change, shutdown, and the stream cap. */
 #include <check.h>
 
@@ -119,6 +119,68 @@ START_TEST(answered_call_from_transcript)
 	ck_assert_uint_eq(s.n, 0);
 	ck_assert_int_eq(s.peak, 1);
 	ck_assert(s.connected);
+	live_snapshot_free(&s);
+	live_calls_free(lc);
+	ami_parser_free(&p);
+	free(text);
+}
+END_TEST
+
+/* Transcript 11c: a blind transfer on the real Asterisk 22 (285 calls 286, who answers; 286 transferred to 287,
+ * who answers). Event by event: one call all along, 285-286 up until 286's channel hangs up, then 285-287 up
+ * from the same start, never two; then nothing. */
+START_TEST(blind_transfer_from_transcript)
+{
+	size_t len;
+	char *text = file_read_all("tests/unit/support/ami-transcripts/11c-blind-transfer.txt", 1 << 20, &len);
+	ck_assert_ptr_nonnull(text);
+	char *banner = strstr(text, "Asterisk Call Manager");
+	struct ami_parser p;
+	ami_parser_init(&p, true);
+	ck_assert_int_eq(ami_parser_feed(&p, banner, strlen(banner)), 0);
+	struct live_calls *lc = live_calls_new();
+	live_calls_set_connected(lc, true);
+	struct ami_msg *m;
+	bool seen_first = false, seen_transferred = false, transfer_event = false, transferer_gone = false;
+	bool named = false;   /* 287's name, once its connected line is known */
+	int64_t since = 0;
+	while ((m = ami_parser_next(&p)) != NULL) {
+		const char *name = ami_msg_get(m, "Event");
+		transfer_event |= name && strcmp(name, "BlindTransfer") == 0;
+		const char *chan = ami_msg_get(m, "Channel");
+		transferer_gone |= name && strcmp(name, "Hangup") == 0 && chan && strncmp(chan, "PJSIP/286-", 10) == 0;
+		live_calls_event(lc, m);
+		struct live_snapshot s;
+		snap(lc, &s);
+		ck_assert_uint_le(s.n, 1);   /* one call, whatever the moment */
+		/* Up between two parties (between the two Hangup events of an ending call one channel is left, shown
+		 * for that instant as the call of its own number). */
+		if (s.n == 1 && s.calls[0].state == LIVE_UP && s.calls[0].channels == 2) {
+			const struct live_call *c = &s.calls[0];
+			ck_assert_str_eq(c->caller.number, "285");
+			if (strcmp(c->callee.number, "286") == 0) {
+				ck_assert(!transferer_gone);   /* shown until 286's channel is gone, not after */
+				if (!since)
+					since = c->since;
+				seen_first = true;
+			} else if (strcmp(c->callee.number, "287") == 0) {
+				ck_assert(transfer_event);
+				named |= strcmp(c->callee.name, "Recibe") == 0;
+				ck_assert_int_eq(c->since, since);
+				ck_assert_int_eq(c->kind, LIVE_INTERNAL);
+				seen_transferred = true;
+			} else {
+				ck_abort_msg("unexpected callee %s", c->callee.number);
+			}
+		}
+		live_snapshot_free(&s);
+		ami_msg_destroy(m);
+	}
+	ck_assert(seen_first && seen_transferred && named);
+	struct live_snapshot s;
+	snap(lc, &s);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_int_eq(s.peak, 1);
 	live_snapshot_free(&s);
 	live_calls_free(lc);
 	ami_parser_free(&p);
@@ -481,6 +543,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, answered_call_from_transcript);
 	tcase_add_test(tc, rebuilt_from_a_real_coreshowchannels);
+	tcase_add_test(tc, blind_transfer_from_transcript);
 	tcase_add_test(tc, call_never_answered);
 	tcase_add_test(tc, blind_transfer);
 	tcase_add_test(tc, attended_transfer);
