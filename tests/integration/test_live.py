@@ -4,6 +4,7 @@ streams beyond max(1, threads / 2) are refused with 503 and Retry-After (the pag
 the integrator see the page, an anonymous visitor is sent to the login page. A call already in progress when the
 daemon logs in comes from CoreShowChannels."""
 import http.client
+import os
 import json
 import time
 
@@ -170,3 +171,46 @@ def test_roles(stack):
     for path in ("/live", "/live/events"):
         r = anon.get(path)
         assert r.status == 303 and r.header("Location").startswith("/login")
+
+
+def test_blind_transfer_as_the_real_asterisk_sent_it(stack):
+    """Transcript 11c (a blind transfer on the real Asterisk 22: 285 calls 286, 286 transferred to 287) played by
+    the test PBX to the daemon's event login, in three parts: the stream shows 285-286 up, then 285-287 up as the
+    same call from the same start, each within 1 s, then nothing."""
+    owner = logged_in(stack, "owner")
+    wait_for(lambda: 'id="live-disconnected" hidden' in owner.get("/live").body, what="event login")
+    path = os.path.join(os.path.dirname(__file__), "..", "unit", "support", "ami-transcripts",
+                        "11c-blind-transfer.txt")
+    with open(path) as f:
+        raw = f.read().split("Asterisk Call Manager/11.0.0\n", 1)[1]
+    events = [e.strip("\n") for e in raw.split("\n\n") if e.strip()]
+    names = [e.split("\n", 1)[0] for e in events]
+    transfer = names.index("Event: BlindTransfer")
+    ending = names.index("Event: HangupRequest")
+
+    def play(part):
+        stack.pbx.control({"cmd": "raw", "data": "".join(e.replace("\n", "\r\n") + "\r\n\r\n" for e in part)})
+
+    s = Events(stack, owner)
+    assert s.calls()["calls"] == []
+
+    def until(pred):
+        t0 = time.monotonic()
+        while True:
+            data = s.calls(timeout=1.0)
+            if pred(data["calls"]):
+                assert time.monotonic() - t0 < 1.0, "the update took more than 1 s"
+                return data["calls"]
+
+    def up_with(callee):
+        return lambda calls: len(calls) == 1 and calls[0]["state"] == "up" and \
+            calls[0]["caller"]["number"] == "285" and calls[0]["callee"]["number"] == callee
+
+    play(events[:transfer])
+    first = until(up_with("286"))[0]
+    play(events[transfer:ending])
+    moved = until(up_with("287"))[0]
+    assert moved["since"] == first["since"] and moved["callee"]["name"] == "Recibe"
+    play(events[ending:])
+    until(lambda calls: calls == [])
+    s.close()
