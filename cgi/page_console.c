@@ -327,13 +327,21 @@ static int follow_run(void *ctx, response_write_fn write, void *wctx)
 	int last_errno = -1;
 	buf_puts(&st->out, "retry: 1000\n\n");
 	for (;;) {
+		size_t mark = st->out.len;
 		int r = logtail_follow_poll(&f, &st->q.filter, follow_line, st);
-		/* The file gone or unreadable (or back): said once per change. */
+		/* The file gone or unreadable (or back): said once per change, before the lines it brought. */
 		int now_errno = r < 0 ? f.last_errno : 0;
 		if (now_errno != last_errno) {
-			buf_puts(&st->out, "event: file\ndata: ");
-			json_text(&st->out, now_errno ? strerror(now_errno) : "", now_errno ? strlen(strerror(now_errno)) : 0);
-			buf_puts(&st->out, "\n\n");
+			struct buf ev;
+			buf_init(&ev);
+			const char *why = now_errno ? strerror(now_errno) : "";
+			buf_puts(&ev, "event: file\ndata: ");
+			json_text(&ev, why, strlen(why));
+			buf_puts(&ev, "\n\n");
+			buf_append(&ev, st->out.data + mark, st->out.len - mark);
+			st->out.len = mark;
+			buf_append(&st->out, ev.data, ev.len);
+			buf_free(&ev);
 			last_errno = now_errno;
 		}
 		int64_t now = mono_ms();
