@@ -3,8 +3,8 @@ build/bench/logtail_bench: backwards in blocks, then forwards and sanitised), ag
 file measured in the same run. The file is 1 GiB: a sparse hole (a log's old part, never read) then 16 MiB of real
 Asterisk-like lines, so the bench neither fills the disk nor depends on the page cache of a gigabyte.
 Also the same with a level filter (the last 500 WARNING lines, one line in ten) against grep + tail, which read
-the whole file. Median of BENCH_TAIL_RUNS (21) runs each (1 for grep, which takes seconds), every run a new process (both sides pay
-an exec).
+the whole file. Median of BENCH_TAIL_RUNS (21) runs each (grep once: it takes seconds), every run a new process
+(both sides pay an exec).
 Prints figures and ratios; never asserts a speed."""
 import os
 import statistics
