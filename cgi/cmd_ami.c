@@ -3,11 +3,14 @@
  * control characters replaced, so a hostile value cannot drive the terminal. */
 #include "cmd_ami.h"
 
+#include "pbx/cli.h"
+
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static void usage(FILE *out)
 {
@@ -21,7 +24,8 @@ static void usage(FILE *out)
 	        "  centralita ami Command Command='pjsip show endpoints'\n"
 	        "  centralita ami GetConfig Filename=pjsip.conf\n"
 	        "--events logs in with Events: CLASSES (default: on) and prints events until interrupted.\n"
-	        "Exit status: 0 success, 1 Response: Error or connection failure, 2 usage error.\n");
+	        "A Command is sent only if its CLI command is in [console] cli_allow (as the web console's CLI box).\n"
+	        "Exit status: 0 success, 1 Response: Error or connection failure, 2 usage error or a refused Command.\n");
 }
 
 /* Prints s with control characters (CR, LF, ESC...) shown as '?'. */
@@ -89,7 +93,7 @@ static int watch_events(const struct ami_options *opts, const char *classes)
 	return 0;
 }
 
-static int send_action(const struct ami_options *opts, int argc, char **argv)
+static int send_action(const struct ami_options *opts, const char *cli_allow, int argc, char **argv)
 {
 	struct ami_msg m;
 	ami_msg_init(&m);
@@ -113,6 +117,21 @@ static int send_action(const struct ami_options *opts, int argc, char **argv)
 		fprintf(stderr, "centralita ami: %s\n", m.err);
 		ami_msg_free(&m);
 		return 2;
+	}
+	/* Every Command header of a Command action must be allowed (Asterisk reads the first one). */
+	bool is_command = strcasecmp(argv[0], "Command") == 0;
+	for (size_t i = 0; is_command && i < m.n; i++) {
+		if (strcasecmp(m.hdr[i].key, "Command") != 0)
+			continue;
+		char allowed[CLI_COMMAND_MAX + 1];
+		const char *v = m.hdr[i].value;
+		enum cli_verdict verdict = cli_allow_check(cli_allow, v, strlen(v), allowed, sizeof allowed);
+		if (verdict != CLI_ALLOWED) {
+			fprintf(stderr, "centralita ami: refused before sending: the CLI command is %s ([console] cli_allow)\n",
+				cli_verdict_text(verdict));
+			ami_msg_free(&m);
+			return 2;
+		}
 	}
 	struct ami_options one = *opts;
 	one.pool_size = 1;
@@ -146,7 +165,7 @@ static int send_action(const struct ami_options *opts, int argc, char **argv)
 	return st == AMI_OK ? 0 : st == AMI_INVALID ? 2 : 1;
 }
 
-int cmd_ami(const struct ami_options *opts, int argc, char **argv)
+int cmd_ami(const struct ami_options *opts, const char *cli_allow, int argc, char **argv)
 {
 	if (argc < 1) {
 		usage(stderr);
@@ -167,5 +186,5 @@ int cmd_ami(const struct ami_options *opts, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return send_action(opts, argc, argv);
+	return send_action(opts, cli_allow, argc, argv);
 }

@@ -67,7 +67,7 @@ static int cmd_ami_with_config(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "centralita ami: %s\n", err);
 		return 2;
 	}
-	return cmd_ami(&o, argc, argv);
+	return cmd_ami(&o, cfg->console_cli_allow, argc, argv);
 }
 
 static int cmd_config_get(const struct config *cfg, int argc, char **argv)

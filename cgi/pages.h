@@ -55,5 +55,9 @@ void page_live(struct page *p);
 void page_live_events(struct page *p);
 void page_stats(struct page *p);
 void page_audit(struct page *p);
+void page_console(struct page *p);
+void page_console_txt(struct page *p);
+void page_console_events(struct page *p);
+void page_console_cli(struct page *p);
 
 #endif

@@ -24,6 +24,7 @@
 #include "pbx/apply.h"
 #include "db/db.h"
 #include "pbx/cdr_ingest.h"
+#include "pbx/cli.h"
 #include "pbx/live_calls.h"
 #include "pbx/registrations.h"
 #include "dispatch.h"
@@ -200,6 +201,11 @@ int serve_prepare(const struct config *cfg, struct serve_setup *setup, char *err
 		ami->backoff_initial_ms = ami->backoff_max_ms;
 
 	char e[512];
+	/* The console's CLI allow-list, by the rule the CLI box applies (pbx/cli.h). */
+	if (cli_allow_list_check(cfg->console_cli_allow, e, sizeof e) != 0)
+		return config_fail(cfg, "console", "cli_allow", err, errlen, "%s", e);
+	if (!*cfg->console_log)
+		return config_fail(cfg, "console", "log", err, errlen, "empty: name Asterisk's log file");
 	/* The pages' templates and languages, as each worker will load them. */
 	render_global_init();
 	struct renderer *pages = renderer_new(cfg->web_templates, e, sizeof e);

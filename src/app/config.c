@@ -83,11 +83,21 @@ static const struct config_key config_keys[] = {
 	STR("provisioning", "user", prov_user),
 	STR("provisioning", "password", prov_password),
 	STR("provisioning", "allow", prov_allow),
+	STR("console", "log", console_log),
+	INT("console", "lines", console_lines, 1, 10000),
+	STR("console", "cli_allow", console_cli_allow),
 };
 
 _Static_assert(sizeof config_keys / sizeof *config_keys <= CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
 
-static const char *const config_sections[] = { "web", "database", "ami", "asterisk", "provisioning" };
+static const char *const config_sections[] = { "web", "database", "ami", "asterisk", "provisioning", "console" };
+
+/* The console's default allow-list; etc/centralita.conf.sample shows the same (a test compares them). */
+#define CONSOLE_CLI_ALLOW_DEFAULT \
+	"core show uptime | core show version | core show channels * | core show channel * | core show calls | " \
+	"core show settings | pjsip show endpoints | pjsip show endpoint * | pjsip show contacts | pjsip show aors | " \
+	"pjsip show aor * | pjsip show registrations | pjsip show transports | sip show peers | sip show registry | " \
+	"dialplan show * | module show * | logger show channels"
 
 void config_defaults(struct config *cfg)
 {
@@ -131,6 +141,10 @@ void config_defaults(struct config *cfg)
 	cfg->prov_port = 5060;
 	snprintf(cfg->prov_transport, sizeof cfg->prov_transport, "udp");
 	snprintf(cfg->prov_user, sizeof cfg->prov_user, "phone");
+	snprintf(cfg->console_log, sizeof cfg->console_log, "/var/log/asterisk/messages");
+	cfg->console_lines = 500;
+	/* Read-only commands only (the box is for looking, not changing); '*' takes arguments (pbx/cli.h). */
+	snprintf(cfg->console_cli_allow, sizeof cfg->console_cli_allow, "%s", CONSOLE_CLI_ALLOW_DEFAULT);
 }
 
 static bool choice_allowed(const char *choices, const char *value)

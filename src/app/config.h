@@ -64,6 +64,10 @@ struct config {
 	char prov_user[64];                   /* HTTP basic auth the phones use (nginx checks it) */
 	char prov_password[128];
 	char prov_allow[CONFIG_STR_MAX];      /* optional networks allowed to fetch files: "10.0.0.0/8 192.168.1.0/24" */
+	/* [console] (the integrator's debug console) */
+	char console_log[CONFIG_PATH_MAX];    /* Asterisk's log file the console shows the end of */
+	int console_lines;                    /* lines shown by default */
+	char console_cli_allow[2048];         /* CLI commands the CLI box may send (pbx/cli.h's syntax and rule) */
 	/* where the values came from, for messages */
 	char source[CONFIG_PATH_MAX];         /* the file (or name) loaded; "" = defaults only */
 	int key_line[CONFIG_MAX_KEYS];        /* per key, in table order: the line that set it last; 0 = default */

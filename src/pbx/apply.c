@@ -486,6 +486,9 @@ static enum ami_status drift_check(struct applier *a, struct db *db, struct pbx_
 static void job_release_locked(struct apply_job *j)
 {
 	if (--j->refs == 0) {
+		if (j->cli)
+			cli_answer_free(&j->cli->answer);
+		free(j->cli);
 		free(j->states);
 		free(j->drift);
 		free(j);
@@ -566,6 +569,7 @@ static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct
 		out->states = NULL;   /* the job's own, freed with it */
 		j->drift = NULL;      /* handed over to the waiter */
 		j->n_drift = 0;
+		j->cli = NULL;        /* the answer is the requester's now */
 		if (states && j->states && j->n_states)
 			memcpy(states, j->states, j->n_states * sizeof *states);
 	}
@@ -632,6 +636,13 @@ static int run_queued(struct applier *a, struct db *db)
 				j->verified = AMI_ERROR;
 				snprintf(j->where, sizeof j->where, "database error");
 			}
+		} else if (j->kind == JOB_CLI) {
+			/* As for the overview: a command nobody waits for any more is not sent late. */
+			pthread_mutex_lock(&a->mu);
+			bool abandoned = j->refs == 1;
+			pthread_mutex_unlock(&a->mu);
+			if (!abandoned)
+				pbx_cli_run(a->pool, j->cli->command, &j->cli->answer);
 		} else {
 			j->verified = applier_verify(a, db, j->where, sizeof j->where);
 		}
@@ -711,6 +722,27 @@ int applier_overview_now(struct applier *a, int wait_ms, struct pbx_info *info, 
 	*info = out.info;
 	*info_ok = out.info_status == AMI_OK;
 	*states_ok = out.verified == AMI_OK;
+	return 0;
+}
+
+int applier_cli_now(struct applier *a, const char *command, int wait_ms, struct cli_answer *answer)
+{
+	struct cli_job *cj = calloc(1, sizeof *cj);
+	struct apply_job *j = calloc(1, sizeof *j);
+	if (!cj || !j)
+		abort();
+	snprintf(cj->command, sizeof cj->command, "%s", command);
+	cli_answer_init(&cj->answer);
+	j->kind = JOB_CLI;
+	j->cli = cj;
+	j->refs = 2;
+	job_enqueue(a, j);
+	struct apply_job out;
+	if (!job_wait(a, j, wait_ms, &out, NULL))
+		return 1;
+	cli_answer_free(answer);
+	*answer = out.cli->answer;
+	free(out.cli);
 	return 0;
 }
 

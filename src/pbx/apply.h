@@ -130,6 +130,13 @@ struct pbx_info;
 int applier_overview_now(struct applier *a, int wait_ms, struct pbx_info *info, bool *info_ok,
 			 struct pbx_trunk_state *states, size_t n, bool *states_ok);
 
+/* The debug console's CLI box: an allowed command (pbx/cli.h; the caller checked it) run by the applier's thread,
+ * waited for at most wait_ms. A command the thread reaches after its page stopped waiting is not sent. Returns 0
+ * with *answer filled (its output moved in; cli_answer_free it), or 1 when the PBX did not answer in time (the
+ * command may still run). */
+struct cli_answer;
+int applier_cli_now(struct applier *a, const char *command, int wait_ms, struct cli_answer *answer);
+
 /* The routes dialplan as it is now in the database, as Asterisk will read it (for the preview page):
  * "[context]" and "exten => ..." lines into out. Returns 0, or -1 with err. Thread-safe; db is the caller's. */
 struct buf;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pbx/apply.h"
+#include "pbx/cli.h"
 #include "pbx/pbx_file.h"
 #include "pbx/pbx_info.h"
 #include "pbx/trunk_state.h"
@@ -19,7 +20,7 @@
  * trunks' state (with the PBX's version and start, for the home page). Shared by the requester and the thread; freed by whichever lets go of it last (refs, under
  * the applier's mutex). */
 enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES, JOB_OVERVIEW, JOB_DRIFT,
-	       JOB_REPAIR };
+	       JOB_REPAIR, JOB_CLI };
 struct apply_job {
 	enum job_kind kind;
 	int64_t phone_id;                    /* JOB_APPLY; the trunk's id for JOB_TRUNK */
@@ -36,7 +37,14 @@ struct apply_job {
 	enum ami_status info_status;         /* JOB_OVERVIEW: how pbx_info_read went */
 	struct pbx_drift *drift;             /* JOB_DRIFT: what differs (handed to the waiter, else freed with it) */
 	size_t n_drift;
+	struct cli_job *cli;                 /* JOB_CLI: the command and its answer (moves to the requester) */
 	struct apply_job *next;
+};
+
+/* JOB_CLI's own part: on the heap so that the requester can take the answer and leave the job. */
+struct cli_job {
+	char command[CLI_COMMAND_MAX + 1];
+	struct cli_answer answer;
 };
 
 struct applier {

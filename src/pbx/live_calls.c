@@ -517,6 +517,24 @@ int live_calls_wait(struct live_calls *lc, uint64_t seen, int timeout_ms)
 	return rc;
 }
 
+int live_calls_pause(struct live_calls *lc, int timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&lc->mu);
+	while (!lc->stopping && pthread_cond_timedwait(&lc->changed, &lc->mu, &until) != ETIMEDOUT)
+		;
+	int rc = lc->stopping ? -1 : 0;
+	pthread_mutex_unlock(&lc->mu);
+	return rc;
+}
+
 bool live_calls_stream_acquire(struct live_calls *lc, int max)
 {
 	if (max < 1)

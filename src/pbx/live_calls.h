@@ -87,6 +87,9 @@ void live_snapshot_free(struct live_snapshot *s);
 /* Blocks until the version differs from seen (1), timeout_ms passed (0), or live_calls_shutdown was called (-1). */
 int live_calls_wait(struct live_calls *lc, uint64_t seen, int timeout_ms);
 
+/* Sleeps timeout_ms: 0, or -1 at once when live_calls_shutdown was called. For the other streams a worker holds
+ * (the debug console's follow mode polls its file with it): they take the same slots and end at shutdown too. */
+int live_calls_pause(struct live_calls *lc, int timeout_ms);
 /* Takes one of max stream slots: true, or false when max are taken (max < 1 counts as 1). */
 bool live_calls_stream_acquire(struct live_calls *lc, int max);
 void live_calls_stream_release(struct live_calls *lc);

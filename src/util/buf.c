@@ -28,6 +28,7 @@ void buf_reserve(struct buf *b, size_t extra)
 		abort();
 	b->data = p;
 	b->cap = cap;
+	p[b->len] = '\0';   /* a first allocation holds no terminator yet: buf_cstr must stay valid */
 }
 
 void buf_append(struct buf *b, const void *data, size_t len)

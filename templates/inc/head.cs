@@ -27,6 +27,7 @@
     <a href="/routes"<?cs if:string.find(Page.Path, "/routes") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.routes ?></a>
     <a href="/users"<?cs if:Page.Path == "/users" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.users ?></a>
     <a href="/audit"<?cs if:Page.Path == "/audit" ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.audit ?></a>
+    <a href="/console"<?cs if:string.find(Page.Path, "/console") == 0 ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.console ?></a>
     <?cs /if ?>
   </nav>
   <div class="session">

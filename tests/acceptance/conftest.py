@@ -32,7 +32,8 @@ def pytest_configure(config):
 
 # The order of the run: what a healthy Asterisk shows first, then the outages, then Asterisk killed every 2 s
 # (issue 9), then the checks marked last.
-MODULE_ORDER = ["test_phones", "test_routes", "test_calls", "test_ownership", "test_cli", "test_status", "test_outages", "test_crashes"]
+MODULE_ORDER = ["test_phones", "test_routes", "test_calls", "test_ownership", "test_console", "test_cli", "test_status",
+                "test_outages", "test_crashes"]
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -82,7 +83,8 @@ def pbx():
 
 @pytest.fixture(scope="session")
 def stack(pbx):
-    s = Stack(ami=asterisk.ami_conf(tls=True), asterisk_context=asterisk.PHONES_CONTEXT).start()
+    s = Stack(ami=asterisk.ami_conf(tls=True), asterisk_context=asterisk.PHONES_CONTEXT,
+              extra_conf=f"[console]\nlog = {asterisk.LOG}\n").start()
     s.add_user(INTEGRATOR[0], "integrator", INTEGRATOR[1])
     s.add_user(OWNER[0], "owner", OWNER[1])
     yield s

@@ -5,7 +5,7 @@ own config.sh (which rewrites it from scratch, keeping the TLS key), then the ad
 
 Additions (each marked with a comment naming this file):
   manager.conf     [centralita]: the least-privilege manager user README.md documents (read = system,call,cdr,
-                   reporting; write = config,system), from 127.0.0.1 only; AMI over TLS on 5039 is config.sh's.
+                   reporting; write = config,system,command), from 127.0.0.1 only; AMI over TLS on 5039 is config.sh's.
   pjsip.conf       the integrator's hand-written door phone: endpoint [250] (context = doors) and aor [250] with a
                    static contact. Centralita must never touch it.
   extensions.conf  a hand-written `exten => 260,1,Playback(hello-world)` at the end of [from-internal] (the
@@ -40,7 +40,7 @@ secret = {AMI_SECRET}
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.255.255.255
 read = system,call,cdr,reporting
-write = config,system
+write = config,system,command
 """
 
 

@@ -1,5 +1,6 @@
 """`centralita ami` against the real Asterisk with the stack's configuration (TLS, pinned certificate, MD5 login
-as the least-privilege user), and Asterisk's own log: no manager or configuration error caused by Centralita."""
+as the least-privilege user; a Command only from the allow-list), and Asterisk's own log: no manager or
+configuration error caused by Centralita."""
 import re
 import subprocess
 import time
@@ -21,17 +22,21 @@ def test_centralita_ami_coresettings(stack):
     assert re.search(r"^AMIversion: \d+\.\d+\.\d+", r.stdout, re.M), r.stdout
 
 
-def test_centralita_ami_command_refused_without_command_class(stack):
-    """The README's user has no `command` class: Asterisk refuses the action itself."""
+def test_centralita_ami_command_only_from_the_allow_list(stack):
+    """The README's user has the `command` class, with which Asterisk runs ANY CLI command: Centralita's allow-list
+    ([console] cli_allow) is the guard, in `centralita ami` as in the console's CLI box. An allowed command answers;
+    `core stop now` (and its disguises) is refused before anything is sent, and Asterisk stays up."""
     r = centralita_ami(stack, "Command", "Command=pjsip show endpoints")
-    msg = re.search(r"^Message: (.*)$", r.stdout, re.M)
-    NOTES.append(f"centralita ami Command Command='pjsip show endpoints' (no command class): exit {r.returncode}, "
-                 f"{'Response: Error' if 'Response: Error' in r.stdout else 'no error'}, "
-                 f"Message: {msg.group(1) if msg else None}")
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert "Response: Error" in r.stdout, r.stdout
-    assert "Message: Permission denied" in r.stdout, r.stdout
-    assert "Endpoint:" not in r.stdout
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Response: Success" in r.stdout and re.search(r"^Output: .*Endpoint:", r.stdout, re.M), r.stdout
+    started = ast.pid()
+    for cmd in ("core stop now", "CORE STOP NOW", "core  stop now", "core show uptime\ncore stop now", "!kill 1"):
+        r = centralita_ami(stack, "Command", f"Command={cmd}")
+        assert r.returncode == 2, (cmd, r.stdout, r.stderr)
+        assert r.stdout == "", (cmd, r.stdout, r.stderr)   # nothing sent, nothing answered
+    assert ast.running() and ast.pid() == started
+    NOTES.append("centralita ami Command: 'pjsip show endpoints' answered; 'core stop now' and 4 disguises refused "
+                 "before sending; Asterisk still up (same pid)")
 
 
 def test_centralita_ami_getconfig_reads_what_centralita_may_change(stack):

@@ -23,7 +23,7 @@ import testpbx  # noqa: E402
 AMI_USER = "centralita"
 AMI_SECRET = "ami-secret-for-tests-0123456789"
 # The least-privilege manager.conf user the README documents.
-AMI_USERS = {AMI_USER: {"secret": AMI_SECRET, "read": "system,call,cdr,reporting", "write": "config,system"}}
+AMI_USERS = {AMI_USER: {"secret": AMI_SECRET, "read": "system,call,cdr,reporting", "write": "config,system,command"}}
 # The integrator's files, with the one-time set-up the README asks for: Centralita's folder of files included
 # (Centralita adds "include => centralita-phones" to the phones' context itself).
 PJSIP_CONF = """[transport-udp]

@@ -587,7 +587,7 @@ static int run_cli(const struct ami_options *o, int argc, char **argv, char *out
 	fflush(stdout);
 	int saved = dup(1);
 	dup2(fd, 1);
-	int rc = cmd_ami(o, argc, argv);
+	int rc = cmd_ami(o, "core show version | pjsip show endpoint *", argc, argv);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
@@ -619,6 +619,13 @@ START_TEST(cli_action_events_and_errors)
 	char *ok[] = { "Command", "Command=core show version" };
 	ck_assert_int_eq(run_cli(&o, 2, ok, out, sizeof out), 0);
 	ck_assert_msg(strstr(out, "Response: Success\n") && strstr(out, "Output: Asterisk 22.10.1"), "%s", out);
+	/* A Command outside the allow-list is refused before anything is sent: no answer printed. */
+	char *stop[] = { "Command", "Command=core stop now" };
+	ck_assert_int_eq(run_cli(&o, 2, stop, out, sizeof out), 2);
+	ck_assert_str_eq(out, "");
+	char *disguised[] = { "command", "Command=core show version", "Command=core stop now" };
+	ck_assert_int_eq(run_cli(&o, 3, disguised, out, sizeof out), 2);
+	ck_assert_str_eq(out, "");
 	char *list[] = { "CoreShowChannels" };
 	ck_assert_int_eq(run_cli(&o, 1, list, out, sizeof out), 0);
 	ck_assert_msg(strstr(out, "EventList: Complete"), "%s", out);
