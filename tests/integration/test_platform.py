@@ -267,6 +267,12 @@ def test_language_files_have_the_same_keys():
     en, es = keys(os.path.join(root, "en.hdf")), keys(os.path.join(root, "es.hdf"))
     assert en == es, (en - es, es - en)
     assert len(en) > 50
+    # Every page's words are a section of Lang itself: a brace lost in a merge nests the following sections
+    # inside the previous one, in both files alike, and their pages then show keys instead of words.
+    sections = {k.split(".")[1] for k in en}
+    for page in ("nav", "home", "phones", "calls", "live", "stats", "pbx", "drift", "audit", "console", "trunks",
+                 "routes", "users"):
+        assert page in sections, (page, sorted(sections))
 
 
 def test_login_throttling_at_sixth_attempt():
