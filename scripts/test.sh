@@ -13,23 +13,30 @@ PY=/usr/bin/python3
 
 run_stage() {
   local name=$1; shift
+  local t0=$SECONDS
   echo "=== $name: $*" | tee -a "$log"
   if "$@" 2>&1 | tee -a "$log"; then
-    echo "=== $name: ok" | tee -a "$log"
+    echo "=== $name: ok ($((SECONDS - t0)) s)" | tee -a "$log"
   else
-    echo "=== $name: FAILED" | tee -a "$log"
+    echo "=== $name: FAILED ($((SECONDS - t0)) s)" | tee -a "$log"
     failed_stages="$failed_stages $name"
   fi
 }
 
+# One unit test binary under valgrind; its output printed in one piece (two run at once).
+valgrind_one() {
+  local out rc
+  out=$(CENTRALITA_TEST_QUICK=1 CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+        --error-exitcode=99 --suppressions=tests/valgrind.supp "$1" 2>&1)
+  rc=$?
+  printf '== valgrind %s\n%s\n' "$1" "$out"
+  return $rc
+}
+export -f valgrind_one
+
+# Two at a time: each is one CPU-bound process (valgrind runs a program's threads on one core).
 valgrind_units() {
-  local status=0
-  for t in build/tests/test_*; do
-    echo "== valgrind $t"
-    CENTRALITA_TEST_QUICK=1 CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-      --suppressions=tests/valgrind.supp "$t" || status=1
-  done
-  return $status
+  printf '%s\n' build/tests/test_* | xargs -P 2 -I{} bash -c 'valgrind_one "$1"' _ {}
 }
 
 make -s -j2 all unit >/dev/null || { echo "build failed"; make all unit; exit 1; }

@@ -151,11 +151,12 @@ def conf_sections(stack, name, file="pjsip.conf"):
 
 
 def section_text(stack, name, file="pjsip.conf"):
-    """The raw text of every section called name (header to next header), for byte comparisons."""
+    """The raw text of every section called name (header to next header), for byte comparisons; without the
+    ";!" header of the next included file, which says when that other file was written."""
     out = []
     for block in re.split(r"(?m)^(?=\[)", merged_text(stack, file)):
         if block.startswith(f"[{name}]"):
-            out.append(block)
+            out.append("".join(line for line in block.splitlines(keepends=True) if not line.startswith(";!")))
     return out
 
 
