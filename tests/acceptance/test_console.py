@@ -7,6 +7,7 @@ import html
 import http.client
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -37,7 +38,12 @@ def test_console_shows_the_end_of_asterisks_log(stack, integrator):
     assert lines[-1][1] in tail[-200:] and lines[0][1] in tail
     assert {c for c, _ in lines} <= {"log-notice", "log-warning", "log-error", "log-verbose", "log-none",
                                      "log-security", "log-debug", "log-dtmf", "log-other"}
-    assert any(c == "log-verbose" for c, _ in lines)
+    # Each line's colour is its level's (which levels the last 50 hold depends on what ran before).
+    for c, t in lines:
+        level = re.search(r"^\[[^\]]+\] ([A-Z]+)\[", t)
+        if level and level.group(1) in ("NOTICE", "WARNING", "ERROR", "VERBOSE", "SECURITY", "DEBUG", "DTMF"):
+            assert c == "log-" + level.group(1).lower(), (c, t)
+    assert any(c != "log-none" for c, _ in lines), lines
     errors = shown_lines(integrator.get("/console?level=error&lines=5").body)
     assert errors and all(c == "log-error" and "] ERROR[" in t for c, t in errors)
     d = integrator.get("/console.txt?level=notice&lines=20")
