@@ -3,6 +3,7 @@
 // violation and failed sub-resource (document statuses are asserted by the flows themselves).
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import net from "node:net";
 
 export const out = new URL("../out/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
@@ -26,4 +27,23 @@ export async function watchedPage(browser, errors) {
   });
   page.on("pageerror", (e) => errors.push(String(e)));
   return page;
+}
+
+// One request on the test PBX's control channel (tests/pbx/testpbx.py Control: a JSON line each way).
+export function pbxControl(port, request) {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection({ host: "127.0.0.1", port: Number(port) });
+    let got = "";
+    socket.on("data", (d) => {
+      got += d;
+      const end = got.indexOf("\n");
+      if (end < 0) return;
+      socket.end();
+      const reply = JSON.parse(got.slice(0, end));
+      if (reply.ok) resolve(reply);
+      else reject(new Error(reply.error));
+    });
+    socket.on("error", reject);
+    socket.write(JSON.stringify(request) + "\n");
+  });
 }

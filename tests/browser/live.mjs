@@ -6,8 +6,7 @@
 // Screenshots: tests/out/live-*.png.
 // Usage: node live.mjs BASE_URL OWNER_NAME OWNER_PASSWORD PBX_CONTROL_PORT
 import assert from "node:assert/strict";
-import net from "node:net";
-import { launch, out, watchedPage } from "./browser.mjs";
+import { launch, out, pbxControl, watchedPage } from "./browser.mjs";
 
 const [base, name, password, controlPort] = process.argv.slice(2);
 const browser = await launch();
@@ -15,24 +14,7 @@ const errors = [];
 const shot = (page, n) => page.screenshot({ path: out + `live-${n}.png`, fullPage: true });
 const go = (page, selector) => Promise.all([page.waitForNavigation(), page.click(selector)]);
 
-// One request on the test PBX's control channel (a JSON line each way).
-function control(request) {
-  return new Promise((resolve, reject) => {
-    const socket = net.createConnection({ host: "127.0.0.1", port: Number(controlPort) });
-    let got = "";
-    socket.on("data", (d) => {
-      got += d;
-      const end = got.indexOf("\n");
-      if (end < 0) return;
-      socket.end();
-      const reply = JSON.parse(got.slice(0, end));
-      if (reply.ok) resolve(reply);
-      else reject(new Error(reply.error));
-    });
-    socket.on("error", reject);
-    socket.write(JSON.stringify(request) + "\n");
-  });
-}
+const control = (request) => pbxControl(controlPort, request);
 
 // Milliseconds until selector matches (state "attached" or "detached"), failing after 1 s.
 async function within1s(page, selector, state) {

@@ -5,8 +5,7 @@
 // Usage: node pbx.mjs BASE_URL INTEGRATOR_NAME INTEGRATOR_PASSWORD PBX_CONTROL_PORT PBX_DIR
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import { launch, out, watchedPage } from "./browser.mjs";
+import { launch, out, pbxControl, watchedPage } from "./browser.mjs";
 
 const [base, name, password, controlPort, pbxDir] = process.argv.slice(2);
 const browser = await launch();
@@ -14,23 +13,7 @@ const errors = [];
 const shot = (page, n) => page.screenshot({ path: out + `pbx-${n}.png`, fullPage: true });
 const go = (page, selector) => Promise.all([page.waitForNavigation(), page.click(selector)]);
 
-function control(request) {
-  return new Promise((resolve, reject) => {
-    const socket = net.createConnection({ host: "127.0.0.1", port: Number(controlPort) });
-    let got = "";
-    socket.on("data", (d) => {
-      got += d;
-      const end = got.indexOf("\n");
-      if (end < 0) return;
-      socket.end();
-      const reply = JSON.parse(got.slice(0, end));
-      if (reply.ok) resolve(reply);
-      else reject(new Error(reply.error));
-    });
-    socket.on("error", reject);
-    socket.write(JSON.stringify(request) + "\n");
-  });
-}
+const control = (request) => pbxControl(controlPort, request);
 
 async function addPhone(page, ext, who, mac) {
   await page.goto(base + "/phones/new");

@@ -151,6 +151,41 @@ class Client:
         return self.get("/").csrf()
 
 
+
+class EventStream:
+    """An EventSource-like reader of a Server-Sent Events URL through nginx: the messages as they arrive."""
+
+    def __init__(self, stack, client, path):
+        self.conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        self.conn.request("GET", path, headers={"Cookie": cookie, "Accept": "text/event-stream"})
+        self.r = self.conn.getresponse()
+
+    def next(self, timeout=10.0):
+        """The next message as (event, data), skipping comments and retry lines; None at the stream's end."""
+        self.conn.sock.settimeout(timeout)
+        event, data = None, []
+        while True:
+            line = self.r.fp.readline().decode("utf-8")
+            if line == "":
+                return None
+            line = line.rstrip("\n")
+            if line == "":
+                if event or data:
+                    return event, "\n".join(data)
+                continue
+            if line.startswith(":") or line.startswith("retry:"):
+                continue
+            field, _, value = line.partition(": ")
+            if field == "event":
+                event = value
+            elif field == "data":
+                data.append(value)
+
+    def close(self):
+        self.conn.close()
+
+
 class Stack:
     """Daemon + nginx. start() returns self; stop() checks the daemon exited cleanly."""
 

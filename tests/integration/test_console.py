@@ -4,7 +4,6 @@ line appended to the file arrives within 1 s), a missing or unreadable log expla
 only (owners get 403 everywhere), and the CLI box: an allowed command answers with the test PBX's output, refused
 ones never reach the PBX (its action counters), and every use leaves exactly one audit row."""
 import html
-import http.client
 import json
 import os
 import sqlite3
@@ -13,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from harness import Client, Stack
+from harness import Client, EventStream, Stack
 
 LINES = [
     "[Dec  2 06:46:01] NOTICE[1001] chan_pjsip.c: notice one",
@@ -117,37 +116,11 @@ def test_download_is_filtered_text(stack, log):
     assert r.body.count("\n") == 9 and r.body.startswith("[Dec  2 06:00:00] NOTICE[1] old.c: old line 0\n")
 
 
-class Events:
-    """An EventSource-like reader of /console/events through nginx."""
+class Events(EventStream):
+    """/console/events, with its filters."""
 
     def __init__(self, stack, client, query=""):
-        self.conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
-        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-        self.conn.request("GET", "/console/events" + query, headers={"Cookie": cookie, "Accept": "text/event-stream"})
-        self.r = self.conn.getresponse()
-
-    def next(self, timeout=10.0):
-        self.conn.sock.settimeout(timeout)
-        event, data = None, []
-        while True:
-            line = self.r.fp.readline().decode("utf-8")
-            if line == "":
-                return None
-            line = line.rstrip("\n")
-            if line == "":
-                if event or data:
-                    return event, "\n".join(data)
-                continue
-            if line.startswith(":") or line.startswith("retry:"):
-                continue
-            field, _, value = line.partition(": ")
-            if field == "event":
-                event = value
-            elif field == "data":
-                data.append(value)
-
-    def close(self):
-        self.conn.close()
+        super().__init__(stack, client, "/console/events" + query)
 
 
 def test_follow_streams_appended_lines_within_a_second(stack, log):

@@ -3,14 +3,13 @@
 streams beyond max(1, threads / 2) are refused with 503 and Retry-After (the page keeps working), the owner and
 the integrator see the page, an anonymous visitor is sent to the login page. A call already in progress when the
 daemon logs in comes from CoreShowChannels."""
-import http.client
 import os
 import json
 import time
 
 import pytest
 
-from harness import Client, Stack
+from harness import Client, EventStream, Stack
 
 
 def wait_for(pred, timeout=10.0, step=0.02, what="condition"):
@@ -42,43 +41,16 @@ def logged_in(stack, user):
     return c
 
 
-class Events:
-    """An EventSource-like reader of /live/events through nginx: the messages as they arrive."""
+class Events(EventStream):
+    """/live/events: each message the calls in progress."""
 
     def __init__(self, stack, client):
-        self.conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
-        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-        self.conn.request("GET", "/live/events", headers={"Cookie": cookie, "Accept": "text/event-stream"})
-        self.r = self.conn.getresponse()
-
-    def next(self, timeout=10.0):
-        """The next message as (event, data), skipping comments and retry lines."""
-        self.conn.sock.settimeout(timeout)
-        event, data = None, []
-        while True:
-            line = self.r.fp.readline().decode("utf-8")
-            if line == "":
-                return None
-            line = line.rstrip("\n")
-            if line == "":
-                if event or data:
-                    return event, "\n".join(data)
-                continue
-            if line.startswith(":") or line.startswith("retry:"):
-                continue
-            field, _, value = line.partition(": ")
-            if field == "event":
-                event = value
-            elif field == "data":
-                data.append(value)
+        super().__init__(stack, client, "/live/events")
 
     def calls(self, timeout=10.0):
         ev, data = self.next(timeout)
         assert ev == "calls"
         return json.loads(data)
-
-    def close(self):
-        self.conn.close()
 
 
 def test_call_in_progress_on_page_and_stream(stack):

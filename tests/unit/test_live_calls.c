@@ -70,16 +70,27 @@ static void snap(struct live_calls *lc, struct live_snapshot *s)
 	live_calls_snapshot(lc, s);
 }
 
+/* A transcript of the real Asterisk (tests/unit/support/ami-transcripts/name) fed to p from its banner on: its
+ * messages come out of ami_parser_next. Returns the text, for the caller to free with ami_parser_free(p). */
+static char *feed_transcript(struct ami_parser *p, const char *name)
+{
+	char path[160];
+	size_t len;
+	snprintf(path, sizeof path, "tests/unit/support/ami-transcripts/%s", name);
+	char *text = file_read_all(path, 1 << 20, &len);
+	ck_assert_ptr_nonnull(text);
+	char *banner = strstr(text, "Asterisk Call Manager");
+	ck_assert_ptr_nonnull(banner);
+	ami_parser_init(p, true);
+	ck_assert_int_eq(ami_parser_feed(p, banner, strlen(banner)), 0);
+	return text;
+}
+
 /* Transcript 11: every event the real Asterisk sent while 201 called 202 (answered, 2 s). */
 START_TEST(answered_call_from_transcript)
 {
-	size_t len;
-	char *text = file_read_all("tests/unit/support/ami-transcripts/11-call-events.txt", 1 << 20, &len);
-	ck_assert_ptr_nonnull(text);
-	char *banner = strstr(text, "Asterisk Call Manager");
 	struct ami_parser p;
-	ami_parser_init(&p, true);
-	ck_assert_int_eq(ami_parser_feed(&p, banner, strlen(banner)), 0);
+	char *text = feed_transcript(&p, "11-call-events.txt");
 	struct live_calls *lc = live_calls_new();
 	live_calls_set_connected(lc, true);
 	struct ami_msg *m;
@@ -131,13 +142,8 @@ END_TEST
  * from the same start, never two; then nothing. */
 START_TEST(blind_transfer_from_transcript)
 {
-	size_t len;
-	char *text = file_read_all("tests/unit/support/ami-transcripts/11c-blind-transfer.txt", 1 << 20, &len);
-	ck_assert_ptr_nonnull(text);
-	char *banner = strstr(text, "Asterisk Call Manager");
 	struct ami_parser p;
-	ami_parser_init(&p, true);
-	ck_assert_int_eq(ami_parser_feed(&p, banner, strlen(banner)), 0);
+	char *text = feed_transcript(&p, "11c-blind-transfer.txt");
 	struct live_calls *lc = live_calls_new();
 	live_calls_set_connected(lc, true);
 	struct ami_msg *m;
@@ -339,13 +345,8 @@ static struct ami_msg *listed(const char *channel, const char *state, const char
  * one call, up, between the two phones with their names, since the moment Duration counts from. */
 START_TEST(rebuilt_from_a_real_coreshowchannels)
 {
-	size_t len;
-	char *text = file_read_all("tests/unit/support/ami-transcripts/11b-coreshowchannels.txt", 1 << 20, &len);
-	ck_assert_ptr_nonnull(text);
-	char *banner = strstr(text, "Asterisk Call Manager");
 	struct ami_parser p;
-	ami_parser_init(&p, true);
-	ck_assert_int_eq(ami_parser_feed(&p, banner, strlen(banner)), 0);
+	char *text = feed_transcript(&p, "11b-coreshowchannels.txt");
 	struct ami_msg *list[8];
 	size_t n = 0;
 	struct ami_msg *m;
