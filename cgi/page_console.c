@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db/audit.h"
+#include "event_stream.h"
 #include "pages.h"
 #include "pbx/cli.h"
 #include "util/log.h"
@@ -25,7 +26,6 @@
 #define FOLLOW_POLL_MS 200         /* how often the follow stream looks at the file's size */
 #define STREAM_LIFETIME_S 300
 #define HEARTBEAT_S 15
-#define STREAM_RETRY_AFTER_S 10
 
 /* A file offset (the follow stream's start): digits, at most 18 (a log of any size). */
 static const char *v_offset(const struct form_field *f, const char *v, size_t len, char *out)
@@ -365,31 +365,16 @@ static int follow_run(void *ctx, response_write_fn write, void *wctx)
 
 void page_console_events(struct page *p)
 {
-	/* Only for EventSource: anything else would hold a worker for 5 minutes reading a body that never ends. */
-	if (!p->req->accept || !strstr(p->req->accept, "text/event-stream")) {
-		response_text(p->res, 406, "This is an event stream (Accept: text/event-stream).\n");
-		return;
-	}
 	/* The live calls' slots: every stream holds a worker, whichever page it follows. */
-	int cap = p->w->cfg->web_threads / 2;
-	if (!live_calls_stream_acquire(p->w->live, cap < 1 ? 1 : cap)) {
-		char retry[16];
-		snprintf(retry, sizeof retry, "%d", STREAM_RETRY_AFTER_S);
-		response_header(p->res, "Retry-After", retry);
-		response_text(p->res, 503, "Too many streams; try again later.\n");
+	if (!event_stream_admit(p, "Too many streams; try again later.\n"))
 		return;
-	}
 	struct follow *st = calloc(1, sizeof *st);
 	if (!st)
 		abort();
 	st->live = p->w->live;
 	read_query(p, &st->q, false);
 	snprintf(st->path, sizeof st->path, "%s", p->w->cfg->console_log);
-	response_header(p->res, "X-Accel-Buffering", "no");
-	response_stream(p->res, "text/event-stream; charset=utf-8", follow_run, follow_free, st);
-	p->res->stream.flush = true;
-	if (strcmp(p->req->method, "HEAD") == 0)
-		p->res->stream.run = NULL;
+	event_stream_start(p, follow_run, follow_free, st);
 }
 
 /* ---------- the CLI box ---------- */

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "event_stream.h"
 #include "pages.h"
 #include "util/buf.h"
 
 #define STREAM_LIFETIME_S 300
 #define HEARTBEAT_S 15
-#define STREAM_RETRY_AFTER_S 10
 
 static void format_clock(int64_t t, char *out, size_t size)
 {
@@ -216,30 +216,11 @@ static int stream_run(void *ctx, response_write_fn write, void *wctx)
 
 void page_live_events(struct page *p)
 {
-	/* Only for EventSource (which always asks for text/event-stream): anything else fetching the URL would hold a
-	 * worker for 5 minutes reading a body that never ends. */
-	if (!p->req->accept || !strstr(p->req->accept, "text/event-stream")) {
-		response_text(p->res, 406, "This is an event stream (Accept: text/event-stream).\n");
+	if (!event_stream_admit(p, "Too many live streams; the page reloads instead.\n"))
 		return;
-	}
-	/* A stream holds this worker: keep half of them (at least one beside it, when there are two) for pages. */
-	int cap = p->w->cfg->web_threads / 2;
-	if (!live_calls_stream_acquire(p->w->live, cap < 1 ? 1 : cap)) {
-		char retry[16];
-		snprintf(retry, sizeof retry, "%d", STREAM_RETRY_AFTER_S);
-		response_header(p->res, "Retry-After", retry);
-		response_text(p->res, 503, "Too many live streams; the page reloads instead.\n");
-		return;
-	}
 	struct stream *st = calloc(1, sizeof *st);
 	if (!st)
 		abort();
 	st->live = p->w->live;
-	/* nginx passes each event on at once instead of buffering the response. */
-	response_header(p->res, "X-Accel-Buffering", "no");
-	response_stream(p->res, "text/event-stream; charset=utf-8", stream_run, stream_free, st);
-	p->res->stream.flush = true;
-	/* HEAD: the headers alone (serve.c still runs a stream; an empty one here). */
-	if (strcmp(p->req->method, "HEAD") == 0)
-		p->res->stream.run = NULL;
+	event_stream_start(p, stream_run, stream_free, st);
 }
