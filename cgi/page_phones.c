@@ -8,59 +8,13 @@
 #include <time.h>
 
 #include "audit_log.h"
+#include "phone_form.h"
 #include "db/phones.h"
 #include "provision/provision.h"
 #include "routes.h"
 #include "util/text.h"
 
 #define PAGE_SIZE 50
-
-static const char *v_mac(const struct form_field *f, const char *v, size_t len, char *out)
-{
-	(void)f;
-	char mac[PROVISION_MAC_LEN + 1];
-	switch (provision_mac_parse(v, len, mac)) {
-	case PROVISION_MAC_OK:
-		memcpy(out, mac, sizeof mac);
-		return NULL;
-	case PROVISION_MAC_EMPTY: return "required";
-	case PROVISION_MAC_BAD_CHAR: return "mac_chars";
-	case PROVISION_MAC_SEPARATOR: return "mac_separator";
-	case PROVISION_MAC_LENGTH: return "mac_length";
-	case PROVISION_MAC_ZERO: return "mac_zero";
-	case PROVISION_MAC_BROADCAST: return "mac_broadcast";
-	case PROVISION_MAC_MULTICAST: return "mac_multicast";
-	}
-	return "mac_chars";
-}
-
-static const char *v_model(const struct form_field *f, const char *v, size_t len, char *out)
-{
-	(void)f;
-	if (strlen(out) != len || !provision_model_find(out))
-		return "invalid_choice";
-	(void)v;
-	return NULL;
-}
-
-/* The name: trimmed like any text field, then util/text's phone-name rule, the one the applier and the
- * provisioning renderer check again (so a name accepted here is never refused later). */
-static const char *v_name(const struct form_field *f, const char *v, size_t len, char *out)
-{
-	const char *e = form_v_text(f, v, len, out);
-	return e ? e : text_problem_key(text_check(&text_rule_phone_name, out, strlen(out), NULL));
-}
-
-static const struct form_field phone_fields[] = {
-	{ "extension", form_v_digits, true, 1, 8, NULL },
-	{ "name", v_name, true, 0, 0, NULL },
-	{ "model", v_model, true, 0, 0, NULL },
-	{ "mac", v_mac, true, 0, 0, NULL },
-	/* One of [asterisk] classes: configured, so checked after the table (read_phone_form). */
-	{ "calling_class", form_v_text, false, 0, PBX_CLASS_NAME_MAX - 1, NULL },
-	{ "version", form_v_int, false, 0, 0, NULL },
-};
-static const struct form_def phone_form = FORM_DEF("phone", phone_fields);
 
 static const struct form_field version_fields[] = {
 	{ "version", form_v_int, true, 1, 0, NULL },
@@ -75,19 +29,6 @@ static const struct form_field filter_fields[] = {
 	  "secret_slow|secret_blocked|verified|verify_slow|verify_failed" },
 };
 static const struct form_def filter_form = FORM_DEF("filter", filter_fields);
-
-/* "000b82a1b2c3" → "00:0B:82:A1:B2:C3" */
-static void format_mac(const char *mac, char out[18])
-{
-	size_t n = 0;
-	for (size_t i = 0; mac[i] && i < 12; i++) {
-		if (i && i % 2 == 0)
-			out[n++] = ':';
-		char c = mac[i];
-		out[n++] = c >= 'a' && c <= 'f' ? (char)(c - 'a' + 'A') : c;
-	}
-	out[n] = '\0';
-}
 
 static void set_models(struct page *p)
 {
@@ -122,9 +63,9 @@ static void phone_changes(struct buf *b, const struct phone *old, const struct p
 {
 	char old_mac[18] = "", now_mac[18] = "";
 	if (old)
-		format_mac(old->mac, old_mac);
+		phone_format_mac(old->mac, old_mac);
 	if (now)
-		format_mac(now->mac, now_mac);
+		phone_format_mac(now->mac, now_mac);
 	audit_diff(b, "extension", old ? old->extension : NULL, now ? now->extension : NULL);
 	audit_diff(b, "name", old ? old->name : NULL, now ? now->name : NULL);
 	audit_diff(b, "model", old ? old->model : NULL, now ? now->model : NULL);
@@ -154,7 +95,7 @@ static void set_phone(struct page *p, const char *prefix, const struct phone *ph
 	char mac[18];
 	if (hdf_get_node(p->res->hdf, prefix, &node) != STATUS_OK)
 		return;
-	format_mac(ph->mac, mac);
+	phone_format_mac(ph->mac, mac);
 	hdf_set_int_value(node, "Id", (int)ph->id);
 	hdf_set_value(node, "Extension", ph->extension);
 	hdf_set_value(node, "Name", ph->name);
@@ -177,6 +118,11 @@ static void set_phone(struct page *p, const char *prefix, const struct phone *ph
 	if (phone_pending(ph)) {
 		hdf_set_value(node, "Status", ph->blocked ? "blocked" : "pending");
 		hdf_set_value(node, "Error", ph->last_error);
+	} else if (applier_phone_loading(p->w->applier, ph->id)) {
+		hdf_set_value(node, "Status", "loading");   /* written; Asterisk reloads it in a moment */
+		char why[200];
+		if (applier_reload_failing(p->w->applier, why, sizeof why))
+			hdf_set_value(node, "Error", why);
 	} else if (*ph->reg_status) {
 		hdf_set_value(node, "Status", "registered");
 		hdf_set_value(node, "Address", ph->reg_address);
@@ -264,7 +210,7 @@ void page_phones_edit(struct page *p)
 	if (!load_phone(p, &ph))
 		return;
 	char mac[18], action[64];
-	format_mac(ph.mac, mac);
+	phone_format_mac(ph.mac, mac);
 	response_set(p->res, "Form.phone.extension.value", ph.extension);
 	response_set(p->res, "Form.phone.name.value", ph.name);
 	response_set(p->res, "Form.phone.model.value", ph.model);
@@ -332,33 +278,14 @@ static void create_and_redirect(struct page *p, struct form_result *form, int64_
 	redirect_done(p, "/phones", "saved", &r);
 }
 
-/* Validates the phone form; fills ph. False (and the form re-shown with 422) when something is wrong. */
+/* Validates the phone form (phone_form.h); fills ph. False (and the form re-shown with 422) when something is
+ * wrong. */
 static bool read_phone_form(struct page *p, struct form_result *form, struct phone *ph, const char *action)
 {
-	bool ok = form_validate(&phone_form, &p->req->form, form);
-	const char *ext_problem = *form_value(form, "extension") && !form_error(form, "extension")
-					  ? pbx_check_extension(p->w->pbx, form_value(form, "extension"))
-					  : NULL;
-	if (ext_problem) {
-		form_set_error(form, "extension", ext_problem);
-		ok = false;
-	}
-	const char *calling_class = form_value(form, "calling_class");
-	if (*calling_class && !form_error(form, "calling_class") && !pbx_class_known(p->w->pbx, calling_class)) {
-		form_set_error(form, "calling_class", "invalid_choice");
-		ok = false;
-	}
-	if (!ok) {
+	if (!phone_form_read(p->w->pbx, p->user.role == ROLE_INTEGRATOR, &p->req->form, form, ph)) {
 		show_form(p, form, 422, action);
 		return false;
 	}
-	snprintf(ph->extension, sizeof ph->extension, "%s", form_value(form, "extension"));
-	snprintf(ph->name, sizeof ph->name, "%s", form_value(form, "name"));
-	snprintf(ph->model, sizeof ph->model, "%s", form_value(form, "model"));
-	snprintf(ph->mac, sizeof ph->mac, "%s", form_value(form, "mac"));
-	/* The calling class decides where a phone may call: only the integrator sets it. */
-	if (p->user.role == ROLE_INTEGRATOR && *form_value(form, "calling_class"))
-		snprintf(ph->calling_class, sizeof ph->calling_class, "%s", form_value(form, "calling_class"));
 	return true;
 }
 

@@ -1,6 +1,8 @@
 /* phones: SQL for phones (lists join the registrations table, which db/registrations.c writes). Prepared
  * statements only. */
 #include "db/phones.h"
+#include "db/imports.h"
+#include "db/phones_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -69,30 +71,33 @@ static enum phones_result finish_txn(struct db *db, enum phones_result res)
 	return res == PHONES_OK ? PHONES_DB_ERROR : res;
 }
 
+enum phones_result phones_insert_locked(struct db *db, const struct phone *p, int64_t now, int64_t *id)
+{
+	enum phones_result res = check_unique(db, p->extension, p->mac, 0);
+	if (res != PHONES_OK)
+		return res;
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO phones (extension, name, model, mac, calling_class, "
+					  "secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+	if (!st)
+		return PHONES_DB_ERROR;
+	sqlite3_bind_text(st, 1, p->extension, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->calling_class, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->secret, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	res = db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+	if (res == PHONES_OK && id)
+		*id = db_last_insert_id(db);
+	return res;
+}
+
 enum phones_result phones_create(struct db *db, const struct phone *p, int64_t now, int64_t *id)
 {
 	if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return PHONES_DB_ERROR;
-	enum phones_result res = check_unique(db, p->extension, p->mac, 0);
-	if (res == PHONES_OK) {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO phones (extension, name, model, mac, calling_class, "
-						  "secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
-		if (!st)
-			res = PHONES_DB_ERROR;
-		else {
-			sqlite3_bind_text(st, 1, p->extension, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, p->model, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, p->mac, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, p->calling_class, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 6, p->secret, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 7, now);
-			res = db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
-			if (res == PHONES_OK && id)
-				*id = db_last_insert_id(db);
-		}
-	}
-	return finish_txn(db, res);
+	return finish_txn(db, phones_insert_locked(db, p, now, id));
 }
 
 /* Checks that phone id is live at expected_version: OK, NOT_FOUND or CONFLICT. */
@@ -111,31 +116,33 @@ static enum phones_result check_version(struct db *db, int64_t id, int64_t expec
 	return res;
 }
 
+enum phones_result phones_update_locked(struct db *db, const struct phone *p, int64_t expected_version, int64_t now)
+{
+	enum phones_result res = check_version(db, p->id, expected_version);
+	if (res == PHONES_OK)
+		res = check_unique(db, p->extension, p->mac, p->id);
+	if (res != PHONES_OK)
+		return res;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET extension = ?2, name = ?3, model = ?4, mac = ?5, "
+					  "calling_class = ?6, version = version + 1, attempts = 0, "
+					  "next_attempt_at = 0, blocked = 0, updated_at = ?7 WHERE id = ?1");
+	if (!st)
+		return PHONES_DB_ERROR;
+	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_text(st, 2, p->extension, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->calling_class, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	return db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
+}
+
 enum phones_result phones_update(struct db *db, const struct phone *p, int64_t expected_version, int64_t now)
 {
 	if (db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return PHONES_DB_ERROR;
-	enum phones_result res = check_version(db, p->id, expected_version);
-	if (res == PHONES_OK)
-		res = check_unique(db, p->extension, p->mac, p->id);
-	if (res == PHONES_OK) {
-		sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET extension = ?2, name = ?3, model = ?4, mac = ?5, "
-						  "calling_class = ?6, version = version + 1, attempts = 0, "
-						  "next_attempt_at = 0, blocked = 0, updated_at = ?7 WHERE id = ?1");
-		if (!st)
-			res = PHONES_DB_ERROR;
-		else {
-			sqlite3_bind_int64(st, 1, p->id);
-			sqlite3_bind_text(st, 2, p->extension, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, p->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, p->model, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, p->mac, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 6, p->calling_class, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 7, now);
-			res = db_step_done(st) == SQLITE_DONE ? PHONES_OK : PHONES_DB_ERROR;
-		}
-	}
-	return finish_txn(db, res);
+	return finish_txn(db, phones_update_locked(db, p, expected_version, now));
 }
 
 /* Shared by set_secret and remove: a versioned single-statement change. */
@@ -443,4 +450,26 @@ int phones_purge(struct db *db, int64_t id, int64_t version)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, version);
 	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* (db/imports.h) Here because it reads phones with their registration, as the lists do. */
+int imports_each_phone(struct db *db, int64_t id, int (*fn)(void *ctx, const struct phone *p), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " PHONE_COLUMNS PHONE_FROM
+					  "JOIN import_phones i ON i.phone_id = p.id WHERE i.import_id = ?1 "
+					  "ORDER BY p.extension");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct phone p;
+		read_phone(st, &p);
+		if (fn(ctx, &p) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

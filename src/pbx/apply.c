@@ -35,6 +35,7 @@ struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool,
 	a->pool = pool;
 	a->prov = prov;
 	snprintf(a->db_path, sizeof a->db_path, "%s", db_path);
+	a->reloader = pbx_reloader_new(pool);
 	pthread_mutex_init(&a->apply_lock, NULL);
 	pthread_mutex_init(&a->files_lock, NULL);
 	pthread_mutex_init(&a->mu, NULL);
@@ -172,6 +173,12 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
 	char started[48], reloaded[48];
+	/* Files written but not reloaded yet would read as not loaded: their reloads first (a failure shows below). */
+	char flush_msg[200];
+	if (pbx_reloader_flush(a->reloader, PBX_RELOAD_PATIENCE_MS + 2000, flush_msg, sizeof flush_msg) != AMI_OK)
+		log_info("verification: the reloads asked for did not run first: %s", flush_msg);
+	if (pbx_reloader_take_ran(a->reloader))
+		a->own_reload = true;
 	bool have_times = pbx_times(a, started, reloaded);
 	enum ami_status st = pbx_verify(&a->s, a->pool, db, &a->snap, &rep, msg, len);
 	pbx_verify_report_free(&rep);   /* what drifted is in the log and the rows */
@@ -217,6 +224,8 @@ static bool pbx_changed(struct applier *a)
 		return true;
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
+	if (pbx_reloader_take_ran(a->reloader))
+		a->own_reload = true;
 	char started[48], reloaded[48];
 	if (!pbx_times(a, started, reloaded))
 		return false;   /* unreachable: nothing to verify against now */
@@ -259,8 +268,7 @@ int apply_create_file(struct apply_ctx *c, const char *file)
 
 /* (apply_internal.h) The empty source the first update loads is made by the verification, and again by the
  * pool if it went missing. */
-int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *module,
-		       const char *what)
+int apply_write_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *what)
 {
 	if (n == 0)
 		return 0;
@@ -281,6 +289,15 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 		apply_note_ami(c, "UpdateConfig %s", ups[0].dst);
 	else if (sent > 1)
 		apply_note_ami(c, "UpdateConfig %s (%zu actions)", ups[0].dst, sent);
+	return rc;
+}
+
+int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *module,
+		       const char *what)
+{
+	if (n == 0)
+		return 0;
+	int rc = apply_write_updates(c, ups, n, may_be_missing, what);
 	if (rc != 0)
 		return rc;
 	char msg[300];
@@ -347,6 +364,14 @@ int64_t apply_retry_at(const struct applier *a, int attempts, enum apply_outcome
 	return now + (delay > REFUSED_MAX_DELAY ? REFUSED_MAX_DELAY : delay);
 }
 
+/* Asks the reloader for module's reload once a phone's file is written: the phone is saved, live in a moment. */
+static void request_reload(struct apply_ctx *c, const char *module)
+{
+	pbx_reloader_request(c->a->reloader, module, c->p->id);
+	apply_note_ami(c, "Reload %s (queued)", module);
+	c->r->loading = true;
+}
+
 /* One apply: the phone's two files written whole (empty for a removed phone), then its provisioning files.
  * No reading first: a whole file from an empty source is the same whatever the PBX holds now, so applying
  * twice, after a lost answer or after a crash cut the file short, gives the same result. */
@@ -397,13 +422,19 @@ static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int
 		send_chan = send_dial = false;
 	/* Files never written (or found changed) may not exist: created first, which costs less than a refused
 	 * UpdateConfig. Each file's digest is recorded as soon as it is written. */
+	/* The reloads are the reloader's (reload.h): asked for here, run in a moment, shared with every write of the
+	 * same short while, so a save costs the same with 10 phones or 1,000. */
 	if (rc == 0 && send_chan) {
-		rc = apply_send_updates(c, &chan, 1, !*p.applied_chan_digest, pbx_reload_module(a->s.driver), "the change");
+		rc = apply_write_updates(c, &chan, 1, !*p.applied_chan_digest, "the change");
+		if (rc == 0)
+			request_reload(c, pbx_reload_module(a->s.driver));
 		if (rc == 0 && phones_set_file_digest(db, p.id, true, chan_digest) != 0)
 			rc = apply_fail(c, APPLY_RETRY, "database error");
 	}
 	if (rc == 0 && send_dial) {
-		rc = apply_send_updates(c, &dial, 1, !*p.applied_dial_digest, PBX_DIALPLAN_MODULE, "the dialplan change");
+		rc = apply_write_updates(c, &dial, 1, !*p.applied_dial_digest, "the dialplan change");
+		if (rc == 0)
+			request_reload(c, PBX_DIALPLAN_MODULE);
 		if (rc == 0 && phones_set_file_digest(db, p.id, false, dial_digest) != 0)
 			rc = apply_fail(c, APPLY_RETRY, "database error");
 	}
@@ -465,6 +496,20 @@ enum applier_check applier_check_extension(struct applier *a, struct db *db, con
 	return verdict;
 }
 
+/* JOB_CHECK_MANY: every extension against one snapshot (made now if there is none), under one lock. */
+static void check_many(struct applier *a, struct db *db, struct check_many *m)
+{
+	char msg[300];
+	pthread_mutex_lock(&a->apply_lock);
+	bool known = a->snap.valid || apply_verify_locked(a, db, msg, sizeof msg) == AMI_OK;
+	for (size_t i = 0; i < m->n; i++)
+		m->verdict[i] = !known ? APPLIER_UNKNOWN
+			      : pbx_snapshot_taken(&a->s, &a->snap, m->extension[i], m->where[i], sizeof m->where[i])
+				      ? APPLIER_TAKEN
+				      : APPLIER_FREE;
+	pthread_mutex_unlock(&a->apply_lock);
+}
+
 /* The drift check: the verification's reading and comparing, changing nothing, with a snapshot of its own (the
  * thread's, and its record of the PBX's restarts, stay as the last real verification left them). */
 static enum ami_status drift_check(struct applier *a, struct db *db, struct pbx_drift **items, size_t *n, char *msg,
@@ -489,6 +534,12 @@ static void job_release_locked(struct apply_job *j)
 		if (j->cli)
 			cli_answer_free(&j->cli->answer);
 		free(j->cli);
+		if (j->many) {
+			free(j->many->extension);
+			free(j->many->verdict);
+			free(j->many->where);
+			free(j->many);
+		}
 		free(j->states);
 		free(j->drift);
 		free(j);
@@ -570,6 +621,7 @@ static bool job_wait(struct applier *a, struct apply_job *j, int wait_ms, struct
 		j->drift = NULL;      /* handed over to the waiter */
 		j->n_drift = 0;
 		j->cli = NULL;        /* the answer is the requester's now */
+		j->many = NULL;       /* so are the verdicts */
 		if (states && j->states && j->n_states)
 			memcpy(states, j->states, j->n_states * sizeof *states);
 	}
@@ -601,6 +653,8 @@ static int run_queued(struct applier *a, struct db *db)
 			applied += j->result.applied;
 		} else if (j->kind == JOB_CHECK) {
 			j->check = applier_check_extension(a, db, j->extension, now, j->where, sizeof j->where);
+		} else if (j->kind == JOB_CHECK_MANY) {
+			check_many(a, db, j->many);
 		} else if (j->kind == JOB_TRUNK || j->kind == JOB_DIALPLAN) {
 			pthread_mutex_lock(&a->apply_lock);
 			if (j->kind == JOB_TRUNK)
@@ -921,6 +975,8 @@ static void *applier_main(void *arg)
 
 int applier_start(struct applier *a)
 {
+	if (pbx_reloader_start(a->reloader) != 0)
+		return -1;
 	if (pthread_create(&a->thread, NULL, applier_main, a) != 0)
 		return -1;
 	a->started = true;
@@ -946,6 +1002,7 @@ void applier_free(struct applier *a)
 		pthread_mutex_unlock(&a->mu);
 		pthread_join(a->thread, NULL);
 	}
+	pbx_reloader_free(a->reloader);   /* after the thread: it may still ask for reloads */
 	pthread_mutex_destroy(&a->apply_lock);
 	pthread_mutex_destroy(&a->files_lock);
 	pthread_mutex_destroy(&a->mu);
@@ -953,4 +1010,57 @@ void applier_free(struct applier *a)
 	pthread_cond_destroy(&a->done_cv);
 	pbx_snapshot_free(&a->snap);
 	free(a);
+}
+
+bool applier_phone_loading(struct applier *a, int64_t phone_id)
+{
+	return pbx_reloader_waiting(a->reloader, phone_id);
+}
+
+size_t applier_phones_loading(struct applier *a)
+{
+	return pbx_reloader_waiting_count(a->reloader);
+}
+
+bool applier_reload_failing(struct applier *a, char *msg, size_t len)
+{
+	return pbx_reloader_failing(a->reloader, msg, len);
+}
+
+int applier_check_extensions_now(struct applier *a, const char *const *extensions, size_t n,
+				 enum applier_check *verdict, char (*where)[200])
+{
+	for (size_t i = 0; i < n; i++) {
+		verdict[i] = APPLIER_UNKNOWN;
+		where[i][0] = '\0';
+	}
+	if (n == 0)
+		return 0;
+	struct check_many *m = calloc(1, sizeof *m);
+	struct apply_job *j = calloc(1, sizeof *j);
+	if (!m || !j)
+		abort();
+	m->n = n;
+	m->extension = calloc(n, sizeof *m->extension);
+	m->verdict = calloc(n, sizeof *m->verdict);
+	m->where = calloc(n, sizeof *m->where);
+	if (!m->extension || !m->verdict || !m->where)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		snprintf(m->extension[i], sizeof m->extension[i], "%s", extensions[i]);
+	j->kind = JOB_CHECK_MANY;
+	j->many = m;
+	j->refs = 2;
+	j->check = APPLIER_UNKNOWN;
+	job_enqueue(a, j);
+	struct apply_job out;
+	if (!job_wait(a, j, a->s.save_wait_ms, &out, NULL))
+		return 1;
+	memcpy(verdict, out.many->verdict, n * sizeof *verdict);
+	memcpy(where, out.many->where, n * sizeof *where);
+	free(out.many->extension);
+	free(out.many->verdict);
+	free(out.many->where);
+	free(out.many);
+	return 0;
 }

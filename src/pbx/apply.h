@@ -50,6 +50,8 @@ struct apply_result {
 	enum apply_outcome outcome;
 	bool unreachable;        /* APPLY_RETRY because nothing could be sent: later phones would fail too */
 	bool slow;               /* applier_save: no outcome within save_wait_ms; the apply goes on */
+	bool loading;            /* applied: the files are written and their reload asked for, so the phone is live
+				  * in a moment (applier_phone_loading), not yet */
 	char message[300];       /* why not, in words (Asterisk's own message when it refused) */
 	char conflict[200];      /* for an extension taken outside Centralita: where, e.g. "pjsip.conf [250]" */
 	char object[80];         /* what was applied, for the audit trail: "phone 205", "trunk prov-a", "routes" */
@@ -94,6 +96,12 @@ enum applier_check applier_check_extension_now(struct applier *a, const char *ex
 enum applier_check { APPLIER_FREE, APPLIER_TAKEN, APPLIER_UNKNOWN /* the PBX could not be read */ };
 enum applier_check applier_check_extension(struct applier *a, struct db *db, const char *extension, int64_t now,
 					   char *where, size_t len);
+
+/* applier_check_extension for n extensions in one job of the applier's thread (a CSV import's dry run), waited
+ * for at most save_wait_ms: verdict[i] and where[i] filled. Returns 0, or 1 when the thread did not answer in
+ * time (every verdict APPLIER_UNKNOWN). */
+int applier_check_extensions_now(struct applier *a, const char *const *extensions, size_t n,
+				 enum applier_check *verdict, char (*where)[200]);
 
 /* Verifies everything now (see src/pbx/verify.h); phones found missing are marked for the next round.
  * Returns the AMI status (msg on failure). Thread-safe; db is the caller's own connection. */
@@ -152,6 +160,13 @@ int applier_drift_now(struct applier *a, int wait_ms, struct pbx_drift **items, 
  * job, the rewriting of everything it marked. Waited for at most wait_ms: 0 done, 1 still running, -1 failed
  * (msg). */
 int applier_repair_now(struct applier *a, int wait_ms, char *msg, size_t len);
+
+/* Whether phone_id's files are written but wait for their reload (saved; live in a moment). */
+bool applier_phone_loading(struct applier *a, int64_t phone_id);
+/* How many phones wait for a reload. */
+size_t applier_phones_loading(struct applier *a);
+/* Whether the last of those reloads failed (they are asked again later), with why in msg. */
+bool applier_reload_failing(struct applier *a, char *msg, size_t len);
 
 /* The AMI pool's state and connections (for the PBX status page). */
 void applier_pool_stats(struct applier *a, struct ami_pool_stats *out);

@@ -10,6 +10,7 @@
 #include "pbx/cli.h"
 #include "pbx/pbx_file.h"
 #include "pbx/pbx_info.h"
+#include "pbx/reload.h"
 #include "pbx/trunk_state.h"
 #include "pbx/verify.h"
 
@@ -20,7 +21,7 @@
  * trunks' state (with the PBX's version and start, for the home page). Shared by the requester and the thread; freed by whichever lets go of it last (refs, under
  * the applier's mutex). */
 enum job_kind { JOB_APPLY, JOB_CHECK, JOB_VERIFY, JOB_TRUNK, JOB_DIALPLAN, JOB_TRUNK_STATES, JOB_OVERVIEW, JOB_DRIFT,
-	       JOB_REPAIR, JOB_CLI };
+	       JOB_REPAIR, JOB_CLI, JOB_CHECK_MANY };
 struct apply_job {
 	enum job_kind kind;
 	int64_t phone_id;                    /* JOB_APPLY; the trunk's id for JOB_TRUNK */
@@ -38,7 +39,16 @@ struct apply_job {
 	struct pbx_drift *drift;             /* JOB_DRIFT: what differs (handed to the waiter, else freed with it) */
 	size_t n_drift;
 	struct cli_job *cli;                 /* JOB_CLI: the command and its answer (moves to the requester) */
+	struct check_many *many;             /* JOB_CHECK_MANY: extensions and verdicts (move to the requester) */
 	struct apply_job *next;
+};
+
+/* JOB_CHECK_MANY's own part: an import's extensions, checked against the snapshot in one job. */
+struct check_many {
+	size_t n;
+	char (*extension)[PHONE_EXT_MAX];
+	enum applier_check *verdict;
+	char (*where)[200];
 };
 
 /* JOB_CLI's own part: on the heap so that the requester can take the answer and leave the job. */
@@ -67,6 +77,7 @@ struct applier {
 	 * the PBX changed since (CoreStatus start and reload times; the pool's reconnections). */
 	struct pbx_snapshot snap;
 	char started_seen[48], reloaded_seen[48];   /* CoreStatus's start and last reload, as last seen */
+	struct pbx_reloader *reloader; /* phones' reloads, coalesced and off the save's path (reload.h) */
 	bool own_reload;              /* Centralita reloaded a module since: the next new reload time is its own */
 	unsigned long losses_seen;    /* the pool's dropped connections + failed connects: a restart shows there */
 	int64_t next_verify;
@@ -91,6 +102,9 @@ int apply_create_file(struct apply_ctx *c, const char *file);
  * written again next time (the caller records its digest only on success). */
 int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *module,
 		       const char *what);
+/* The writing part of apply_send_updates, without the reload: the caller asks for it (a phone's, through the
+ * reloader). Returns 0, or -1 with the failure recorded. */
+int apply_write_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bool may_be_missing, const char *what);
 /* apply_send_updates of a whole file (pbx_file_updates into dst). */
 int apply_send_file(struct apply_ctx *c, const struct pbx_file *f, const char *dst, bool may_be_missing,
 		    const char *module, const char *what);

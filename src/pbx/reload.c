@@ -1,9 +1,14 @@
 /* reload: a module reload that is not lost (see reload.h). */
 #include "pbx/reload.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "util/log.h"
 
 static int64_t monotonic_ms(void)
 {
@@ -39,4 +44,296 @@ enum ami_status pbx_reload(struct ami_pool *pool, const char *module, enum ami_r
 	if (refusal)
 		*refusal = why;
 	return st;
+}
+
+/* ---------- coalesced reloads ---------- */
+
+#define RELOADER_MODULES 4           /* distinct modules asked for: res_pjsip or chan_sip, pbx_config */
+#define RELOADER_RETRY_MIN_MS 1000
+#define RELOADER_RETRY_MAX_MS 16000
+
+struct waiting_phone {
+	int64_t id;
+	uint64_t seq;                    /* the request that last wrote one of its files */
+};
+
+struct pbx_reloader {
+	struct ami_pool *pool;
+	pthread_t thread;
+	bool started, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;               /* wakes the thread: a request, a flush or stop (CLOCK_MONOTONIC) */
+	pthread_cond_t done_cv;          /* wakes flushers: a round ended */
+	char module[RELOADER_MODULES][32];
+	bool dirty[RELOADER_MODULES];    /* asked for since its last reload began */
+	size_t n_modules;
+	uint64_t seq;                    /* requests so far */
+	uint64_t loaded;                 /* every request up to this one is loaded */
+	int64_t due_ms;                  /* when the next round may start (monotonic) */
+	int64_t gap_until_ms;            /* no round before this: the last one ended PBX_RELOAD_GAP_MS ago */
+	int retry_ms;                    /* the pause after a failed round, doubling */
+	unsigned long rounds;            /* rounds ended (ok or not), for flushers */
+	enum ami_status last_status;
+	char last_msg[200];
+	bool ran;                        /* a reload was sent since pbx_reloader_take_ran */
+	struct waiting_phone *waiting;
+	size_t n_waiting, cap_waiting;
+};
+
+static bool any_dirty(const struct pbx_reloader *r)
+{
+	for (size_t i = 0; i < r->n_modules; i++)
+		if (r->dirty[i])
+			return true;
+	return false;
+}
+
+static void cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+static struct timespec monotonic_at(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	return ts;
+}
+
+struct pbx_reloader *pbx_reloader_new(struct ami_pool *pool)
+{
+	struct pbx_reloader *r = calloc(1, sizeof *r);
+	if (!r)
+		abort();
+	r->pool = pool;
+	r->retry_ms = RELOADER_RETRY_MIN_MS;
+	r->last_status = AMI_OK;
+	pthread_mutex_init(&r->mu, NULL);
+	cond_init_monotonic(&r->cv);
+	cond_init_monotonic(&r->done_cv);
+	return r;
+}
+
+/* One round: every module asked for, reloaded once each. Called with mu held; releases it while sending. */
+static void reload_round(struct pbx_reloader *r)
+{
+	char mods[RELOADER_MODULES][32];
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_modules; i++)
+		if (r->dirty[i]) {
+			memcpy(mods[n++], r->module[i], sizeof mods[0]);
+			r->dirty[i] = false;
+		}
+	uint64_t covers = r->seq;
+	pthread_mutex_unlock(&r->mu);
+	enum ami_status st = AMI_OK;
+	char msg[200] = "";
+	bool failed[RELOADER_MODULES] = { false };
+	bool sent = false;
+	for (size_t i = 0; i < n; i++) {
+		enum ami_refusal why;
+		char one[200];
+		enum ami_status s = pbx_reload(r->pool, mods[i], &why, one, sizeof one);
+		sent |= s != AMI_UNREACHABLE;
+		if (s != AMI_OK) {
+			failed[i] = true;
+			if (st == AMI_OK) {
+				st = s;
+				snprintf(msg, sizeof msg, "%s", one);
+			}
+		}
+	}
+	pthread_mutex_lock(&r->mu);
+	int64_t now = monotonic_ms();
+	r->ran |= sent;
+	r->last_status = st;
+	snprintf(r->last_msg, sizeof r->last_msg, "%s", msg);
+	if (st == AMI_OK) {
+		r->loaded = covers;
+		size_t keep = 0;
+		for (size_t i = 0; i < r->n_waiting; i++)
+			if (r->waiting[i].seq > covers)
+				r->waiting[keep++] = r->waiting[i];
+		r->n_waiting = keep;
+		r->retry_ms = RELOADER_RETRY_MIN_MS;
+		r->gap_until_ms = now + PBX_RELOAD_GAP_MS;
+	} else {
+		/* What failed is asked again later; what it covers stays waiting (a module that did reload has
+		 * nothing more to do, but the phones cannot be told apart by module: reloading it again is harmless). */
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < r->n_modules; k++)
+				if (strcmp(r->module[k], mods[i]) == 0 && failed[i])
+					r->dirty[k] = true;
+		log_warn("reload: %s; asked again in %d s", msg, r->retry_ms / 1000);
+		r->gap_until_ms = now + r->retry_ms;
+		r->retry_ms = r->retry_ms * 2 > RELOADER_RETRY_MAX_MS ? RELOADER_RETRY_MAX_MS : r->retry_ms * 2;
+	}
+	r->due_ms = r->gap_until_ms;
+	r->rounds++;
+	pthread_cond_broadcast(&r->done_cv);
+}
+
+static void *reloader_main(void *arg)
+{
+	struct pbx_reloader *r = arg;
+	pthread_mutex_lock(&r->mu);
+	while (!r->stop) {
+		if (!any_dirty(r)) {
+			pthread_cond_wait(&r->cv, &r->mu);
+			continue;
+		}
+		int64_t now = monotonic_ms();
+		if (now < r->due_ms) {
+			struct timespec until = monotonic_at(r->due_ms);
+			pthread_cond_timedwait(&r->cv, &r->mu, &until);
+			continue;
+		}
+		reload_round(r);
+	}
+	/* Stopping: what was written but not reloaded yet gets one attempt, so a clean stop leaves it live. */
+	if (any_dirty(r))
+		reload_round(r);
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+int pbx_reloader_start(struct pbx_reloader *r)
+{
+	if (pthread_create(&r->thread, NULL, reloader_main, r) != 0)
+		return -1;
+	r->started = true;
+	return 0;
+}
+
+void pbx_reloader_free(struct pbx_reloader *r)
+{
+	if (!r)
+		return;
+	if (r->started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+	}
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	pthread_cond_destroy(&r->done_cv);
+	free(r->waiting);
+	free(r);
+}
+
+void pbx_reloader_request(struct pbx_reloader *r, const char *module, int64_t phone_id)
+{
+	pthread_mutex_lock(&r->mu);
+	size_t k = 0;
+	while (k < r->n_modules && strcmp(r->module[k], module) != 0)
+		k++;
+	if (k == r->n_modules) {
+		if (k == RELOADER_MODULES) {   /* cannot happen: Centralita reloads three modules at most */
+			log_err("reload: too many modules; %s not reloaded", module);
+			pthread_mutex_unlock(&r->mu);
+			return;
+		}
+		snprintf(r->module[k], sizeof r->module[k], "%s", module);
+		r->n_modules++;
+	}
+	int64_t now = monotonic_ms();
+	if (!any_dirty(r)) {
+		/* The first write of a burst: wait a little for the rest of it, and keep the gap after the last. */
+		r->due_ms = now + PBX_RELOAD_DELAY_MS;
+		if (r->due_ms < r->gap_until_ms)
+			r->due_ms = r->gap_until_ms;
+	}
+	r->dirty[k] = true;
+	uint64_t seq = ++r->seq;
+	if (phone_id > 0) {
+		size_t i = 0;
+		while (i < r->n_waiting && r->waiting[i].id != phone_id)
+			i++;
+		if (i == r->n_waiting) {
+			if (r->n_waiting == r->cap_waiting) {
+				r->cap_waiting = r->cap_waiting ? r->cap_waiting * 2 : 64;
+				r->waiting = realloc(r->waiting, r->cap_waiting * sizeof *r->waiting);
+				if (!r->waiting)
+					abort();
+			}
+			r->waiting[r->n_waiting++].id = phone_id;
+		}
+		r->waiting[i].seq = seq;
+	}
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+bool pbx_reloader_waiting(struct pbx_reloader *r, int64_t phone_id)
+{
+	pthread_mutex_lock(&r->mu);
+	bool found = false;
+	for (size_t i = 0; i < r->n_waiting && !found; i++)
+		found = r->waiting[i].id == phone_id;
+	pthread_mutex_unlock(&r->mu);
+	return found;
+}
+
+size_t pbx_reloader_waiting_count(struct pbx_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	size_t n = r->n_waiting;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+enum ami_status pbx_reloader_flush(struct pbx_reloader *r, int wait_ms, char *msg, size_t len)
+{
+	int64_t until_ms = monotonic_ms() + wait_ms;
+	struct timespec until = monotonic_at(until_ms);
+	pthread_mutex_lock(&r->mu);
+	uint64_t target = r->seq;
+	enum ami_status st = AMI_OK;
+	if (!r->started && any_dirty(r)) {
+		reload_round(r);   /* no thread (a one-shot command): the caller's own */
+		st = r->last_status;
+		snprintf(msg, len, "%s", r->last_msg);
+	} else if (r->loaded < target) {
+		r->due_ms = r->gap_until_ms = 0;   /* now: someone needs them loaded to go on */
+		pthread_cond_signal(&r->cv);
+		/* A round that began before this call may not cover target: wait for one that ends after it. */
+		unsigned long rounds = r->rounds;
+		while (r->loaded < target) {
+			if (r->rounds > rounds && r->last_status != AMI_OK) {
+				st = r->last_status;
+				snprintf(msg, len, "%s", r->last_msg);
+				break;
+			}
+			if (pthread_cond_timedwait(&r->done_cv, &r->mu, &until) != 0) {
+				st = AMI_UNKNOWN_OUTCOME;
+				snprintf(msg, len, "the reloads did not end within %d ms", wait_ms);
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return st;
+}
+
+bool pbx_reloader_take_ran(struct pbx_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	bool ran = r->ran;
+	r->ran = false;
+	pthread_mutex_unlock(&r->mu);
+	return ran;
+}
+
+bool pbx_reloader_failing(struct pbx_reloader *r, char *msg, size_t len)
+{
+	pthread_mutex_lock(&r->mu);
+	bool failing = r->last_status != AMI_OK;
+	snprintf(msg, len, "%s", failing ? r->last_msg : "");
+	pthread_mutex_unlock(&r->mu);
+	return failing;
 }

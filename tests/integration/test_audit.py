@@ -126,9 +126,9 @@ def test_each_phone_change_leaves_one_row_with_its_ami_actions_and_no_secret(sta
     assert row["changes"].splitlines() == ["extension: 401", "name: Ana", "model: yealink-t46u",
                                            "mac: 00:15:65:40:01:01", "calling_class: national", "secret: set"]
     assert row["ami"].splitlines() == [f"CreateConfig centralita/pjsip-{pid}.conf",
-                                       f"UpdateConfig centralita/pjsip-{pid}.conf", "Reload res_pjsip.so",
+                                       f"UpdateConfig centralita/pjsip-{pid}.conf", "Reload res_pjsip.so (queued)",
                                        f"CreateConfig centralita/dialplan-{pid}.conf",
-                                       f"UpdateConfig centralita/dialplan-{pid}.conf", "Reload pbx_config.so"]
+                                       f"UpdateConfig centralita/dialplan-{pid}.conf", "Reload pbx_config.so (queued)"]
 
     ver = phone_row(stack, "401")["version"]
     r, row = change(stack, lambda: integrator.post(f"/phones/{pid}", {
@@ -138,7 +138,7 @@ def test_each_phone_change_leaves_one_row_with_its_ami_actions_and_no_secret(sta
     assert (row["action"], row["object"], row["outcome"]) == ("phone.update", "phone 401", "applied")
     assert row["changes"] == "name: Ana -> Ana Pérez"
     # Only the channel file changed (the dialplan line has no name): one file sent, one module reloaded.
-    assert row["ami"].splitlines() == [f"UpdateConfig centralita/pjsip-{pid}.conf", "Reload res_pjsip.so"]
+    assert row["ami"].splitlines() == [f"UpdateConfig centralita/pjsip-{pid}.conf", "Reload res_pjsip.so (queued)"]
 
     r, row = change(stack, lambda: integrator.post(f"/phones/{pid}/reveal", {"_csrf": integrator.csrf()}))
     assert r.status == 200 and first_secret in r.body

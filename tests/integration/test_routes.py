@@ -547,7 +547,9 @@ def test_phone_form_offers_configured_classes_and_endpoint_context_follows(stack
                           (phone["id"],))[0]["ok"], what="phone applied")
     eps = [dict(l) for n, l in parse_conf(conf_text(stack, f"pjsip-{phone['id']}.conf")) if n == "401"]
     assert [e["context"] for e in eps if e.get("type") == "endpoint"] == ["centralita-class-vip"]
-    assert stack.pbx.control({"cmd": "loaded"})["endpoint"]["401"].get("context") in (None, "centralita-class-vip")
+    loaded = wait_for(lambda: stack.pbx.control({"cmd": "loaded"})["endpoint"].get("401"), timeout=3,
+                      what="401 loaded (the reloader's reload)")
+    assert loaded.get("context") in (None, "centralita-class-vip")
     # The class's context exists whatever the routes: emergency numbers and the phones' context.
     assert includes(stack, "centralita-class-vip")[0] == CONTEXT
     # An unknown class is refused, not stored.
