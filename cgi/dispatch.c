@@ -150,6 +150,36 @@ static void set_common_data(struct page *p)
 	response_set(p->res, "CSRF", p->csrf);
 }
 
+/* A POST's body into req->form: urlencoded, or, on a route with upload, multipart/form-data too, whose ordinary
+ * fields land in req->form all the same (so the CSRF check and the page's validator table read them unchanged)
+ * and its files in req->files. false when refused, with the error page set. */
+static bool read_post_body(struct page *p, const struct route *route)
+{
+	struct request *req = p->req;
+	if (route->upload && multipart_is_form_data(req->content_type)) {
+		enum multipart_status st = multipart_parse(req->content_type, buf_cstr(&req->body), req->body.len,
+							   &req->form, req->files, &req->file_count);
+		if (st != MULTIPART_OK) {
+			log_warn("%s %s: bad multipart body: %s", req->method, req->path, multipart_status_text(st));
+			page_error(p, 400, "bad_form");
+			return false;
+		}
+		return true;
+	}
+	const char *ct = req->content_type ? req->content_type : "";
+	if (strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 && req->body.len > 0) {
+		page_error(p, 415, "unsupported_media_type");
+		return false;
+	}
+	enum form_parse_status st = form_parse(buf_cstr(&req->body), req->body.len, &req->form);
+	if (st != FORM_OK) {
+		log_warn("%s %s: bad form body: %s", req->method, req->path, form_parse_status_text(st));
+		page_error(p, 400, "bad_form");
+		return false;
+	}
+	return true;
+}
+
 static void run_route(struct page *p)
 {
 	const struct route *route = NULL;
@@ -180,17 +210,8 @@ static void run_route(struct page *p)
 		return;
 	}
 	if (strcmp(route->method, "POST") == 0) {
-		const char *ct = p->req->content_type ? p->req->content_type : "";
-		if (strncmp(ct, "application/x-www-form-urlencoded", 33) != 0 && p->req->body.len > 0) {
-			page_error(p, 415, "unsupported_media_type");
+		if (!read_post_body(p, route))
 			return;
-		}
-		enum form_parse_status st = form_parse(buf_cstr(&p->req->body), p->req->body.len, &p->req->form);
-		if (st != FORM_OK) {
-			log_warn("%s %s: bad form body: %s", p->req->method, p->req->path, form_parse_status_text(st));
-			page_error(p, 400, "bad_form");
-			return;
-		}
 		if (route->csrf && !csrf_ok(p)) {
 			page_error(p, 403, "csrf");
 			return;

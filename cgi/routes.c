@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A route that takes no upload leaves the last field out (false): one column fewer to read in 50 lines. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct route routes[] = {
-	/* method  path                       handler                     least role        csrf */
+	/* method  path                       handler                     least role        csrf   upload (left out: false) */
 	{ "GET",  "/",                        page_home,                  ROLE_OWNER,       false },
 	{ "GET",  "/login",                   page_login_form,            ROLE_NONE,        false },
 	{ "POST", "/login",                   page_login_submit,          ROLE_NONE,        true },
@@ -62,6 +65,7 @@ const struct route routes[] = {
 	{ "POST", "/users/:id/password",      page_users_reset_password,  ROLE_INTEGRATOR,  true },
 	{ "GET",  "/audit",                   page_audit,                 ROLE_INTEGRATOR,  false },
 };
+#pragma GCC diagnostic pop
 const size_t route_count = sizeof routes / sizeof *routes;
 
 /* Matches one path against a pattern; ":id" takes 1-18 digits without a leading zero. */
@@ -109,4 +113,11 @@ enum route_lookup route_find(const char *method, const char *path, const struct 
 		path_known = true;
 	}
 	return path_known ? ROUTE_WRONG_METHOD : ROUTE_NOT_FOUND;
+}
+
+bool route_takes_upload(const char *method, const char *path)
+{
+	const struct route *r = NULL;
+	int64_t id;
+	return strcmp(method, "POST") == 0 && route_find(method, path, &r, &id, NULL, 0) == ROUTE_FOUND && r->upload;
 }

@@ -14,6 +14,7 @@ struct route {
 	page_handler handler;
 	enum user_role role;       /* ROLE_NONE = public; else the least role allowed */
 	bool csrf;                 /* POST must carry the session's CSRF token */
+	bool upload;               /* POST may be multipart/form-data with files, up to [web] max_upload bytes */
 };
 
 extern const struct route routes[];
@@ -24,5 +25,8 @@ enum route_lookup { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };
  * receives the methods the path accepts ("GET, POST"). */
 enum route_lookup route_find(const char *method, const char *path, const struct route **found, int64_t *id,
 			     char *allow, size_t allow_len);
+/* True when method + path is a POST route with upload set: its body may be up to [web] max_upload bytes and
+ * multipart/form-data. Known from the request line alone, so the server can choose the limit before reading. */
+bool route_takes_upload(const char *method, const char *path);
 
 #endif

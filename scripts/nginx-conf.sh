@@ -14,6 +14,7 @@ abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 socket=$(abs "$(get web socket)")
 static=$root/static
 prov_dir=$(abs "$(get provisioning dir)")
+max_upload=$(get web max_upload)
 mkdir -p "$prefix/tmp" "$prefix/logs"
 
 # /provisioning/ as the installed site serves it ([provisioning] allow, user and password, the rate limit,
@@ -57,6 +58,13 @@ cat > "$prefix/locations.conf" <<CONF
       include /etc/nginx/fastcgi_params;
       fastcgi_pass centralita;
       fastcgi_keep_conn on;   # the daemon keeps connections without tying up a thread (cgi/conns.c)
+
+      # Forms that upload a file (routes with upload in cgi/routes.c) take up to [web] max_upload bytes.
+      # Nested, the location inherits the parameters and keep_conn above; fastcgi_pass is never inherited.
+      location = /phones/import {
+        client_max_body_size $max_upload;
+        fastcgi_pass centralita;
+      }
     }
 CONF
 

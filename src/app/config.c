@@ -45,6 +45,7 @@ static const struct config_key config_keys[] = {
 	INT("web", "session_idle", web_session_idle, 60, 86400 * 7),
 	INT("web", "session_lifetime", web_session_lifetime, 300, 86400 * 30),
 	INT("web", "max_body", web_max_body, 1024, 16 * 1024 * 1024),
+	INT("web", "max_upload", web_max_upload, 1024, 16 * 1024 * 1024),
 	INT("web", "login_max_failures", web_login_max_failures, 1, 1000),
 	INT("web", "login_window", web_login_window, 10, 86400),
 	STR("web", "timezone", web_timezone),
@@ -110,6 +111,7 @@ void config_defaults(struct config *cfg)
 	cfg->web_session_idle = 3600;
 	cfg->web_session_lifetime = 12 * 3600;
 	cfg->web_max_body = 64 * 1024;
+	cfg->web_max_upload = 8 * 1024 * 1024;
 	cfg->web_login_max_failures = 5;
 	cfg->web_login_window = 900;
 	snprintf(cfg->db_path, sizeof cfg->db_path, "/var/lib/centralita/centralita.db");

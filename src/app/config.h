@@ -23,6 +23,7 @@ struct config {
 	int web_session_idle;                 /* seconds of inactivity before a session ends */
 	int web_session_lifetime;             /* absolute session lifetime, seconds */
 	int web_max_body;                     /* largest accepted request body, bytes */
+	int web_max_upload;                   /* the same, for a POST to a route that takes files (route.upload) */
 	int web_login_max_failures;           /* failures per user or address inside the window */
 	int web_login_window;                 /* seconds */
 	char web_timezone[64];                /* IANA zone of Asterisk's local times ("Europe/Madrid"); "" = system's */

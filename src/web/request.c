@@ -1,4 +1,4 @@
-/* request: cookies, Accept-Language, and response building helpers. */
+/* request: cookies, Accept-Language, uploaded files by name, and response building helpers. */
 #include "web/request.h"
 
 #include <ctype.h>
@@ -20,6 +20,20 @@ void request_free(struct request *req)
 	buf_free(&req->body);
 	form_pairs_free(&req->form);
 	form_pairs_free(&req->query_pairs);
+	req->file_count = 0; /* the files point into the body, freed above */
+}
+
+const struct upload_file *request_file(const struct request *req, const char *name)
+{
+	const struct upload_file *found = NULL;
+	for (size_t i = 0; i < req->file_count; i++) {
+		if (strcmp(req->files[i].name, name) != 0)
+			continue;
+		if (found)
+			return NULL;
+		found = &req->files[i];
+	}
+	return found;
 }
 
 bool request_cookie(const struct request *req, const char *name, char *out, size_t outlen)

@@ -9,6 +9,7 @@
 
 #include "util/buf.h"
 #include "web/form.h"
+#include "web/multipart.h"
 
 struct request {
 	const char *method;          /* "GET", "POST", ... */
@@ -24,7 +25,9 @@ struct request {
 	bool https;
 	long content_length;
 	struct buf body;
-	struct form_pairs form;      /* parsed body (POST) */
+	struct form_pairs form;      /* parsed body (POST): urlencoded, or a multipart body's ordinary fields */
+	struct upload_file files[UPLOAD_MAX_FILES];   /* a multipart body's files (routes with upload only) */
+	size_t file_count;
 	struct form_pairs query_pairs;
 	int64_t path_id;             /* the ":id" segment of the matched route, else 0 */
 };
@@ -53,6 +56,8 @@ struct response {
 
 void request_init(struct request *req);
 void request_free(struct request *req);
+/* The only uploaded file sent as field name; NULL if absent or sent more than once (like form_pairs_get). */
+const struct upload_file *request_file(const struct request *req, const char *name);
 /* Value of a cookie (copied into out, at most outlen-1 bytes). false if absent or too long. */
 bool request_cookie(const struct request *req, const char *name, char *out, size_t outlen);
 /* First of the given languages ("en|es") that Accept-Language prefers, or NULL. */

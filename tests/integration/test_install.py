@@ -149,6 +149,12 @@ def test_install_layout_and_nginx_site_is_valid():
         assert "alias /usr/local/share/centralita/static/;" in site
         for name in ("http.conf", "provisioning.conf", "provisioning-http.conf"):
             assert f"include /etc/nginx/centralita/{name};" in site, name
+        # The upload form's own location lets the daemon's default [web] max_upload through (elsewhere: 1m).
+        m = re.search(r"location = /phones/import \{[^}]*client_max_body_size (\d+)m;[^}]*fastcgi_pass centralita;",
+                      site)
+        max_upload = subprocess.run([binary, "-c", sample, "config-get", "web", "max_upload"], capture_output=True,
+                                    text=True, check=True).stdout
+        assert m and int(m.group(1)) << 20 >= int(max_upload)
         cert, key = testpbx.make_cert(dest)
         site = (site.replace("/etc/ssl/certs/centralita.crt", cert).replace("/etc/ssl/private/centralita.key", key)
                 .replace("/etc/nginx/centralita/", gen + "/"))

@@ -228,6 +228,28 @@ def test_two_megabyte_body_is_413_and_daemon_keeps_serving(stack, integrator):
     assert integrator.get("/").status == 200
 
 
+def test_upload_path_alone_lets_a_larger_body_reach_the_daemon(stack, integrator):
+    """nginx raises its 1m limit for the upload form's exact path only (scripts/nginx-conf.sh: [web] max_upload),
+    passing it to the daemon like every other path; the daemon then bounds the body by its route (max_upload for a
+    route with upload, else max_body)."""
+    big = b"x" * (2 * 1024 * 1024)
+    ct = "multipart/form-data; boundary=x"
+    r = integrator.request("POST", "/phones/import", body=big, content_type=ct)
+    assert "Request too large" not in r.body, "refused by nginx"
+    assert re.search(r"^POST /phones/import \d{3} ", stack.daemon_log_text(), re.M), "the daemon got no request"
+    for path in ("/phones/import/x", "/phones/importx", "/phones"):
+        r = integrator.request("POST", path, body=big, content_type=ct)
+        assert r.status == 413 and "Request too large" in r.body, path
+    assert integrator.get("/").status == 200
+
+
+def test_multipart_body_is_415_on_routes_without_upload(stack, integrator):
+    body = (f'--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n{integrator.csrf()}\r\n'
+            '--x\r\nContent-Disposition: form-data; name="lang"\r\n\r\nes\r\n--x--\r\n')
+    r = integrator.request("POST", "/language", body=body, content_type="multipart/form-data; boundary=x")
+    assert r.status == 415
+
+
 def test_malformed_form_body_is_400(stack, integrator):
     r = integrator.request("POST", "/users", body="_csrf=%zz")
     assert r.status == 400
