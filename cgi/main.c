@@ -8,6 +8,7 @@
 #include "app/config.h"
 #include "cmd_ami.h"
 #include "cmd_import_cdr.h"
+#include "cmd_import_phones.h"
 #include "cmd_users.h"
 #include "routes.h"
 #include "serve.h"
@@ -101,6 +102,7 @@ static const struct command commands[] = {
 	{ "firstuser", cmd_firstuser, "[NAME]: create the first integrator if there is no user", true },
 	{ "ami", cmd_ami_with_config, "ACTION [Key=Value ...] | --events: talk to Asterisk's manager", true },
 	{ "import-cdr", cmd_import_cdr, "FILE: add Asterisk's Master.csv calls to the history", true },
+	{ "import-phones", cmd_import_phones, "FILE [--dry-run]: add or change phones from a CSV", true },
 	{ "routes", cmd_routes, "print the route table", false },
 	{ "config-get", cmd_config_get, "SECTION KEY: print one configuration value", true },
 	{ "check-config", cmd_checkconfig, "load the configuration and report errors", true },

@@ -2,7 +2,11 @@
 <?cs include:"inc/head.cs" ?>
 <div class="title-row">
   <h1><?cs var:Lang.phones.title ?></h1>
+  <span class="actions">
   <a class="button" href="/phones/new" id="add-phone"><?cs var:Lang.phones.add ?></a>
+  <?cs if:User.Role == "integrator" ?><a class="button secondary" href="/phones/import" id="import-phones"><?cs var:Lang.import.link ?></a><?cs /if ?>
+  <a class="button secondary" href="/phones.csv?q=<?cs var:url_escape(Filter.Q) ?>" id="export-phones"><?cs var:Lang.import.export ?></a>
+  </span>
 </div>
 <?cs if:Page.Done ?><p class="notice<?cs if:string.find(Page.Done, "_") >= 0 ?> warn<?cs /if ?>" role="status" id="flash"><?cs var:Lang.phones.done[Page.Done] ?></p><?cs /if ?>
 <?cs if:Pbx.Pending > 0 ?><p class="warn-box" id="pending-summary"><?cs var:Lang.phones.pending_summary ?> <?cs var:Pbx.Pending ?></p><?cs /if ?>

@@ -304,6 +304,25 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_no_rewrite BEFORE UPDATE OF id, at, user, address, action, object, changes, output"
 	" ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 10: CSV imports of phones (issue 13, db/imports.h): the file as uploaded until it is imported (the dry run
+	 * and the import read the same bytes), then the phones it created or changed, for its progress. */
+	"CREATE TABLE imports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  file_name TEXT NOT NULL,"
+	"  csv BLOB NOT NULL,"
+	"  imported_at INTEGER,"
+	"  created INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL DEFAULT 0,"
+	"  unchanged INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE import_phones ("
+	"  import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,"
+	"  phone_id INTEGER NOT NULL REFERENCES phones(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (import_id, phone_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX import_phones_phone ON import_phones(phone_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

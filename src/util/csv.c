@@ -11,9 +11,18 @@ bool csv_needs_neutralising(const char *s, size_t len)
 	switch (s[0]) {
 	case '=': case '+': case '-': case '@': case '\t': case '\r':
 		return true;
+	case '\'':   /* a cell that reads as neutralised already keeps its own quote: see csv_unneutralise */
+		return csv_needs_neutralising(s + 1, len - 1);
 	default:
 		return false;
 	}
+}
+
+void csv_unneutralise(char *s)
+{
+	size_t len = strlen(s);
+	if (len > 1 && s[0] == '\'' && csv_needs_neutralising(s + 1, len - 1))
+		memmove(s, s + 1, len);
 }
 
 void csv_cell(struct buf *out, const char *s, size_t len)

@@ -13,6 +13,10 @@
 
 /* True when a spreadsheet would read a cell starting with s[0] as a formula. */
 bool csv_needs_neutralising(const char *s, size_t len);
+/* What a reader does to undo csv_cell's neutralising, so that an export imports back unchanged: one leading
+ * single quote is taken away when what follows it would have been neutralised (a formula's first character, or
+ * another such quote: "'=x" was "=x", "''=x" was "'=x"). s is NUL-terminated, changed in place. */
+void csv_unneutralise(char *s);
 /* Appends the cell s[0..len) to out, neutralised and quoted as needed (no separator). */
 void csv_cell(struct buf *out, const char *s, size_t len);
 /* Appends one record: the n NUL-terminated cells separated by commas, then CRLF (RFC 4180's line end). */

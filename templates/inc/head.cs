@@ -9,6 +9,7 @@
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/app.js" defer></script>
 <?cs if:Page.Script ?><script src="/static/<?cs var:Page.Script ?>" defer></script><?cs /if ?>
+<?cs if:Page.RefreshAlways ?><meta http-equiv="refresh" content="<?cs var:Page.RefreshAlways ?>"><?cs /if ?>
 <?cs if:Page.Refresh ?><noscript><meta http-equiv="refresh" content="<?cs var:Page.Refresh ?>"></noscript><?cs /if ?>
 </head>
 <body>
