@@ -48,7 +48,17 @@ START_TEST(every_formula_prefix_is_neutralised)
 	/* CR also makes the cell quoted (RFC 4180); the quote of neutralisation goes inside the quotes. */
 	ck_assert_str_eq(CELL("\r=1"), "\"'\r=1\"");
 	ck_assert_str_eq(CELL("="), "'=");
-	ck_assert_str_eq(CELL("'=already"), "'=already");       /* a leading quote is no formula */
+	/* A cell that would read back as neutralised keeps its own quote (csv_unneutralise takes one away). */
+	ck_assert_str_eq(CELL("'=already"), "''=already");
+	ck_assert_str_eq(CELL("'plain"), "'plain");
+	ck_assert_str_eq(CELL("'"), "'");
+	const char *back[] = { "=1", "'=1", "''=1", "'", "''", "'plain", "-", "@x", "x=1", "" };
+	for (size_t i = 0; i < sizeof back / sizeof *back; i++) {
+		char read[256];
+		snprintf(read, sizeof read, "%s", CELL(back[i]));
+		csv_unneutralise(read);
+		ck_assert_str_eq(read, back[i]);
+	}
 	const char *prefixes = "=+-@\t\r";
 	for (const char *p = prefixes; *p; p++) {
 		char s[3] = { *p, 'x', '\0' };
