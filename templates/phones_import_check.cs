@@ -34,7 +34,7 @@
 <?cs if:Import.Rows > 0 ?>
 <h2><?cs var:Lang.import.rows ?><?cs if:Import.Rows > Import.RowsShown ?> (<?cs var:Lang.import.listed ?> <?cs var:Import.RowsShown ?> / <?cs var:Import.Rows ?>)<?cs /if ?></h2>
 <table class="list" id="import-rows">
-  <thead><tr><th><?cs var:Lang.import.line ?></th><th><?cs var:Lang.phones.extension ?></th><th><?cs var:Lang.phones.name ?></th><th><?cs var:Lang.phones.model ?></th><th><?cs var:Lang.phones.mac ?></th><th><?cs var:Lang.import.col.calling_class ?></th><th><?cs var:Lang.import.what ?></th></tr></thead>
+  <thead><tr><th><?cs var:Lang.import.line ?></th><th><?cs var:Lang.phones.extension ?></th><th><?cs var:Lang.phones.name ?></th><th><?cs var:Lang.phones.model ?></th><th><?cs var:Lang.phones.mac ?></th><th><?cs var:Lang.import.class_heading ?></th><th><?cs var:Lang.import.what ?></th></tr></thead>
   <tbody>
   <?cs each:r = Rows ?>
   <tr data-line="<?cs var:r.Line ?>" data-kind="<?cs var:r.Kind ?>">

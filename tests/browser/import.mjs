@@ -126,6 +126,7 @@ try {
   assert.equal(await page.locator('meta[http-equiv="refresh"]').count(), 0);
   assert.equal(await page.locator("#import-waiting").count(), 0);
   assert.match(await page.textContent("#import-state"), /Done: every phone is live\./);
+  assert.equal(await page.textContent("h1"), "Import: done");
   for (const id of ["#count-loading", "#count-pending", "#count-blocked"])
     assert.equal(await page.textContent(id), "0", id);
   await shot(page, "05-done");
