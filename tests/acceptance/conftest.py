@@ -59,6 +59,10 @@ def pytest_terminal_summary(terminalreporter):
     if ok:
         tr.write_line(f"  healthy Asterisk: {len(ok)} saves, p50 {ok[len(ok) // 2] * 1000:.1f} ms, "
                       f"max {ok[-1] * 1000:.1f} ms")
+    live = sorted(dt for what, dt in web.LIVE)
+    if live:
+        tr.write_line(f"  live after the save's answer (coalesced reloads): {len(live)} saves, p50 "
+                      f"{live[len(live) // 2] * 1000:.0f} ms, max {live[-1] * 1000:.0f} ms (bound {web.LIVE_BOUND:.0f} s)")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import asterisk as ast
-from web import NOTES, add_phone, edit_phone, phone_id, provisioning_file, remove_phone, status, wait_for
+from web import LIVE_BOUND, NOTES, add_phone, edit_phone, phone_id, provisioning_file, remove_phone, status, wait_for
 
 CONTEXT = ast.PHONES_CONTEXT
 CODECS = ["ulaw", "alaw"]             # [asterisk] codecs default
@@ -63,7 +63,11 @@ def assert_once(ext):
 
 def assert_on_asterisk(ext, name, secret=None):
     """Asterisk has endpoint [ext] (callerid, context, codecs, aor and auth linkage), aor [ext], auth [ext-auth],
-    each once, and ext's lines in centralita-phones, which the phones' context includes once."""
+    each once, and ext's lines in centralita-phones, which the phones' context includes once. A phone just applied
+    is live within LIVE_BOUND (the reloader's reload, issue 13)."""
+    wait_for(lambda: (lambda e: e and e.get("callerid") == [f'"{name}" <{ext}>'])(ast.endpoint(ext)) and
+             ast.phone_dialplan(ext) == [f"hint: PJSIP/{ext}", f"1. Dial(PJSIP/{ext},30)"], timeout=LIVE_BOUND,
+             step=0.05, what=f"{ext} loaded by Asterisk")
     ep = ast.endpoint(ext)
     assert ep, f"pjsip show endpoint {ext}: no such endpoint"
     assert ep["callerid"] == [f'"{name}" <{ext}>'], ep.get("callerid")
@@ -89,6 +93,9 @@ def assert_on_asterisk(ext, name, secret=None):
 
 
 def assert_not_on_asterisk(ext):
+    # A removal's files are emptied at once; Asterisk drops the phone at the reloader's reload, a moment later.
+    wait_for(lambda: ast.endpoint(ext) is None and not ast.phone_dialplan(ext), timeout=LIVE_BOUND, step=0.05,
+             what=f"{ext} gone from Asterisk within {LIVE_BOUND} s")
     assert ast.endpoint(ext) is None, f"endpoint {ext} is still there"
     assert ast.aor(ext) is None, f"aor {ext} is still there"
     assert ast.auth(f"{ext}-auth") is None, f"auth {ext}-auth is still there"

@@ -13,6 +13,8 @@ INTEGRATOR = ("integra", "integrator-pass-1")      # the users conftest creates
 OWNER = ("tienda", "owner-pass-123")
 SAVES = []          # (what, seconds, status, location): printed by conftest's terminal summary
 NOTES = []          # observations worth a line in the summary (what Asterisk did)
+LIVE = []           # (what, seconds from a save's answer until the phone was live): issue 13, at most 2 s
+LIVE_BOUND = 2.0
 
 
 class _FormParser(HTMLParser):
@@ -77,13 +79,28 @@ def submit(client, page, form_id, changes=None, what=None):
     return r, dt
 
 
+def wait_live(client, ext, what, r):
+    """A save answered "saved" (files written) is live once Asterisk reloaded them (the reloader's reload, issue 13):
+    the list stops showing it as loading. Waits for that, at most LIVE_BOUND, and records how long it took."""
+    if r.status != 303 or not (r.header("Location") or "").endswith("done=saved"):
+        return
+    t0 = time.monotonic()
+    wait_for(lambda: (lambda s: s and s[0] != "loading")(status(client, ext)), timeout=LIVE_BOUND, step=0.02,
+             what=f"{ext} live within {LIVE_BOUND} s of its save")
+    LIVE.append((what, time.monotonic() - t0))
+
+
 def add_phone(client, ext, name, model, mac, what=None):
-    return submit(client, "/phones/new", "phone-form",
-                  {"extension": ext, "name": name, "model": model, "mac": mac}, what or f"add {ext}")
+    r, dt = submit(client, "/phones/new", "phone-form",
+                   {"extension": ext, "name": name, "model": model, "mac": mac}, what or f"add {ext}")
+    wait_live(client, ext, what or f"add {ext}", r)
+    return r, dt
 
 
 def edit_phone(client, ext, what=None, **changes):
-    return submit(client, f"/phones/{phone_id(client, ext)}/edit", "phone-form", changes, what or f"edit {ext}")
+    r, dt = submit(client, f"/phones/{phone_id(client, ext)}/edit", "phone-form", changes, what or f"edit {ext}")
+    wait_live(client, changes.get("extension", ext), what or f"edit {ext}", r)
+    return r, dt
 
 
 def remove_phone(client, ext, what=None):
