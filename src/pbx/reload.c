@@ -75,7 +75,7 @@ struct pbx_reloader {
 	unsigned long rounds;            /* rounds ended (ok or not), for flushers */
 	enum ami_status last_status;
 	char last_msg[200];
-	bool ran;                        /* a reload was sent since pbx_reloader_take_ran */
+	bool ran;                        /* a reload was (about to be) sent since pbx_reloader_take_ran */
 	struct waiting_phone *waiting;
 	size_t n_waiting, cap_waiting;
 };
@@ -132,12 +132,15 @@ static void reload_round(struct pbx_reloader *r)
 	enum ami_status st = AMI_OK;
 	char msg[200] = "";
 	bool failed[RELOADER_MODULES] = { false };
-	bool sent = false;
 	for (size_t i = 0; i < n; i++) {
 		enum ami_refusal why;
 		char one[200];
+		/* Noted before it is sent: the applier must take the reload time it is about to see as Centralita's
+		 * own (pbx_reloader_take_ran), not as someone else's reload that calls for a verification. */
+		pthread_mutex_lock(&r->mu);
+		r->ran = true;
+		pthread_mutex_unlock(&r->mu);
 		enum ami_status s = pbx_reload(r->pool, mods[i], &why, one, sizeof one);
-		sent |= s != AMI_UNREACHABLE;
 		if (s != AMI_OK) {
 			failed[i] = true;
 			if (st == AMI_OK) {
@@ -148,7 +151,6 @@ static void reload_round(struct pbx_reloader *r)
 	}
 	pthread_mutex_lock(&r->mu);
 	int64_t now = monotonic_ms();
-	r->ran |= sent;
 	r->last_status = st;
 	snprintf(r->last_msg, sizeof r->last_msg, "%s", msg);
 	if (st == AMI_OK) {

@@ -56,7 +56,8 @@ size_t pbx_reloader_waiting_count(struct pbx_reloader *r);
 enum ami_status pbx_reloader_flush(struct pbx_reloader *r, int wait_ms, char *msg, size_t len);
 /* Whether the last round failed (its reloads are asked again later), with why in msg. */
 bool pbx_reloader_failing(struct pbx_reloader *r, char *msg, size_t len);
-/* Whether the queue reloaded a module since the last call (for telling Centralita's reloads from others'). */
+/* Whether the queue sent (or was about to send) a reload since the last call, for telling Centralita's reloads
+ * from others': set before each reload is sent, so the new reload time it causes is never taken for another's. */
 bool pbx_reloader_take_ran(struct pbx_reloader *r);
 
 #endif

@@ -551,7 +551,9 @@ def test_add_phone_writes_pjsip_dialplan_and_provisioning_file(stack, integrator
     # The list shows it applied, its MAC formatted.
     row = list_row(integrator, "201")
     assert "00:15:65:AA:BB:01" in row
-    assert row_status(row)[0] == "unregistered"
+    # Live: the reloader notes its reload a moment after the PBX ran it.
+    wait_for(lambda: row_status(list_row(integrator, "201"))[0] == "unregistered", timeout=2, step=0.02,
+             what="201 shown live")
     assert "Saved and applied" in integrator.get("/phones?done=saved").body
 
 
@@ -701,7 +703,8 @@ def test_pbx_down_phones_stay_pending_then_converge(stack, integrator, clean_pbx
     for i, ext in enumerate(exts):
         assert_phone_on_pbx(stack, ext, f"Down {i}", phone_row(stack, ext)["secret"])
         assert prov_files_of(stack, f"00156525000{i}") == [f"00156525000{i}.cfg"]
-        assert row_status(list_row(integrator, ext))[0] == "unregistered"
+        wait_for(lambda: row_status(list_row(integrator, ext))[0] == "unregistered", timeout=2, step=0.02,
+                 what=f"{ext} shown live")
         assert phone_row(stack, ext)["last_error"] in (None, "")
     after = counters(stack)
     assert after["actions"].get("UpdateConfig", 0) - before["actions"].get("UpdateConfig", 0) == 2 * len(exts)
@@ -724,7 +727,8 @@ def _with_fault(stack, integrator, ext, mac, make_fault, undo_fault, message_par
     wait_for(lambda: applied(stack, ext), timeout=15, what=f"{ext} applied after the fault")
     assert_phone_on_pbx(stack, ext, "Faulty", phone_row(stack, ext)["secret"])
     assert context_lines(stack)[0] == VOICEMAIL_LINE
-    assert row_status(list_row(integrator, ext))[0] == "unregistered"
+    wait_for(lambda: row_status(list_row(integrator, ext))[0] == "unregistered", timeout=2, step=0.02,
+             what=f"{ext} shown live")
 
 
 def test_pbx_refuses_reading_the_empty_source(stack, integrator, clean_pbx):

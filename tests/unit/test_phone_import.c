@@ -311,7 +311,7 @@ START_TEST(the_export_imports_back_unchanged_with_formula_cells_neutralised)
 	ck_assert_int_eq(phone_import_store(db, &s, draft, &plan, 2, &failed), PHONES_OK);
 	for (int i = 0; i < 7; i++) {
 		struct phone p;
-		char ext[8];
+		char ext[16];
 		snprintf(ext, sizeof ext, "%d", 300 + i);
 		ck_assert_int_eq(phones_get_live_by_extension(db, ext, &p), PHONES_OK);
 		ck_assert_str_eq(p.name, names[i]);
