@@ -70,12 +70,20 @@ mkdir -p "$OUT"
 version=$("$PREFIX/sbin/asterisk" -V 2>/dev/null)
 
 # A run killed half-way leaves its Centralita daemons (and their nginx) behind, still connected to this Asterisk
-# and restoring their own phones into it after every reset: stop them first.
-stale=$(pgrep -f "build/centralita -c /tmp/centralita-test-[^ ]*/centralita.conf serve")
+# and restoring their own phones into it after every reset: stop them first. Only those whose configuration
+# logs in to this Asterisk (its acceptance manager user): a `make test` running meanwhile has daemons of its own
+# under the same /tmp names, talking to the test PBX, and must be left alone.
+stale=""
+for pid in $(pgrep -f "build/centralita -c /tmp/centralita-test-[^ ]*/centralita.conf serve"); do
+  conf=$(tr '\0' '\n' < /proc/$pid/cmdline 2>/dev/null | grep -m1 '^/tmp/centralita-test-.*/centralita.conf$')
+  if [ -n "$conf" ] && grep -q "acceptance-ami-secret" "$conf" 2>/dev/null; then
+    stale="$stale $pid"
+    pkill -f "nginx -p $(dirname "$conf")" 2>/dev/null
+  fi
+done
 if [ -n "$stale" ]; then
-  echo "stopping Centralita daemons left by an earlier run: $(echo $stale)"
+  echo "stopping Centralita daemons left by an earlier run:$stale"
   kill $stale 2>/dev/null
-  pkill -f "nginx -p /tmp/centralita-test-" 2>/dev/null
   sleep 1
 fi
 
