@@ -181,7 +181,7 @@ def main():
             name, res, rounds, same = run_transport(t == "tls")
             e2e, seed, raw = res["e2e"], res["seed"], res["raw"]
             lines = [f"AMI over {name}:",
-                     f"  Centralita end to end (POST -> applied -> file -> 303) : {fmt(e2e, rounds['e2e'])}"
+                     f"  Centralita end to end (POST -> file -> 303; all live) : {fmt(e2e, rounds['e2e'])}"
                      + (f"   best round's {e2e[1]}" if not isinstance(e2e, str) else ""),
                      f"  seed's way, same content (conn+Login, 21 UpdateConfig   : {fmt(seed, rounds['seed'])}",
                      "    into pjsip.conf and extensions.conf, one per action, Logoff)",

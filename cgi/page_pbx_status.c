@@ -102,6 +102,11 @@ void page_pbx_status(struct page *p)
 	response_set_int(p->res, "Status.Pool.Connects", (long long)st.connects);
 	response_set_int(p->res, "Status.Pool.Failures", (long long)st.connect_failures);
 	response_set_int(p->res, "Status.Pool.Dropped", (long long)st.dropped);
+	/* Phones written and waiting for the reloader's reload (live in a moment), and why if that reload fails. */
+	response_set_int(p->res, "Status.Loading", (long long)applier_phones_loading(p->w->applier));
+	char why[200];
+	if (applier_reload_failing(p->w->applier, why, sizeof why))
+		response_set(p->res, "Status.ReloadProblem", why);
 	const struct config *cfg = p->w->cfg;
 	response_setf(p->res, "Status.Address", "%s:%d", cfg->ami_host, cfg->ami_port);
 	response_set(p->res, "Status.Tls", cfg->ami_tls ? "1" : "");

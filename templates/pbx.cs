@@ -40,6 +40,7 @@
     </dl>
   </div>
 </section>
+<p id="loading"><?cs var:Lang.pbx.loading ?> <strong id="loading-count"><?cs var:Status.Loading ?></strong><?cs if:Status.ReloadProblem ?> <span class="reason" id="reload-problem">(<?cs var:Status.ReloadProblem ?>)</span><?cs /if ?></p>
 <h2><?cs var:Lang.pbx.pending ?> (<span id="pending-total"><?cs var:Status.Pending ?></span>)</h2>
 <?cs if:Status.Pending > 0 ?>
 <table class="list" id="pending">
