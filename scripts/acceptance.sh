@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make acceptance: Centralita against a REAL Asterisk 22 (issue 7). Opt-in: not part of `make test` or CI,
-# which cannot build Asterisk. Usage: scripts/acceptance.sh [all|test|bench]   (all = tests, then the benchmark)
+# which cannot build Asterisk. Usage: scripts/acceptance.sh [all|test|bench]   (all = tests, then the benchmarks)
 #   ASTERISK_PREFIX  the Asterisk built by the shared tools' build.sh (default /opt/asterisk)
 #   ASTERISK_TOOLS   the shared tools (build.sh, config.sh, ctl.sh); default ../shared/tools/asterisk from the
 #                    repository if it exists, else /work/shared/tools/asterisk
@@ -110,6 +110,10 @@ if [ "$what" != test ]; then
   echo "=== benchmark: bench/acceptance_bench.py"
   ACCEPTANCE_BENCH_SUMMARY=$OUT/bench-summary.txt "$PY" bench/acceptance_bench.py 2>&1 | tee "$OUT/bench.log"
   bench_rc=${PIPESTATUS[0]}
+  # Issue 13's goals (save and live with 10 vs ~1,000 phones, CSV import vs one by one, the 5,000-row dry run):
+  # its figures are appended to the same summary.
+  echo "=== benchmark: bench/import_bench.py"
+  ACCEPTANCE_BENCH_SUMMARY=$OUT/bench-summary.txt "$PY" bench/import_bench.py 2>&1 | tee "$OUT/import-bench.log"
 else
   # Leave it pristine. Without the descriptors this script inherited (3-9): Asterisk keeps whatever it is given
   # open, and a `flock FILE make acceptance` around this script would stay locked for as long as Asterisk runs.
