@@ -872,6 +872,8 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 	int n = phones_due(db, now, ids, DUE_BATCH);
 	if (n < 0)
 		return -1;
+	/* A full batch may leave more due (an import's hundreds): the thread goes on at once unless the PBX is gone. */
+	a->more_due = n == DUE_BATCH;
 	for (int i = 0; i < n; i++) {
 		if (serve_queue)
 			applied += run_queued(a, db);   /* what people are waiting for goes first */
@@ -880,8 +882,10 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 		if (r.applied) {
 			applied++;
 			apply_audit_retry(db, "phone.apply", &r);
-		} else if (r.unreachable)
+		} else if (r.unreachable) {
+			a->more_due = false;
 			break; /* the rest would fail the same way; their turn comes next round */
+		}
 	}
 	return applied + (serve_queue ? run_queued(a, db) : 0);
 }
@@ -946,12 +950,12 @@ static void *applier_main(void *arg)
 			int n = applier_apply_due(a, db, now);
 			if (n > 0)
 				log_info("applier: applied %d phones", n);
-			next_round = (int64_t)time(NULL) + a->s.retry_interval;
+			next_round = a->more_due ? 0 : (int64_t)time(NULL) + a->s.retry_interval;
 		}
 		pthread_mutex_lock(&a->mu);
 		if (a->stop)
 			break;
-		if (!a->wake && !a->queue_head) {
+		if (!a->wake && !a->queue_head && next_round != 0) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += a->s.retry_interval;
