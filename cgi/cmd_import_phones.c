@@ -47,23 +47,25 @@ static const char *words(HDF *lang, const char *key)
 
 int cmd_import_phones(const struct config *cfg, int argc, char **argv)
 {
-	bool dry_run = false;
+	bool dry_run = false, help = false, wrong = false;
 	const char *file = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
 			dry_run = true;
-		else if (!file && strcmp(argv[i], "--help") != 0)
+		else if (strcmp(argv[i], "--help") == 0)
+			help = true;
+		else if (!file && argv[i][0] != '-')
 			file = argv[i];
 		else
-			file = NULL, argc = -1;
+			wrong = true;
 	}
-	if (!file || argc < 0) {
+	if (help || wrong || !file) {
 		printf("usage: centralita [-c CONF] import-phones FILE [--dry-run]\n"
 		       "Checks a CSV of phones (first line: extension, name, model, mac[, class], in English or Spanish;\n"
 		       "UTF-8; ',' or ';') with the phone form's rules and against the phones already there, and prints\n"
 		       "each problem by line and column. Without --dry-run and with no problem, stores every row in one\n"
 		       "transaction (all or none); the running daemon applies them within [asterisk] retry_interval s.\n");
-		return argc >= 0 && argc <= 1 && (argc == 0 || strcmp(argv[0], "--help") == 0) ? 0 : 2;
+		return help && !wrong ? 0 : 2;
 	}
 	struct buf csv;
 	buf_init(&csv);
@@ -112,6 +114,9 @@ int cmd_import_phones(const struct config *cfg, int argc, char **argv)
 		printf("nothing imported\n");
 		goto out;
 	}
+	if (plan.n_new)
+		printf("(Asterisk's own configuration is not asked from here: the daemon checks each new phone's extension "
+		       "against it before applying it)\n");
 	if (dry_run) {
 		printf("dry run: nothing changed\n");
 		status = 0;

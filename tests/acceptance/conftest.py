@@ -32,8 +32,8 @@ def pytest_configure(config):
 
 # The order of the run: what a healthy Asterisk shows first, then the outages, then Asterisk killed every 2 s
 # (issue 9), then the checks marked last.
-MODULE_ORDER = ["test_phones", "test_routes", "test_calls", "test_ownership", "test_console", "test_cli", "test_status",
-                "test_outages", "test_crashes"]
+MODULE_ORDER = ["test_phones", "test_routes", "test_calls", "test_import", "test_ownership", "test_console",
+                "test_cli", "test_status", "test_outages", "test_crashes"]
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -62,7 +62,8 @@ def pytest_terminal_summary(terminalreporter):
     live = sorted(dt for what, dt in web.LIVE)
     if live:
         tr.write_line(f"  live after the save's answer (coalesced reloads): {len(live)} saves, p50 "
-                      f"{live[len(live) // 2] * 1000:.0f} ms, max {live[-1] * 1000:.0f} ms (bound {web.LIVE_BOUND:.0f} s)")
+                      f"{live[len(live) // 2] * 1000:.0f} ms, max {live[-1] * 1000:.0f} ms "
+                      f"(bound {web.LIVE_BOUND:.0f} s)")
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,8 @@ def test_200_phones_with_the_pbx_down_in_the_middle_then_a_second_import_changes
     finally:
         stack.pbx.control({"cmd": "start_listening"})
     wait_for(lambda: applied() == 200, timeout=60, what="all 200 applied")
-    page = wait_for(lambda: (lambda b: b if count(b, "live") == 200 else None)(client.get(f"/phones/import/{did}").body),
+    progress = lambda: client.get(f"/phones/import/{did}").body
+    page = wait_for(lambda: (lambda b: b if count(b, "live") == 200 else None)(progress()),
                     timeout=20, what="all 200 live")
     assert '<meta http-equiv="refresh"' not in page and "every phone is live" in page
     loaded = stack.pbx.control({"cmd": "loaded"})
