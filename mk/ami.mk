@@ -1,6 +1,6 @@
 # ami.mk: AMI library extras, auto-included by the Makefile.
 #   make fuzz        long libFuzzer run of the AMI parser (FUZZ_SECONDS, default 600)
-#   make fuzz-short  ~30 s run; prints the crash-free exec count on one line
+#   make fuzz-short  ~30 s run; prints the crash-free exec count on one line (make test runs the fuzzers with -j2)
 # The targets only add prerequisites to fuzz/fuzz-short, so other fragments can add their own fuzzers too.
 
 AMI_FUZZ_CC      ?= clang

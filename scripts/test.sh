@@ -46,7 +46,7 @@ for stage in $stages; do
     unit) run_stage unit make -s unit-run ;;
     asan) run_stage asan make -s -j2 asan-unit ;;
     valgrind) run_stage valgrind valgrind_units ;;
-    fuzz) if grep -q '^fuzz-short:' mk/*.mk 2>/dev/null; then run_stage fuzz make -s fuzz-short; fi ;;
+    fuzz) if grep -q '^fuzz-short:' mk/*.mk 2>/dev/null; then run_stage fuzz make -s -j2 fuzz-short; fi ;;
     pbx) if [ -d tests/pbx ] && ls tests/pbx/test_*.py >/dev/null 2>&1; then
            run_stage pbx $PY -m pytest -q -p no:cacheprovider tests/pbx; fi ;;
     integration) run_stage integration $PY -m pytest -q -p no:cacheprovider tests/integration ;;
