@@ -17,7 +17,7 @@ import time
 
 import asterisk as ast
 from test_phones import SIPP_DIR, assert_saved, finish, sipp, yealink_secret
-from web import NOTES, submit, wait_for
+from web import NOTES, submit, wait_for, wait_live
 
 CLASSES = ["internal", "local", "national", "mobile", "international", "premium"]   # config's default order
 NATIONAL = "0612345678"
@@ -159,9 +159,11 @@ def run_routes(stack, integrator, owner, providers):
     r, dt = submit(integrator, "/phones/new", "phone-form", {"extension": "271", "name": "Nacional",
                    "model": "yealink-t46u", "mac": "00:15:65:AC:02:71"}, "add 271")
     assert_saved(r, dt)
+    wait_live(integrator, "271", "add 271", r)
     r, dt = submit(integrator, "/phones/new", "phone-form", {"extension": "272", "name": "Interna",
                    "model": "yealink-t46u", "mac": "00:15:65:AC:02:72", "calling_class": "internal"}, "add 272")
     assert_saved(r, dt)
+    wait_live(integrator, "272", "add 272", r)
     s271, _ = yealink_secret(stack, "001565ac0271")
     s272, _ = yealink_secret(stack, "001565ac0272")
     assert ast.endpoint("271")["context"] == ["centralita-class-national"]
