@@ -103,8 +103,14 @@ int cmd_import_phones(const struct config *cfg, int argc, char **argv)
 	}
 	for (size_t i = 0; i < plan.n_problems; i++) {
 		const struct import_problem *pr = &plan.problems[i];
+		/* A detail can quote the file (a column's name): no control character reaches the terminal. */
+		char detail[sizeof pr->detail];
+		size_t n = 0;
+		for (const char *c = pr->detail; *c && n + 1 < sizeof detail; c++)
+			detail[n++] = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+		detail[n] = '\0';
 		printf("%s: line %d%s%s: %s%s%s%s\n", file, pr->line, *pr->column ? ", " : "", pr->column,
-		       words(lang, pr->key), *pr->detail ? " (" : "", pr->detail, *pr->detail ? ")" : "");
+		       words(lang, pr->key), n ? " (" : "", detail, n ? ")" : "");
 	}
 	if (plan.problem_count > plan.n_problems)
 		printf("%s: ... %zu problems in all\n", file, plan.problem_count);

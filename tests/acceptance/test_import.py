@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import time
-import uuid
 
 import asterisk as ast
 from web import NOTES, wait_for
@@ -15,11 +14,7 @@ EXTS = [str(700 + i) for i in range(20)]
 
 
 def upload(client, text, name="phones.csv"):
-    boundary = "----centralita" + uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{client.csrf()}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + text.encode() + f"\r\n--{boundary}--\r\n".encode()
-    return client.request("POST", "/phones/import", body=body, content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post_file("/phones/import", {"_csrf": client.csrf()}, "file", name, text)
 
 
 def csv_text(exts):

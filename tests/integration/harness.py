@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("CENTRALITA_BIN", os.path.join(ROOT, "build", "centralita"))
@@ -142,6 +143,16 @@ class Client:
 
     def post(self, path, fields, **kw):
         return self.request("POST", path, body=fields, **kw)
+
+    def post_file(self, path, fields, name, filename, data, file_type="text/csv"):
+        """POST path as a browser sends a form with a file (multipart/form-data): the fields, then the file."""
+        boundary = "----centralita" + uuid.uuid4().hex
+        body = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
+                        for k, v in fields.items())
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                 f"Content-Type: {file_type}\r\n\r\n").encode()
+        body += (data.encode() if isinstance(data, str) else data) + f"\r\n--{boundary}--\r\n".encode()
+        return self.request("POST", path, body=body, content_type=f"multipart/form-data; boundary={boundary}")
 
     def login(self, user, password):
         token = self.get("/login").csrf()

@@ -8,7 +8,6 @@ import os
 import re
 import sqlite3
 import time
-import uuid
 
 import pytest
 
@@ -40,14 +39,8 @@ def scalar(stack, sql, args=()):
 
 
 def upload(client, text, name="phones.csv"):
-    """POST /phones/import as a browser sends a form with a file: multipart/form-data."""
-    boundary = "----centralita" + uuid.uuid4().hex
-    data = text.encode() if isinstance(text, str) else text
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{client.csrf()}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return client.request("POST", "/phones/import", body=body,
-                          content_type=f"multipart/form-data; boundary={boundary}")
+    """POST /phones/import as a browser sends a form with a file."""
+    return client.post_file("/phones/import", {"_csrf": client.csrf()}, "file", name, text)
 
 
 def draft_id(body):
@@ -195,6 +188,12 @@ def test_the_command_line_checks_and_imports_all_or_nothing(stack, tmp_path):
     assert r.returncode == 1
     assert f"{bad}: line 3, name: This field is required." in r.stdout
     assert "line 3, mac: Use only the 12 hexadecimal digits" in r.stdout and "nothing imported" in r.stdout
+    # A column's name is quoted in the report: no control character reaches the terminal.
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"extension;name;model;mac;\x1b[2Jcolour\n900;Uno;yealink-t46u;00:15:65:09:00:01;red\n")
+    r = stack.cli("import-phones", str(odd), "--dry-run", check=False)
+    assert r.returncode == 1 and "line 1: This column is not one Centralita knows" in r.stdout
+    assert "\x1b" not in r.stdout and "(?[2Jcolour)" in r.stdout
     good = tmp_path / "good.csv"
     good.write_text("extension;name;model;mac\n880;Uno;yealink-t46u;00:15:65:09:00:01\n")
     r = stack.cli("import-phones", str(good), "--dry-run", check=False)
