@@ -214,6 +214,14 @@ enum ami_status ami_pool_action(struct ami_pool *p, const struct ami_msg *action
  * Meant for a periodic timer in the daemon; thread-safe. */
 void ami_pool_keepalive(struct ami_pool *p);
 
+/* Whether Asterisk has fully booted. While it boots, AMI already answers, but its modules load one by one (res_pjsip
+ * lists endpoints while pbx_config has no dialplan yet) and a Reload is only queued, answered "Module Reloaded"
+ * all the same (observed on 22.10.1): what it lists then says nothing of what it will run with. Logs in on a
+ * connection of its own with "Events: system" and looks for the FullyBooted event Asterisk sends at login once
+ * booted. A manager user without "read = system" never gets it: *booted stays false. Returns AMI_OK with
+ * *booted, or the failure with msg. Thread-safe. */
+enum ami_status ami_pool_fully_booted(struct ami_pool *p, bool *booted, char *msg, size_t len);
+
 /* What the pool's requests found of the PBX lately, from the kind of their outcome (never their words). */
 enum ami_health {
 	AMI_HEALTH_UNKNOWN = 0,      /* no request yet */

@@ -629,6 +629,38 @@ int ami_conn_next(struct ami_conn *c, int timeout_ms, struct ami_msg **msg, char
 	}
 }
 
+int ami_conn_fully_booted(struct ami_conn *c, bool *booted, char *err, size_t errlen)
+{
+	*booted = false;
+	struct ami_msg ping;
+	ami_msg_init(&ping);
+	ami_msg_add(&ping, "Action", "Ping");
+	int rc = ami_conn_send(c, &ping, err, errlen);
+	ami_msg_free(&ping);
+	/* Asterisk writes FullyBooted right after the login's answer, before it reads the Ping: whatever comes
+	 * before the Ping's answer (the only answer awaited) tells. */
+	long long deadline = ami_now_ms() + c->io_timeout_ms;
+	while (rc == 0) {
+		long long left = deadline - ami_now_ms();
+		struct ami_msg *m = NULL;
+		int got = left > 0 ? ami_conn_next(c, (int)left, &m, err, errlen) : 0;
+		if (got <= 0) {
+			if (got == 0)
+				ami_seterr(err, errlen, "no answer to Ping from %s in %d ms", c->peer, c->io_timeout_ms);
+			c->broken = true;
+			return -1;
+		}
+		const char *event = ami_msg_get(m, "Event");
+		bool answer = ami_msg_get(m, "Response") != NULL;
+		if (event && strcasecmp(event, "FullyBooted") == 0)
+			*booted = true;
+		ami_msg_destroy(m);
+		if (answer)
+			break;
+	}
+	return rc;
+}
+
 /* ---------- login ---------- */
 
 static int md5_hex(const char *a, const char *b, char out[33])

@@ -78,6 +78,10 @@ int ami_conn_poll_alive(struct ami_conn *c);
 /* Event watcher: waits up to timeout_ms (-1 forever) for the next message. Returns 1 with *msg (caller frees),
  * 0 on timeout, -1 on failure or wake-up with err. */
 int ami_conn_next(struct ami_conn *c, int timeout_ms, struct ami_msg **msg, char *err, size_t errlen);
+/* On a connection just logged in with "Events: system" (or more): sends a Ping and reads up to its answer,
+ * setting *booted when Asterisk said FullyBooted first (it does so at login only once fully booted, and only to a
+ * user that may read "system"). Returns 0, or -1 with err (the connection is then broken). */
+int ami_conn_fully_booted(struct ami_conn *c, bool *booted, char *err, size_t errlen);
 /* Writes an action (fresh ActionID) without waiting for its answer. Returns 0 or -1 with err. */
 int ami_conn_send(struct ami_conn *c, const struct ami_msg *action, char *err, size_t errlen);
 

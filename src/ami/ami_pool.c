@@ -325,6 +325,26 @@ void ami_pool_keepalive(struct ami_pool *p)
 	}
 }
 
+enum ami_status ami_pool_fully_booted(struct ami_pool *p, bool *booted, char *msg, size_t len)
+{
+	*booted = false;
+	char err[400];
+	/* A connection of its own: the pooled ones log in with Events: off, and Asterisk says FullyBooted only at
+	 * login (or once, when the boot ends). */
+	struct ami_conn *c = ami_conn_open(&p->opts, p->ctx, "system", -1, err, sizeof err, NULL);
+	if (!c) {
+		snprintf(msg, len, "%s", err);
+		return AMI_UNREACHABLE;
+	}
+	int rc = ami_conn_fully_booted(c, booted, err, sizeof err);
+	ami_conn_close(c);
+	if (rc != 0) {
+		snprintf(msg, len, "%s", err);
+		return AMI_UNKNOWN_OUTCOME;
+	}
+	return AMI_OK;
+}
+
 /* ---------- per-file serialisation ---------- */
 
 static void file_lock(struct ami_pool *p, const char *name)

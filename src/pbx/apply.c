@@ -19,6 +19,7 @@
 #include "util/text.h"
 
 #define DUE_BATCH 256
+#define BOOT_CHECKS 3           /* verifications in a row without FullyBooted before Asterisk is taken as booted */
 #define VERIFY_EVERY 600        /* seconds: a verification this often even if nothing says the PBX changed */
 
 struct applier *applier_new(const struct pbx_settings *s, struct ami_pool *pool, struct provision_renderer *prov,
@@ -169,7 +170,9 @@ static bool pbx_times(struct applier *a, char started[48], char reloaded[48])
 /* Verifies everything now (see verify.h), under apply_lock. Returns the AMI status. */
 enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg, size_t len)
 {
-	struct pbx_verify_report rep = { 0 };
+	/* Asterisk boots in seconds: a FullyBooted still missing after BOOT_CHECKS rechecks means a manager user
+	 * that may not read "system" events (the README's has it), not a boot. */
+	struct pbx_verify_report rep = { .assume_booted = a->booting_seen >= BOOT_CHECKS };
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
 	char started[48], reloaded[48];
@@ -192,13 +195,17 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 	}
 	a->own_reload = false;
 	a->losses_seen = stats.dropped + stats.connect_failures;
+	a->booting_seen = rep.booting ? a->booting_seen + 1 : 0;
+	if (a->booting_seen == BOOT_CHECKS)
+		log_warn("verification: Asterisk never said it is fully booted: the manager user needs \"read = system\" "
+			 "(see the README); taking it as booted");
 	/* Phones left to the reloads of the drifted ones' rewriting are checked again once those are done. */
 	a->next_verify = (int64_t)time(NULL) + (rep.recheck ? a->s.retry_interval : VERIFY_EVERY);
 	int applied = rep.phones - rep.pending;
 	if (rep.drifted)
 		log_warn("verification: %d of %d applied phones found missing, changed or not loaded on the PBX; "
 			 "restoring them", rep.drifted, applied);
-	else
+	else if (!rep.not_loaded)
 		log_info("verification: the %d applied phones are on the PBX as applied%s", applied,
 			 rep.reloaded ? " (after a reload)" : "");
 	if (rep.pending)
@@ -206,7 +213,10 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 	if (rep.outdated)
 		log_info("verification: %d phones, trunks or dialplans were written by an earlier release or with other "
 			 "settings; they are being written again", rep.outdated);
-	if (rep.not_loaded)
+	if (rep.not_loaded && rep.booting && !rep.assume_booted)
+		log_info("verification: %d phones, trunks or routes are not loaded yet, but Asterisk is still booting: "
+			 "checked again once it has", rep.not_loaded);
+	else if (rep.not_loaded)
 		log_info("verification: %d phones are not loaded yet; they will be once the damaged files are written "
 			 "again", rep.not_loaded);
 	if (a->snap.chan_not_loaded || a->snap.dial_not_loaded)

@@ -81,6 +81,7 @@ struct applier {
 	bool own_reload;              /* Centralita reloaded a module since: the next new reload time is its own */
 	unsigned long losses_seen;    /* the pool's dropped connections + failed connects: a restart shows there */
 	int64_t next_verify;
+	int booting_seen;             /* verifications in a row that found Asterisk not fully booted (see below) */
 	bool more_due;                /* the last round's batch was full: more phones may be due now */
 };
 

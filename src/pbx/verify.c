@@ -416,6 +416,17 @@ static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_poo
 		rep->not_loaded = (int)count;
 		rep->recheck = true;
 		count = 0;
+	} else if (count > 0) {
+		/* While Asterisk boots, res_pjsip may list the phones while pbx_config has loaded no dialplan yet, and
+		 * a Reload is only queued though answered as done: every phone would look lost (ami.h). */
+		bool booted = false;
+		st = ami_pool_fully_booted(pool, &booted, msg, len);
+		rep->booting = st == AMI_OK && !booted;
+		if (rep->booting && !rep->assume_booted) {
+			rep->not_loaded = (int)count;
+			rep->recheck = true;
+			count = 0;
+		}
 	}
 	if (count > 0) {
 		log_warn("verification: %zu of Centralita's phones, trunks or routes have their files but are not loaded "
@@ -449,10 +460,11 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 			   struct pbx_snapshot *snap, struct pbx_verify_report *rep, char *msg, size_t len)
 {
 	pbx_snapshot_free(snap);
-	bool dry_run = rep->dry_run;
+	bool dry_run = rep->dry_run, assume_booted = rep->assume_booted;
 	pbx_verify_report_free(rep);
 	memset(rep, 0, sizeof *rep);
 	rep->dry_run = dry_run;
+	rep->assume_booted = assume_booted;
 	struct ami_config merged = { 0 }, dial = { 0 };
 	enum file_state fs;
 	bool *used = NULL;

@@ -75,7 +75,13 @@ struct pbx_verify_report {
 	int not_loaded;                     /* applied phones with right files Asterisk has not loaded, left to the
 					       reloads of the drifted phones' rewriting */
 	bool reloaded;                      /* modules reloaded to load phones whose files were right */
-	bool recheck;                       /* verify again soon: once the drifted phones are written again */
+	bool recheck;                       /* verify again soon: once the drifted phones are written again, or
+					       once Asterisk has booted */
+	bool assume_booted;                 /* IN (kept): take Asterisk as booted without its FullyBooted (a
+					       manager user that may not read "system" never gets it) */
+	bool booting;                       /* some were not loaded and Asterisk has not said it is fully booted:
+					       what it lists is not what it will run with, so they are left to a
+					       recheck (unless assume_booted) */
 };
 
 /* Reads everything (see above), rebuilds *snap, marks drifted phones, and adds "include => centralita-phones"

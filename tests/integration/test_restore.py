@@ -73,6 +73,40 @@ def test_a_file_asterisk_cannot_read_is_rebuilt(stack, integrator, clean_pbx):
     assert "cannot be read by Asterisk" in phone_row(stack, "784")["drift_reason"]
 
 
+def test_a_pbx_still_booting_is_waited_for_not_repaired(stack, integrator, clean_pbx):
+    """Asterisk answers AMI while it boots, res_pjsip loaded before pbx_config (observed on 22.10.1): for a moment
+    every phone's endpoint is there and its dialplan is not, and a Reload is only queued though answered as done.
+    Taken at its word, that made Centralita mark every phone lost and write them all again (seen in the
+    acceptance kill storm: 209 phones). It must wait for FullyBooted instead, and then find them all there."""
+    exts = ("795", "796", "797")
+    for ext in exts:
+        assert add(integrator, ext, name=f"Boot {ext}", mac=f"00:15:65:79:5{ext[-1]}:00").status == 303
+    for ext in exts:
+        wait_for(lambda: applied(stack, ext) and on_pbx_once(stack, ext), timeout=10, what=f"{ext} live")
+    log0 = os.path.getsize(stack.log)
+    writes0 = pbx(stack, "counters")["actions"].get("UpdateConfig", 0)
+    pbx(stack, "restart", boot_ms=1800)
+
+    def log_since():
+        with open(stack.log) as f:
+            f.seek(log0)
+            return f.read()
+    wait_for(lambda: "Asterisk is still booting" in log_since(), timeout=10, what="a verification while booting")
+    booting_at = log_since().index("Asterisk is still booting")
+    wait_for(lambda: re.search(r"verification: the \d+ applied phones are on the PBX as applied",
+                               log_since()[booting_at:]), timeout=15, what="the verification after the boot")
+    text = log_since()
+    assert "does not load" not in text and "vanished from the PBX" not in text, text
+    assert pbx(stack, "counters")["actions"].get("UpdateConfig", 0) == writes0   # nothing written again
+    for ext in exts:
+        p = phone_row(stack, ext)
+        assert p["restored_at"] is None and p["drifted"] == 0, p
+        assert on_pbx_once(stack, ext)
+    # The check's own Reload is not sent while booting: nothing was queued behind the boot.
+    reloads = [r for r in pbx(stack, "counters")["reloads"] if r["status"] == 1]
+    assert reloads == [], reloads
+
+
 def test_the_check_button_finds_a_change_made_by_hand(stack, integrator, clean_pbx):
     """No restart: someone edited a phone's file by hand; the integrator's "check now" finds and restores it."""
     assert add(integrator, "785", name="Hand edited", mac="00:15:65:78:05:00").status == 303

@@ -1564,6 +1564,48 @@ def test_showdialplan_lists_what_pbx_config_loaded(confdir, pbx, ctl):
     c.close()
 
 
+def test_a_booting_pbx_lists_pjsip_before_the_dialplan_and_queues_reloads(confdir, pbx, ctl):
+    """While Asterisk boots, AMI already answers and its modules load one by one (observed on 22.10.1 by polling
+    from the first accepted login): res_pjsip lists the endpoints while ShowDialPlan still says "Did not find
+    context"; a Reload then answers "Module Reloaded" though it is only queued (loader.c: AST_MODULE_RELOAD_QUEUED,
+    its Reload event says Status 1); a login gets no FullyBooted. When the boot ends the dialplan is there, and
+    the FullyBooted event reaches the sessions that read system events; a login then gets it at once."""
+    (confdir / "pjsip.conf").write_text(PJSIP_CONF)
+    (confdir / "extensions.conf").write_text("[general]\nstatic = yes\n[internal]\nexten => 260,1,Playback(hello)\n")
+    ctl.restart(boot_ms=1500)
+    c = login(pbx.port, events="system")
+    c.action("Action: Ping", "ActionID: p")
+    first = c.message()
+    assert first[0] == "Response: Success"       # no FullyBooted before the Ping's answer: not booted
+    c.action("Action: PJSIPShowEndpoints", "ActionID: e")
+    assert c.response()[:3] == ["Response: Success", "ActionID: e", "EventList: start"]
+    assert "ObjectName: 201" in c.message()
+    c.action("Action: ShowDialPlan", "Context: internal", "ActionID: d")
+    assert c.response() == ["Response: Error", "ActionID: d", "Message: Did not find context internal"]
+    c.action("Action: Reload", "Module: pbx_config.so", "ActionID: r")
+    assert c.response() == ["Response: Success", "ActionID: r", "Message: Module Reloaded"]
+    ev = c.message()
+    assert ev[0] == "Event: Reload" and "Status: 1" in ev
+    c.action("Action: ShowDialPlan", "Context: internal", "ActionID: d")
+    assert c.response() == ["Response: Error", "ActionID: d", "Message: Did not find context internal"]
+    c.sock.settimeout(5)
+    booted = None
+    for _ in range(20):                           # the boot's end: the queued reload's event, then FullyBooted
+        m = c.message()
+        if m and m[0] == "Event: FullyBooted":
+            booted = m
+            break
+    assert booted and "Status: Fully Booted" in booted
+    c.action("Action: ShowDialPlan", "Context: internal", "ActionID: d")
+    assert c.response()[:3] == ["Response: Success", "ActionID: d", "EventList: start"]
+    reloads = [r for r in ctl.counters()["reloads"] if r["module"] == "pbx_config.so"]
+    assert [(r["via"], r["status"]) for r in reloads] == [("Reload", 1), ("boot", 0)], reloads
+    c.close()
+    d = login(pbx.port, events="system")
+    assert d.message()[0] == "Event: FullyBooted"
+    d.close()
+
+
 def test_a_reload_during_another_is_lost(confdir, pbx, ctl):
     """ast_module_reload() only trylocks its reloadlock: "A reload is in progress" to the Reload action, nothing
     at all to UpdateConfig's Reload header (the save succeeded, the reload did not happen); the Reload event goes

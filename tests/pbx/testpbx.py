@@ -1601,7 +1601,20 @@ def module_reload(pbx, name, via, filename=None):
     ran).  One reload at a time: ast_module_reload() only trylocks its reloadlock, so a reload asked for while
     another runs (for any module: control reload_ms makes each one last) answers AST_MODULE_RELOAD_IN_PROGRESS
     and does nothing ("The previous reload command didn't finish yet", only at verbose 3); UpdateConfig's Reload
-    header ignores that answer, so its reload is silently lost (observed on 22.10.1 with a 130 ms reload)."""
+    header ignores that answer, so its reload is silently lost (observed on 22.10.1 with a 130 ms reload).
+    While the PBX boots (control restart with boot_ms) a reload is only queued, answered as done, and run when
+    the boot ends (observed)."""
+    with pbx.lock:
+        booting = pbx.booting
+        if booting and name not in pbx.reload_queue:
+            pbx.reload_queue.append(name)
+    if booting:
+        # ast_module_reload() before modules_loaded: queue_reload_request(), AST_MODULE_RELOAD_QUEUED, which
+        # action_reload answers as a success ("Module Reloaded", observed); run at the boot's end.
+        status = 1
+        pbx._record_reload(name or "all", via, filename, status, touch=False)
+        pbx.emit("Reload", [("Module", name or "All"), ("Status", str(status))], EVENT_FLAG_SYSTEM)
+        return status
     if not pbx.reload_lock.acquire(blocking=False):
         status = 4                               # AST_MODULE_RELOAD_IN_PROGRESS: nothing reloaded, but the
         pbx._record_reload(name or "all", via, filename, status, touch=False)   # event goes out all the same
@@ -2132,7 +2145,7 @@ def action_login(s, m):
     pbx._authenticated(s)
     pbx._count("logins")
     s.send_ack(m, "Authentication accepted")
-    if (s.send_events & EVENT_FLAG_SYSTEM) and (s.readperm & EVENT_FLAG_SYSTEM):
+    if (s.send_events & EVENT_FLAG_SYSTEM) and (s.readperm & EVENT_FLAG_SYSTEM) and not pbx.booting:
         now = time.time()
         s.append("Event: FullyBooted\r\nPrivilege: %s\r\nUptime: %d\r\nLastReload: %d\r\n"
                  "Status: Fully Booted\r\n\r\n" % (authority_to_str(EVENT_FLAG_SYSTEM), int(now - pbx.started),
@@ -3466,6 +3479,9 @@ class TestPBX:
         self.call_seq = 0
         self.started = time.time()
         self.reloaded = self.started
+        self.booting = False             # control restart with boot_ms: modules still loading (see restart)
+        self.reload_queue = []           # reloads asked for while booting (module names; None = every module)
+        self.boot_gen = 0                # which restart the pending end of boot belongs to
         self._reset_counters()
         self.listening = False
 
@@ -3616,15 +3632,30 @@ class TestPBX:
             s.kill()
         return len(sessions)
 
-    def restart(self):
+    def restart(self, boot_ms=0):
         """As after Asterisk was killed and started again: every AMI session gone, a new CoreStartupTime and
         reload time (CoreStatus; whole seconds, as Asterisk reports them), faults and delays cleared.
-        Registered contacts are kept, as Asterisk keeps them in its astdb (ami.md)."""
+        Registered contacts are kept, as Asterisk keeps them in its astdb (ami.md).
+
+        boot_ms > 0: the boot itself, as observed on 22.10.1 (AMI answers from the first moments, its modules
+        load one by one): for boot_ms, res_pjsip has loaded the files but pbx_config not yet (ShowDialPlan:
+        "Did not find context"), a Reload is only queued though answered "Module Reloaded", and a login gets no
+        FullyBooted. Then the dialplan loads, the queued reloads run (ast_process_pending_reloads) and the
+        sessions that may read system events get FullyBooted (publish_fully_booted)."""
         with self.lock:                  # a fresh boot: every registration and qualify starts again
             self.reg_status.clear()
             self.contact_status.clear()
+            self.booting = boot_ms > 0
+            self.reload_queue = []
+            self.boot_gen += 1
+            gen = self.boot_gen
         self.load_pjsip()                # a fresh boot loads what the files hold now
-        self.load_dialplan()
+        if boot_ms > 0:
+            with self.lock:
+                self.loaded_dialplan = Dialplan()
+            threading.Timer(boot_ms / 1000.0, self._boot_done, (gen,)).start()
+        else:
+            self.load_dialplan()
         with self.lock:
             self.started = self.reloaded = time.time()
             self.drop = None
@@ -3633,6 +3664,21 @@ class TestPBX:
             self.crash_save = None
             self.counters["restarts"] = self.counters.get("restarts", 0) + 1
         return self.kill_sessions()
+
+    def _boot_done(self, gen):
+        """The end of a boot (restart with boot_ms): pbx_config loads, the queued reloads run, FullyBooted."""
+        with self.lock:
+            if gen != self.boot_gen or not self.booting:
+                return                   # restarted again meanwhile: that boot has its own end
+        self.load_dialplan()
+        with self.lock:
+            self.booting = False
+            queued, self.reload_queue = self.reload_queue, []
+        for name in queued:
+            module_reload(self, name, "boot")
+        now = time.time()
+        self.emit("FullyBooted", [("Status", "Fully Booted"), ("Uptime", str(int(now - self.started))),
+                                  ("LastReload", str(int(now - self.reloaded)))], EVENT_FLAG_SYSTEM)
 
     def _crash_save_for(self, filename):
         """The pending crash_on_save for a save of filename (taken: one-shot), or None."""
@@ -3846,7 +3892,7 @@ class TestPBX:
         if cmd == "kill_sessions":
             return {"ok": True, "killed": self.kill_sessions()}
         if cmd == "restart":
-            return {"ok": True, "killed": self.restart()}
+            return {"ok": True, "killed": self.restart(int(req.get("boot_ms", 0)))}
         if cmd == "reload_ms":
             with self.lock:
                 self.reload_ms = int(req.get("ms", 0))

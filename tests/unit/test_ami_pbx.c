@@ -208,6 +208,47 @@ START_TEST(permission_denied)
 }
 END_TEST
 
+/* ---------- boot ---------- */
+
+static bool fully_booted(struct ami_pool *p)
+{
+	char msg[300];
+	bool booted = true;
+	ck_assert_msg(ami_pool_fully_booted(p, &booted, msg, sizeof msg) == AMI_OK, "%s", msg);
+	return booted;
+}
+
+START_TEST(fully_booted_only_once_the_boot_ends)
+{
+	struct ami_options o;
+	testpbx_options(&pbx, &o);
+	struct ami_pool *p = pool_or_die(&o);
+	ck_assert(fully_booted(p));
+	ctl("{\"cmd\": \"restart\", \"boot_ms\": 800}");
+	ck_assert(!fully_booted(p));       /* AMI answers, but the modules still load */
+	bool booted = false;
+	for (int i = 0; i < 100 && !booted; i++) {
+		usleep(50 * 1000);
+		booted = fully_booted(p);
+	}
+	ck_assert(booted);
+	/* A manager user that may not read "system" never hears FullyBooted. */
+	snprintf(o.username, sizeof o.username, "limited");
+	snprintf(o.secret, sizeof o.secret, "%s", TESTPBX_LIMITED_SECRET);
+	struct ami_pool *limited = pool_or_die(&o);
+	ck_assert(!fully_booted(limited));
+	ami_pool_destroy(limited);
+	/* Nobody there: an error, not "not booted". */
+	testpbx_options(&pbx, &o);
+	o.port = 1;
+	struct ami_pool *none = pool_or_die(&o);
+	char msg[300];
+	ck_assert_int_eq(ami_pool_fully_booted(none, &booted, msg, sizeof msg), AMI_UNREACHABLE);
+	ami_pool_destroy(none);
+	ami_pool_destroy(p);
+}
+END_TEST
+
 /* ---------- UpdateConfig ---------- */
 
 static enum ami_status update(struct ami_pool *p, struct ami_update *u, struct ami_result *r)
@@ -664,6 +705,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, md5_and_plain_login);
 	tcase_add_test(tc, wrong_secret);
 	tcase_add_test(tc, permission_denied);
+	tcase_add_test(tc, fully_booted_only_once_the_boot_ends);
 	tcase_add_test(tc, updateconfig_every_action_and_error);
 	tcase_add_test(tc, diff_applied_for_real);
 	tcase_add_test(tc, eight_threads_hundred_appends_pool_of_four);
