@@ -41,6 +41,23 @@ valgrind_units() {
 
 make -s -j2 all unit >/dev/null || { echo "build failed"; make all unit; exit 1; }
 
+# The sanitized stage's requests: the same as integration's, against the daemon built with AddressSanitizer +
+# UBSan (built by the asan stage).
+sanitized_stage() {
+  make -s BUILDDIR=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build/asan/centralita >/dev/null &&
+  run_stage sanitized env CENTRALITA_BIN=build/asan/centralita $PY -m pytest -q -p no:cacheprovider \
+    tests/integration/test_platform.py tests/integration/test_phones.py \
+    tests/integration/test_ownership.py tests/integration/test_slow_pbx.py \
+    tests/integration/test_routes_restore.py tests/integration/test_calls_ingest.py
+}
+
+# integration and sanitized run side by side when both are asked for: each spends most of its time waiting on
+# daemons, nginx and the test PBX (integration alone keeps 2 cores about a third busy). Each stage's own
+# temporary directories and free ports keep them apart; sanitized's output is printed once both are done.
+side=""
+case " $stages " in *" integration "*" sanitized "*) side=sanitized ;; esac
+
 for stage in $stages; do
   case $stage in
     unit) run_stage unit make -s unit-run ;;
@@ -49,14 +66,20 @@ for stage in $stages; do
     fuzz) if grep -q '^fuzz-short:' mk/*.mk 2>/dev/null; then run_stage fuzz make -s -j2 fuzz-short; fi ;;
     pbx) if [ -d tests/pbx ] && ls tests/pbx/test_*.py >/dev/null 2>&1; then
            run_stage pbx $PY -m pytest -q -p no:cacheprovider tests/pbx; fi ;;
-    integration) run_stage integration $PY -m pytest -q -p no:cacheprovider tests/integration ;;
-    # The same requests against the daemon built with AddressSanitizer + UBSan (built by the asan stage).
-    sanitized) make -s BUILDDIR=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-                 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build/asan/centralita >/dev/null &&
-               run_stage sanitized env CENTRALITA_BIN=build/asan/centralita $PY -m pytest -q -p no:cacheprovider \
-                 tests/integration/test_platform.py tests/integration/test_phones.py \
-                 tests/integration/test_ownership.py tests/integration/test_slow_pbx.py \
-                 tests/integration/test_routes_restore.py tests/integration/test_calls_ingest.py ;;
+    integration)
+      if [ -n "$side" ]; then
+        side_out=$(mktemp)
+        ( log=$side_out; sanitized_stage >/dev/null 2>&1 || echo "=== sanitized: FAILED (build)" >> "$side_out" ) &
+        side_pid=$!
+      fi
+      run_stage integration $PY -m pytest -q -p no:cacheprovider tests/integration
+      if [ -n "$side" ]; then
+        wait "$side_pid"
+        tee -a "$log" < "$side_out"
+        grep -q "^=== sanitized: FAILED" "$side_out" && failed_stages="$failed_stages sanitized"
+        rm -f "$side_out"
+      fi ;;
+    sanitized) [ -n "$side" ] || sanitized_stage || failed_stages="$failed_stages sanitized" ;;
     browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
     *) echo "unknown stage $stage"; exit 2 ;;
   esac
