@@ -17,7 +17,8 @@
  *   struct ami_result    status + human message + the response, its list events.
  *       AMI_OK              Response: Success / Follows / Goodbye.
  *       AMI_ERROR           Response: Error; message is Asterisk's Message (or first Output line for Command).
- *       AMI_UNREACHABLE     nothing was written (connect, TLS, banner or login failed): safe to retry later.
+ *       AMI_UNREACHABLE     nothing was written (connect, TLS, banner or login failed), or Asterisk answered
+ *                           that it is shutting down (it ran nothing): safe to retry later.
  *       AMI_UNKNOWN_OUTCOME the request was written but its answer was lost (EOF, timeout, protocol error): it
  *                           may or may not have taken effect. The connection is replaced; the request is NEVER
  *                           replayed by this library.
@@ -176,6 +177,9 @@ enum ami_refusal {
 	AMI_REFUSAL_FILE_EXISTS,        /* CreateConfig: "File exists" */
 	AMI_REFUSAL_NO_DIRECTORY,       /* CreateConfig: "No such file or directory" (its folder is missing) */
 	AMI_REFUSAL_RELOAD_IN_PROGRESS, /* Reload: "A reload is in progress" (another reload runs; nothing done) */
+	AMI_REFUSAL_SHUTTING_DOWN,      /* any action, once Asterisk began to stop: "Asterisk is shutting down" (it
+	                                   ran nothing; the session ends a moment later). Reported as
+	                                   AMI_UNREACHABLE, the connection dropped (observed on 22.10.1) */
 	AMI_REFUSAL_EMPTY_LIST,         /* a list with nothing in it: "No Contacts found", "No endpoints found",
 	                                   "No AORs found", "No Auths found", "Did not find context X" */
 };

@@ -462,6 +462,9 @@ static enum ami_status take_response(struct ami_result *r, struct ami_msg *resp)
 	if (msg && strcasecmp(msg, "Command output follows") == 0 && ami_msg_get(resp, "Output"))
 		msg = ami_msg_get(resp, "Output");
 	r->refusal = ami_refusal_of(msg);
+	/* Refused before anything ran, by a PBX going away: the same as no PBX (ami.h). */
+	if (r->refusal == AMI_REFUSAL_SHUTTING_DOWN)
+		return ami_result_set(r, AMI_UNREACHABLE, "%s", msg);
 	if (msg && *msg)
 		return ami_result_set(r, AMI_ERROR, "%s", msg);
 	return ami_result_set(r, AMI_ERROR, "Response: %s", kind);
@@ -562,6 +565,8 @@ enum ami_status ami_conn_action(struct ami_conn *c, const struct ami_msg *action
 		ami_result_free(r);
 		return ami_result_set(r, AMI_UNKNOWN_OUTCOME, "request sent, answer lost: %s", err);
 	}
+	if (r->refusal == AMI_REFUSAL_SHUTTING_DOWN)
+		c->broken = true;   /* Asterisk ends the session in a moment: the next request gets a new one */
 	return r->status;
 }
 

@@ -624,6 +624,7 @@ enum ami_refusal ami_refusal_of(const char *message)
 		{ "File exists", false, AMI_REFUSAL_FILE_EXISTS },
 		{ "No such file or directory", false, AMI_REFUSAL_NO_DIRECTORY },
 		{ "A reload is in progress", false, AMI_REFUSAL_RELOAD_IN_PROGRESS },
+		{ "Asterisk is shutting down", false, AMI_REFUSAL_SHUTTING_DOWN },
 		{ "No Contacts found", false, AMI_REFUSAL_EMPTY_LIST },
 		{ "No endpoints found", false, AMI_REFUSAL_EMPTY_LIST },
 		{ "No AORs found", false, AMI_REFUSAL_EMPTY_LIST },

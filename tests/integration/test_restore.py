@@ -107,6 +107,23 @@ def test_a_pbx_still_booting_is_waited_for_not_repaired(stack, integrator, clean
     assert reloads == [], reloads
 
 
+def test_a_save_while_asterisk_shuts_down_waits_for_it_and_is_applied(stack, integrator, clean_pbx):
+    """While Asterisk stops ("core stop now") it answers every action "Asterisk is shutting down" for a moment
+    before it closes (observed on 22.10.1). It ran nothing: the save waits as for a PBX that is down (retried
+    at retry_interval), it is not a refusal (whose retries back off up to 5 minutes)."""
+    pbx(stack, "shutdown", ms=1500)
+    r = add(integrator, "798", name="Shutdown", mac="00:15:65:79:80:00")
+    assert r.status == 303 and r.header("Location") == "/phones?done=saved_pending", r.header("Location")
+    p = phone_row(stack, "798")
+    assert "cannot be reached" in p["last_error"] and "shutting down" in p["last_error"], p["last_error"]
+    assert "refused" not in p["last_error"]
+    wait_for(lambda: pbx(stack, "counters")["sessions"] == 0, timeout=5, what="the PBX gone")
+    pbx(stack, "restart")
+    pbx(stack, "start_listening")
+    wait_for(lambda: applied(stack, "798"), timeout=10, what="798 applied once the PBX is back")
+    wait_for(lambda: on_pbx_once(stack, "798"), timeout=3, what="live")
+
+
 def test_the_check_button_finds_a_change_made_by_hand(stack, integrator, clean_pbx):
     """No restart: someone edited a phone's file by hand; the integrator's "check now" finds and restores it."""
     assert add(integrator, "785", name="Hand edited", mac="00:15:65:78:05:00").status == 303

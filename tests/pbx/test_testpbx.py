@@ -1606,6 +1606,28 @@ def test_a_booting_pbx_lists_pjsip_before_the_dialplan_and_queues_reloads(confdi
     d.close()
 
 
+def test_a_pbx_shutting_down_refuses_everything_then_goes(pbx, ctl):
+    """"core stop now" as observed on 22.10.1: the Shutdown event, then every action of a session, and a new
+    Login, answered "Asterisk is shutting down" (manager.c process_message: ast_shutting_down()), then the
+    sessions end and the port closes."""
+    c = login(pbx.port, events="system")
+    assert c.message()[0] == "Event: FullyBooted"
+    ctl.shutdown(ms=400)
+    ev = c.message()
+    assert ev[:2] == ["Event: Shutdown", "Privilege: system,all"] and "Shutdown: Cleanly" in ev
+    c.action("Action: Ping", "ActionID: p")
+    assert c.message() == ["Response: Error", "ActionID: p", "Message: Asterisk is shutting down"]
+    d = Conn(pbx.port)
+    assert d.line() == "Asterisk Call Manager/11.0.0"
+    d.action("Action: Login", "Username: admin", "Secret: admin-secret-123")
+    assert d.message() == ["Response: Error", "Message: Asterisk is shutting down"]
+    assert c.eof() and d.eof()
+    with pytest.raises(OSError):
+        Conn(pbx.port, timeout=1)
+    ctl.start_listening()
+    login(pbx.port).close()
+
+
 def test_a_reload_during_another_is_lost(confdir, pbx, ctl):
     """ast_module_reload() only trylocks its reloadlock: "A reload is in progress" to the Reload action, nothing
     at all to UpdateConfig's Reload header (the save succeeded, the reload did not happen); the Reload event goes

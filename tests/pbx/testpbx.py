@@ -1331,6 +1331,7 @@ CDR_FIELDS = ["AccountCode", "Source", "Destination", "DestinationContext", "Cal
 # event name -> (class, field order)
 EVENTS = {
     "FullyBooted": (EVENT_FLAG_SYSTEM, ["Uptime", "LastReload", "Status"]),
+    "Shutdown": (EVENT_FLAG_SYSTEM, ["Shutdown", "Restart"]),
     "PeerStatus": (EVENT_FLAG_SYSTEM, ["ChannelType", "Peer", "PeerStatus"]),
     "DeviceStateChange": (EVENT_FLAG_CALL, ["Device", "State"]),
     "Newchannel": (EVENT_FLAG_CALL, CHANNEL_FIELDS),
@@ -1998,6 +1999,10 @@ class Session:
         pbx._count("requests")
         if not action_name:
             self.send_error(m, "Missing action in request")
+            return 0
+        if pbx.shutting_down:
+            # ast_shutting_down(): every action, Login included, refused before anything runs (observed).
+            self.send_error(m, "Asterisk is shutting down")
             return 0
         low = _ascii_lower(action_name)
         if not self.authenticated and low not in ("login", "logoff", "challenge"):
@@ -3480,6 +3485,7 @@ class TestPBX:
         self.started = time.time()
         self.reloaded = self.started
         self.booting = False             # control restart with boot_ms: modules still loading (see restart)
+        self.shutting_down = False       # control shutdown: "core stop now" under way
         self.reload_queue = []           # reloads asked for while booting (module names; None = every module)
         self.boot_gen = 0                # which restart the pending end of boot belongs to
         self._reset_counters()
@@ -3543,6 +3549,7 @@ class TestPBX:
 
     def start_listening(self):
         with self.lock:
+            self.shutting_down = False
             if self.listening:
                 return
             self.listener.open()
@@ -3882,6 +3889,14 @@ class TestPBX:
         if cmd == "refuse":
             with self.lock:
                 self.refuse = bool(req.get("on", True))
+            return {"ok": True}
+        if cmd == "shutdown":
+            # "core stop now" (observed on 22.10.1): the Shutdown event, then every action, Login included,
+            # answered "Asterisk is shutting down" for a moment (ms), then every session ends and the port closes.
+            with self.lock:
+                self.shutting_down = True
+            self.emit("Shutdown", [("Shutdown", "Cleanly"), ("Restart", "False")], EVENT_FLAG_SYSTEM)
+            threading.Timer(int(req.get("ms", 200)) / 1000.0, lambda: self.stop_listening(kill=True)).start()
             return {"ok": True}
         if cmd == "stop_listening":
             n = self.stop_listening(kill=bool(req.get("kill", False)))

@@ -113,6 +113,7 @@ START_TEST(refusal_kinds)
 	ck_assert_int_eq(ami_refusal_of("File exists"), AMI_REFUSAL_FILE_EXISTS);
 	ck_assert_int_eq(ami_refusal_of("No such file or directory"), AMI_REFUSAL_NO_DIRECTORY);
 	ck_assert_int_eq(ami_refusal_of("A reload is in progress"), AMI_REFUSAL_RELOAD_IN_PROGRESS);
+	ck_assert_int_eq(ami_refusal_of("Asterisk is shutting down"), AMI_REFUSAL_SHUTTING_DOWN);
 	ck_assert_int_eq(ami_refusal_of("No AORs found\n"), AMI_REFUSAL_EMPTY_LIST);   /* the stray LF */
 	ck_assert_int_eq(ami_refusal_of("No Auths found"), AMI_REFUSAL_EMPTY_LIST);
 	ck_assert_int_eq(ami_refusal_of("No endpoints found"), AMI_REFUSAL_EMPTY_LIST);
