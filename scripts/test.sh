@@ -52,9 +52,40 @@ sanitized_stage() {
     tests/integration/test_routes_restore.py tests/integration/test_calls_ingest.py
 }
 
-# integration and sanitized run side by side when both are asked for: each spends most of its time waiting on
-# daemons, nginx and the test PBX (integration alone keeps 2 cores about a third busy). Each stage's own
-# temporary directories and free ports keep them apart; sanitized's output is printed once both are done.
+# The integration files in two halves of about the same size (lines, greedily from the largest file).
+integration_halves() {
+  wc -l tests/integration/test_*.py | grep -v ' total$' | sort -rn |
+    awk '{ if (a <= b) { a += $1; A = A " " $2 } else { b += $1; B = B " " $2 } } END { print A; print B }'
+}
+
+# Runs stages at once, each "NAME command...", as one argument each; prints their outputs whole, in order, once
+# all are done. The integration halves and sanitized go this way: each spends most of its time waiting on its
+# own daemons, nginx and test PBX (integration alone keeps 2 cores about a third busy); their own temporary
+# directories and free ports keep them apart.
+side_by_side() {
+  local outs=() pids=() spec name
+  for spec in "$@"; do
+    local out
+    out=$(mktemp)
+    outs+=("$out")
+    name=${spec%% *}
+    ( log=$out; eval "$spec" >/dev/null 2>&1 || echo "=== $name: FAILED (could not start)" >> "$out" ) &
+    pids+=($!)
+  done
+  local i
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}"
+    tee -a "$log" < "${outs[$i]}"
+    while read -r name; do failed_stages="$failed_stages $name"; done \
+      < <(sed -n 's/^=== \([a-z0-9_-]*\): FAILED.*/\1/p' "${outs[$i]}")
+    rm -f "${outs[$i]}"
+  done
+}
+
+integration_half() {   # integration_half N: run_stage integration-N on half N (1 or 2)
+  run_stage "integration-$1" $PY -m pytest -q -p no:cacheprovider $(integration_halves | sed -n "${1}p")
+}
+
 side=""
 case " $stages " in *" integration "*" sanitized "*) side=sanitized ;; esac
 
@@ -66,19 +97,7 @@ for stage in $stages; do
     fuzz) if grep -q '^fuzz-short:' mk/*.mk 2>/dev/null; then run_stage fuzz make -s -j2 fuzz-short; fi ;;
     pbx) if [ -d tests/pbx ] && ls tests/pbx/test_*.py >/dev/null 2>&1; then
            run_stage pbx $PY -m pytest -q -p no:cacheprovider tests/pbx; fi ;;
-    integration)
-      if [ -n "$side" ]; then
-        side_out=$(mktemp)
-        ( log=$side_out; sanitized_stage >/dev/null 2>&1 || echo "=== sanitized: FAILED (build)" >> "$side_out" ) &
-        side_pid=$!
-      fi
-      run_stage integration $PY -m pytest -q -p no:cacheprovider tests/integration
-      if [ -n "$side" ]; then
-        wait "$side_pid"
-        tee -a "$log" < "$side_out"
-        grep -q "^=== sanitized: FAILED" "$side_out" && failed_stages="$failed_stages sanitized"
-        rm -f "$side_out"
-      fi ;;
+    integration) side_by_side "integration_half 1" "integration_half 2" ${side:+"sanitized_stage"} ;;
     sanitized) [ -n "$side" ] || sanitized_stage || failed_stages="$failed_stages sanitized" ;;
     browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
     *) echo "unknown stage $stage"; exit 2 ;;
