@@ -180,8 +180,8 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 	char flush_msg[200];
 	if (pbx_reloader_flush(a->reloader, PBX_RELOAD_PATIENCE_MS + 2000, flush_msg, sizeof flush_msg) != AMI_OK)
 		log_info("verification: the reloads asked for did not run first: %s", flush_msg);
-	if (pbx_reloader_take_ran(a->reloader))
-		a->own_reload = true;
+	uint64_t sent, done_before;
+	pbx_reloader_counts(a->reloader, &sent, &done_before);
 	bool have_times = pbx_times(a, started, reloaded);
 	enum ami_status st = pbx_verify(&a->s, a->pool, db, &a->snap, &rep, msg, len);
 	pbx_verify_report_free(&rep);   /* what drifted is in the log and the rows */
@@ -192,8 +192,12 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 	if (have_times) {
 		memcpy(a->started_seen, started, sizeof started);
 		memcpy(a->reloaded_seen, reloaded, sizeof reloaded);
+		a->own_done_seen = done_before;
 	}
-	a->own_reload = false;
+	if (rep.reloaded) {   /* the verification's own reloads, after the times were read: Centralita's too */
+		pbx_reloader_note_sent(a->reloader);
+		pbx_reloader_note_done(a->reloader);
+	}
 	a->losses_seen = stats.dropped + stats.connect_failures;
 	a->booting_seen = rep.booting ? a->booting_seen + 1 : 0;
 	if (a->booting_seen == BOOT_CHECKS)
@@ -226,26 +230,29 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 
 /* Whether the PBX may have changed behind Centralita's back: restarted, reloaded by someone else, connections
  * lost since the last look (it may have restarted), or not verified for VERIFY_EVERY seconds. A new reload
- * time after one of Centralita's own reloads is taken as that one (Asterisk runs the reload after answering,
- * so it cannot be read right away; another's reload at the same moment waits for the periodic check). */
+ * time is Centralita's own when it sent a reload since it last took one as seen (reload.h: counted before each
+ * is sent, and read here after CoreStatus, so a reload that moved the time read is always counted); another's
+ * reload at the same moment waits for the periodic check. */
 static bool pbx_changed(struct applier *a)
 {
 	if (!a->snap.valid || (int64_t)time(NULL) >= a->next_verify)
 		return true;
 	struct ami_pool_stats stats;
 	ami_pool_stats(a->pool, &stats);
-	if (pbx_reloader_take_ran(a->reloader))
-		a->own_reload = true;
+	uint64_t sent, done_before;
+	pbx_reloader_counts(a->reloader, &sent, &done_before);
 	char started[48], reloaded[48];
 	if (!pbx_times(a, started, reloaded))
 		return false;   /* unreachable: nothing to verify against now */
 	if (strcmp(started, a->started_seen) != 0 || stats.dropped + stats.connect_failures != a->losses_seen)
 		return true;
 	if (strcmp(reloaded, a->reloaded_seen) != 0) {
-		if (!a->own_reload)
-			return true;
+		uint64_t done;
+		pbx_reloader_counts(a->reloader, &sent, &done);
+		if (sent <= a->own_done_seen)
+			return true;   /* nothing of Centralita's since the last reload time taken as seen: another's */
 		memcpy(a->reloaded_seen, reloaded, sizeof reloaded);
-		a->own_reload = false;
+		a->own_done_seen = done_before;
 	}
 	return false;
 }
@@ -312,8 +319,9 @@ int apply_send_updates(struct apply_ctx *c, struct ami_update *ups, size_t n, bo
 		return rc;
 	char msg[300];
 	enum ami_refusal why;
-	c->a->own_reload = true;
+	pbx_reloader_note_sent(c->a->reloader);
 	enum ami_status st = pbx_reload(c->a->pool, module, &why, msg, sizeof msg);
+	pbx_reloader_note_done(c->a->reloader);
 	if (st != AMI_UNREACHABLE)
 		apply_note_ami(c, "Reload %s", module);
 	if (st == AMI_ERROR && why == AMI_REFUSAL_RELOAD_IN_PROGRESS)

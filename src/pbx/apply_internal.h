@@ -78,7 +78,8 @@ struct applier {
 	struct pbx_snapshot snap;
 	char started_seen[48], reloaded_seen[48];   /* CoreStatus's start and last reload, as last seen */
 	struct pbx_reloader *reloader; /* phones' reloads, coalesced and off the save's path (reload.h) */
-	bool own_reload;              /* Centralita reloaded a module since: the next new reload time is its own */
+	uint64_t own_done_seen;       /* Centralita's reloads done when a reload time was last taken as seen: more
+				       sent since says a new reload time is Centralita's own (reload.h) */
 	unsigned long losses_seen;    /* the pool's dropped connections + failed connects: a restart shows there */
 	int64_t next_verify;
 	int booting_seen;             /* verifications in a row that found Asterisk not fully booted (see below) */

@@ -75,7 +75,7 @@ struct pbx_reloader {
 	unsigned long rounds;            /* rounds ended (ok or not), for flushers */
 	enum ami_status last_status;
 	char last_msg[200];
-	bool ran;                        /* a reload was (about to be) sent since pbx_reloader_take_ran */
+	uint64_t sent, done;             /* reloads Centralita sent (or was about to), and answered (reload.h) */
 	struct waiting_phone *waiting;
 	size_t n_waiting, cap_waiting;
 };
@@ -135,12 +135,11 @@ static void reload_round(struct pbx_reloader *r)
 	for (size_t i = 0; i < n; i++) {
 		enum ami_refusal why;
 		char one[200];
-		/* Noted before it is sent: the applier must take the reload time it is about to see as Centralita's
-		 * own (pbx_reloader_take_ran), not as someone else's reload that calls for a verification. */
-		pthread_mutex_lock(&r->mu);
-		r->ran = true;
-		pthread_mutex_unlock(&r->mu);
+		/* Counted before it is sent: the applier must take the reload time it is about to see as Centralita's
+		 * own (pbx_reloader_sent), not as someone else's reload that calls for a verification. */
+		pbx_reloader_note_sent(r);
 		enum ami_status s = pbx_reload(r->pool, mods[i], &why, one, sizeof one);
+		pbx_reloader_note_done(r);
 		if (s != AMI_OK) {
 			failed[i] = true;
 			if (st == AMI_OK) {
@@ -322,13 +321,26 @@ enum ami_status pbx_reloader_flush(struct pbx_reloader *r, int wait_ms, char *ms
 	return st;
 }
 
-bool pbx_reloader_take_ran(struct pbx_reloader *r)
+void pbx_reloader_note_sent(struct pbx_reloader *r)
 {
 	pthread_mutex_lock(&r->mu);
-	bool ran = r->ran;
-	r->ran = false;
+	r->sent++;
 	pthread_mutex_unlock(&r->mu);
-	return ran;
+}
+
+void pbx_reloader_note_done(struct pbx_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->done++;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void pbx_reloader_counts(struct pbx_reloader *r, uint64_t *sent, uint64_t *done)
+{
+	pthread_mutex_lock(&r->mu);
+	*sent = r->sent;
+	*done = r->done;
+	pthread_mutex_unlock(&r->mu);
 }
 
 bool pbx_reloader_failing(struct pbx_reloader *r, char *msg, size_t len)

@@ -56,8 +56,14 @@ size_t pbx_reloader_waiting_count(struct pbx_reloader *r);
 enum ami_status pbx_reloader_flush(struct pbx_reloader *r, int wait_ms, char *msg, size_t len);
 /* Whether the last round failed (its reloads are asked again later), with why in msg. */
 bool pbx_reloader_failing(struct pbx_reloader *r, char *msg, size_t len);
-/* Whether the queue sent (or was about to send) a reload since the last call, for telling Centralita's reloads
- * from others': set before each reload is sent, so the new reload time it causes is never taken for another's. */
-bool pbx_reloader_take_ran(struct pbx_reloader *r);
+/* For telling Centralita's reloads from others' (someone else's calls for a verification). Every reload Centralita
+ * sends, the queue's own and those the applier sends itself, is counted as sent BEFORE it is sent and as done once
+ * Asterisk answered it (a Reload answers when it has run). A reader of Asterisk's last reload time (CoreStatus,
+ * whole seconds) takes the done count before reading it and the sent count after: a new reload time is
+ * Centralita's when more were sent than were done when it last took one as seen, however the reloads of a round
+ * fall across seconds and reads (at worst someone else's reload in the same moment is taken for Centralita's). */
+void pbx_reloader_note_sent(struct pbx_reloader *r);
+void pbx_reloader_note_done(struct pbx_reloader *r);
+void pbx_reloader_counts(struct pbx_reloader *r, uint64_t *sent, uint64_t *done);
 
 #endif

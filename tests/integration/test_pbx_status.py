@@ -92,11 +92,17 @@ def test_a_file_changed_behind_centralitas_back_is_listed_and_repaired(stack, in
     original = open(chan).read()
     edited = original.replace("[732]\n", "[732]\nallow=gsm\n", 1)
     assert edited != original, original
-    with open(chan, "w") as f:                    # by hand, on the PBX's disk: no reload, no AMI
-        f.write(edited)
-    r = integrator.get("/pbx/drift")
-    assert r.status == 200
-    rows = re.findall(r'<tr class="drift-phone"><td>(.*?)</td><td>(.*?)</td></tr>', r.body, re.S)
+    for attempt in range(3):
+        with open(chan, "w") as f:                # by hand, on the PBX's disk: no reload, no AMI
+            f.write(edited)
+        r = integrator.get("/pbx/drift")
+        assert r.status == 200
+        rows = re.findall(r'<tr class="drift-phone"><td>(.*?)</td><td>(.*?)</td></tr>', r.body, re.S)
+        if rows or open(chan).read() == edited:
+            break
+        # A verification of Centralita's own ran in between (one is due after any dropped AMI connection, as
+        # under a loaded test machine) and put the file back, as it should: edit it again.
+        assert without_header(open(chan).read()) == without_header(original)
     assert any("732" in what and f"pjsip-{phone_id(stack, '732')}.conf" in detail for what, detail in rows), r.body
     assert phone_row(stack, "732")["drifted"] == 0          # the check changed nothing
     assert open(chan).read() == edited
