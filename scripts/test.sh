@@ -52,14 +52,26 @@ sanitized_stage() {
     tests/integration/test_routes_restore.py tests/integration/test_calls_ingest.py
 }
 
-# The integration files in two halves of about the same size (lines, greedily from the largest file).
-integration_halves() {
-  wc -l tests/integration/test_*.py | grep -v ' total$' | sort -rn |
-    awk '{ if (a <= b) { a += $1; A = A " " $2 } else { b += $1; B = B " " $2 } } END { print A; print B }'
+# One integration test file, its output printed in one piece once it ends (two run at once, see below).
+integration_one() {
+  local out rc
+  out=$($PY -m pytest -q -p no:cacheprovider "$1" 2>&1)
+  rc=$?
+  printf '== %s\n%s\n' "$1" "$out"
+  return $rc
+}
+export -f integration_one
+export PY
+
+# The integration files, two at a time, the largest first: each lane takes the next file as it ends one, so
+# the two stay even whatever the files weigh. (xargs exits non-zero if any file failed.)
+integration_lanes() {
+  wc -l tests/integration/test_*.py | grep -v ' total$' | sort -rn | awk '{ print $2 }' |
+    xargs -P 2 -I{} bash -c 'integration_one "$1"' _ {}
 }
 
 # Runs stages at once, each "NAME command...", as one argument each; prints their outputs whole, in order, once
-# all are done. The integration halves and sanitized go this way: each spends most of its time waiting on its
+# all are done. Integration (in two lanes) and sanitized go this way: each spends most of its time waiting on its
 # own daemons, nginx and test PBX (integration alone keeps 2 cores about a third busy); their own temporary
 # directories and free ports keep them apart.
 side_by_side() {
@@ -68,7 +80,7 @@ side_by_side() {
     local out
     out=$(mktemp)
     outs+=("$out")
-    name=${spec%% *}
+    name=${spec#run_stage }; name=${name%% *}
     ( log=$out; eval "$spec" >/dev/null 2>&1 || echo "=== $name: FAILED (could not start)" >> "$out" ) &
     pids+=($!)
   done
@@ -82,10 +94,6 @@ side_by_side() {
   done
 }
 
-integration_half() {   # integration_half N: run_stage integration-N on half N (1 or 2)
-  run_stage "integration-$1" $PY -m pytest -q -p no:cacheprovider $(integration_halves | sed -n "${1}p")
-}
-
 side=""
 case " $stages " in *" integration "*" sanitized "*) side=sanitized ;; esac
 
@@ -97,7 +105,7 @@ for stage in $stages; do
     fuzz) if grep -q '^fuzz-short:' mk/*.mk 2>/dev/null; then run_stage fuzz make -s -j2 fuzz-short; fi ;;
     pbx) if [ -d tests/pbx ] && ls tests/pbx/test_*.py >/dev/null 2>&1; then
            run_stage pbx $PY -m pytest -q -p no:cacheprovider tests/pbx; fi ;;
-    integration) side_by_side "integration_half 1" "integration_half 2" ${side:+"sanitized_stage"} ;;
+    integration) side_by_side "run_stage integration integration_lanes" ${side:+"sanitized_stage"} ;;
     sanitized) [ -n "$side" ] || sanitized_stage || failed_stages="$failed_stages sanitized" ;;
     browser) run_stage browser $PY -m pytest -q -p no:cacheprovider tests/browser ;;
     *) echo "unknown stage $stage"; exit 2 ;;
