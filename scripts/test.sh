@@ -95,7 +95,7 @@ side_by_side() {
 }
 
 side=""
-case " $stages " in *" integration "*" sanitized "*) side=sanitized ;; esac
+case " $stages " in *" integration "*) case " $stages " in *" sanitized "*) side=sanitized ;; esac ;; esac
 
 for stage in $stages; do
   case $stage in
