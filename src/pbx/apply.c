@@ -230,9 +230,9 @@ enum ami_status apply_verify_locked(struct applier *a, struct db *db, char *msg,
 
 /* Whether the PBX may have changed behind Centralita's back: restarted, reloaded by someone else, connections
  * lost since the last look (it may have restarted), or not verified for VERIFY_EVERY seconds. A new reload
- * time is Centralita's own when it sent a reload since it last took one as seen (reload.h: counted before each
- * is sent, and read here after CoreStatus, so a reload that moved the time read is always counted); another's
- * reload at the same moment waits for the periodic check. */
+ * time is Centralita's own when more reloads were sent (counted before each goes, read after CoreStatus) than
+ * were done when a reload time was last taken as seen (reload.h); another's reload at the same moment waits for
+ * the periodic check. */
 static bool pbx_changed(struct applier *a)
 {
 	if (!a->snap.valid || (int64_t)time(NULL) >= a->next_verify)
@@ -247,8 +247,8 @@ static bool pbx_changed(struct applier *a)
 	if (strcmp(started, a->started_seen) != 0 || stats.dropped + stats.connect_failures != a->losses_seen)
 		return true;
 	if (strcmp(reloaded, a->reloaded_seen) != 0) {
-		uint64_t done;
-		pbx_reloader_counts(a->reloader, &sent, &done);
+		uint64_t done_now;
+		pbx_reloader_counts(a->reloader, &sent, &done_now);   /* sent: read after CoreStatus (reload.h) */
 		if (sent <= a->own_done_seen)
 			return true;   /* nothing of Centralita's since the last reload time taken as seen: another's */
 		memcpy(a->reloaded_seen, reloaded, sizeof reloaded);

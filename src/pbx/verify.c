@@ -422,7 +422,9 @@ static enum ami_status check_loaded(const struct pbx_settings *s, struct ami_poo
 		bool booted = false;
 		st = ami_pool_fully_booted(pool, &booted, msg, len);
 		rep->booting = st == AMI_OK && !booted;
-		if (rep->booting && !rep->assume_booted) {
+		if (st != AMI_OK)
+			count = 0;   /* not known: the verification fails and runs again, nothing reloaded or marked */
+		else if (rep->booting && !rep->assume_booted) {
 			rep->not_loaded = (int)count;
 			rep->recheck = true;
 			count = 0;
