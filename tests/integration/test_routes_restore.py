@@ -103,9 +103,11 @@ def test_cut_and_missing_files_are_restored_after_a_restart(stack, integrator, t
 def test_the_check_button_restores_a_routes_file_edited_by_hand(stack, integrator, trunk_and_route):
     text = body(routes_file(stack))
     assert "Dial(PJSIP/${EXTEN}@trunk-rs-prov," in text
+    # Read before the edit: a verification of Centralita's own may restore the file before the button's does
+    # (one is due after any dropped AMI connection, as on a loaded test machine), and that must count too.
+    before = dialplan_row(stack)["restored_at"]
     with open(routes_file(stack), "w") as f:
         f.write(text.replace("Dial(PJSIP/${EXTEN}@trunk-rs-prov,", "Dial(PJSIP/${EXTEN}@elsewhere,"))
-    before = dialplan_row(stack)["restored_at"]
     r = integrator.post("/pbx/verify", {"_csrf": integrator.csrf()})
     assert r.status == 303
     wait_for(lambda: dialplan_row(stack)["restored_at"] != before and applied(dialplan_row(stack)), timeout=10,
