@@ -323,6 +323,15 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (import_id, phone_id)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX import_phones_phone ON import_phones(phone_id);",
+	/* 11: phones kept several to a file (src/pbx/pbx.h): each phone's part of its group's two files as last
+	 * written (the text its digest is of), so that a group is written whole with the other phones' parts as
+	 * they are on the PBX. Phones applied before keep their part in files of their own (own_files) until next
+	 * written, when those are emptied. */
+	"ALTER TABLE phones ADD COLUMN applied_chan_text TEXT;"
+	"ALTER TABLE phones ADD COLUMN applied_dial_text TEXT;"
+	"ALTER TABLE phones ADD COLUMN own_files INTEGER NOT NULL DEFAULT 0 CHECK (own_files IN (0, 1));"
+	"UPDATE phones SET own_files = 1 WHERE applied_extension IS NOT NULL OR applied_chan_digest IS NOT NULL "
+	"  OR applied_dial_digest IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))

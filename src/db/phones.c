@@ -12,7 +12,8 @@
 	"p.applied_version, coalesce(p.applied_extension, ''), coalesce(p.applied_mac, ''), "                \
 	"coalesce(p.applied_model, ''), coalesce(p.last_error, ''), p.attempts, p.next_attempt_at, "         \
 	"coalesce(r.address, ''), coalesce(r.status, ''), p.blocked, p.drifted, coalesce(p.drift_reason, ''), "        \
-	"coalesce(p.restored_at, 0), coalesce(p.applied_chan_digest, ''), coalesce(p.applied_dial_digest, '')"
+	"coalesce(p.restored_at, 0), coalesce(p.applied_chan_digest, ''), coalesce(p.applied_dial_digest, ''), "    \
+	"p.own_files"
 #define PHONE_FROM " FROM phones p LEFT JOIN registrations r ON r.endpoint = p.extension "
 
 static void read_phone(sqlite3_stmt *st, struct phone *p)
@@ -41,6 +42,7 @@ static void read_phone(sqlite3_stmt *st, struct phone *p)
 	p->restored_at = sqlite3_column_int64(st, 21);
 	db_column_text(p->applied_chan_digest, sizeof p->applied_chan_digest, st, 22);
 	db_column_text(p->applied_dial_digest, sizeof p->applied_dial_digest, st, 23);
+	p->own_files = sqlite3_column_int(st, 24) != 0;
 }
 
 /* Which live phone other than `except` already uses the extension or the MAC. */
@@ -363,15 +365,56 @@ int phones_mark_applied(struct db *db, int64_t id, int64_t version, const char *
 	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
 }
 
-int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *digest)
+int phones_set_part(struct db *db, int64_t id, bool chan, const char *digest, const char *text)
 {
-	sqlite3_stmt *st = db_prepare(db, chan ? "UPDATE phones SET applied_chan_digest = ?2 WHERE id = ?1"
-					       : "UPDATE phones SET applied_dial_digest = ?2 WHERE id = ?1");
+	sqlite3_stmt *st = db_prepare(db, chan ? "UPDATE phones SET applied_chan_digest = ?2, applied_chan_text = ?3 WHERE id = ?1"
+					       : "UPDATE phones SET applied_dial_digest = ?2, applied_dial_text = ?3 WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
 	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int phones_group_pending(struct db *db, int64_t first, int64_t last, int64_t *ids, int max)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM phones WHERE id BETWEEN ?1 AND ?2 "
+					  "AND (applied_version < version OR deleted = 1) AND blocked = 0 ORDER BY id LIMIT ?3");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	sqlite3_bind_int(st, 3, max);
+	return collect_ids(st, ids, max);
+}
+
+int phones_clear_own_files(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE phones SET own_files = 0 WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int phones_group_parts(struct db *db, int64_t first, int64_t last,
+		       int (*fn)(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial), void *ctx)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, own_files, applied_chan_text, applied_dial_text FROM phones "
+					  "WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1) != 0,
+		       (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)) != 0)
+			break;
+	int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+	db_done(st);
+	return ok ? 0 : -1;
 }
 
 int phones_mark_drifted(struct db *db, int64_t id, int64_t version, const char *reason)

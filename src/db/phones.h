@@ -38,8 +38,9 @@ struct phone {
 	bool drifted;                             /* applied, then found missing or changed on the PBX */
 	char drift_reason[PHONE_ERROR_MAX];       /* what the last verification found ("" none) */
 	int64_t restored_at;                      /* when it was last put back after drifting (0 never) */
-	char applied_chan_digest[65];             /* its files as last written ("" unknown: write them) */
+	char applied_chan_digest[65];             /* its part of its files as last written ("" unknown: write it) */
 	char applied_dial_digest[65];
+	bool own_files;                           /* its part is in files of its own (releases before groups) */
 	/* from registrations (lists only) */
 	char reg_address[64];
 	char reg_status[24];
@@ -98,9 +99,19 @@ int phones_count_drifted(struct db *db);
  * release, the configuration): pending again, not drifted (nothing vanished). Returns 0, 1 if it was not
  * applied at that version, or -1. */
 int phones_mark_outdated(struct db *db, int64_t id, int64_t version);
-/* Records what one of the phone's own files now holds, right after writing it (chan: the channel driver's
- * file, else the dialplan's). Returns 0 or -1. */
-int phones_set_file_digest(struct db *db, int64_t id, bool chan, const char *digest);
+/* Records the phone's part of one of its group's files (chan: the channel driver's, else the dialplan's) right
+ * after writing it: its digest and its text (pbx.h; "" for none). Returns 0 or -1. */
+int phones_set_part(struct db *db, int64_t id, bool chan, const char *digest, const char *text);
+/* The pending phones (not blocked) with first <= id <= last, due or not, by id, at most max. Returns how many,
+ * or -1. */
+int phones_group_pending(struct db *db, int64_t first, int64_t last, int64_t *ids, int max);
+/* The phone's part is no longer in files of its own (pre-group releases, struct phone's own_files). */
+int phones_clear_own_files(struct db *db, int64_t id);
+/* Calls fn(ctx, id, own_files, chan, dial) for every phone with first <= id <= last, by id, with its parts
+ * as last written into its group's files (NULL: none yet; meaningless while own_files); fn returns non-zero
+ * to stop. Returns 0 or -1. */
+int phones_group_parts(struct db *db, int64_t first, int64_t last,
+		       int (*fn)(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial), void *ctx);
 /* Records a failed attempt of `version` (ignored if the phone was changed since): the message users see, and
  * when to try again; blocked = a failure retrying cannot fix (not retried until the phone is changed). */
 int phones_mark_failed(struct db *db, int64_t id, int64_t version, const char *error, int64_t next_attempt_at,

@@ -15,6 +15,7 @@
 #include "pbx/apply_internal.h"
 #include "pbx/reload.h"
 #include "pbx/verify.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/text.h"
 
@@ -382,113 +383,288 @@ int64_t apply_retry_at(const struct applier *a, int attempts, enum apply_outcome
 	return now + (delay > REFUSED_MAX_DELAY ? REFUSED_MAX_DELAY : delay);
 }
 
-/* Asks the reloader for module's reload once a phone's file is written: the phone is saved, live in a moment. */
-static void request_reload(struct apply_ctx *c, const char *module)
+/* ---------- a group of phones (pbx.h: several share a pair of files) ---------- */
+
+/* One phone of the group being applied now. */
+struct member {
+	struct phone p;
+	struct apply_ctx ctx;
+	struct provision_output files;
+	struct buf chan, dial;           /* its new part of each file */
+	char chan_digest[PBX_DIGEST_HEX], dial_digest[PBX_DIGEST_HEX];
+	bool have;                       /* its row was read */
+	bool ok;                         /* passed its checks: its new part goes in */
+	bool send_chan, send_dial;       /* its part of that file changed (or moves out of files of its own) */
+};
+
+/* A group's file being built: every phone of the group by id, the new part of those applied now, the part
+ * last written of the others (phones in files of their own have none there). */
+struct group_file {
+	struct member *m;
+	size_t n;
+	bool chan;                       /* the channel driver's file, else the dialplan's */
+	struct pbx_file f;
+};
+
+static int add_part(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial)
 {
-	pbx_reloader_request(c->a->reloader, module, c->p->id);
-	apply_note_ami(c, "Reload %s (queued)", module);
-	c->r->loading = true;
+	struct group_file *g = ctx;
+	const char *part = g->chan ? chan : dial;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].ok && g->m[i].p.id == id) {
+			part = buf_cstr(g->chan ? &g->m[i].chan : &g->m[i].dial);
+			own_files = false;
+		}
+	if (part && !own_files)
+		pbx_file_add_text(&g->f, part);
+	return 0;
 }
 
-/* One apply: the phone's two files written whole (empty for a removed phone), then its provisioning files.
- * No reading first: a whole file from an empty source is the same whatever the PBX holds now, so applying
- * twice, after a lost answer or after a crash cut the file short, gives the same result. */
-static void apply_locked(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
+/* Writes one of the group's files whole (c: the first member applied, where the AMI actions and a failure are
+ * recorded). Returns 0, or -1 with the failure in c. */
+static int write_group_file(struct apply_ctx *c, struct member *m, size_t n, bool chan, bool may_be_missing)
 {
-	struct phone p;
-	enum phones_result pr = phones_get(db, phone_id, &p);
-	if (pr == PHONES_NOT_FOUND) {
-		r->applied = true; /* purged by a concurrent apply: nothing left to do */
-		r->outcome = APPLY_DONE;
-		return;
-	}
-	if (pr != PHONES_OK) {
-		snprintf(r->message, sizeof r->message, "database error");
-		r->outcome = APPLY_RETRY;
-		return;
-	}
-	struct apply_ctx ctx = { .a = a, .db = db, .p = &p, .now = now, .r = r }, *c = &ctx;
-	snprintf(r->object, sizeof r->object, "phone %s", p.extension);
-	struct provision_output files = { 0 };
-	char msg[300];
+	char files[2][PBX_FILE_MAX], err[300];
+	pbx_phone_files(&c->a->s, c->p->id, files[0], files[1]);
+	int64_t first, last;
+	pbx_phone_group(c->p->id, &first, &last);
+	struct group_file g = { .m = m, .n = n, .chan = chan };
+	pbx_file_init(&g.f);
+	struct ami_update *ups = NULL;
+	size_t n_ups = 0;
+	int rc;
+	if (phones_group_parts(c->db, first, last, add_part, &g) != 0)
+		rc = apply_fail(c, APPLY_RETRY, "database error");
+	else if (*g.f.err || pbx_file_updates(&g.f, files[chan ? 0 : 1], &ups, &n_ups, err, sizeof err) != 0)
+		rc = apply_fail(c, APPLY_BLOCKED, "%s cannot be written: %s", files[chan ? 0 : 1], *g.f.err ? g.f.err : err);
+	else
+		rc = apply_write_updates(c, ups, n_ups, may_be_missing, chan ? "the change" : "the dialplan change");
+	for (size_t i = 0; i < n_ups; i++)
+		ami_update_free(&ups[i]);
+	free(ups);
+	pbx_file_free(&g.f);
+	return rc;
+}
+
+/* Empties the files of its own a phone had before groups (pbx_phone_own_files). Returns 0 or -1 (in c). */
+static int empty_own_files(struct apply_ctx *c, int64_t phone_id)
+{
+	char files[2][PBX_FILE_MAX];
+	pbx_phone_own_files(&c->a->s, phone_id, files[0], files[1]);
+	struct pbx_file none;
+	pbx_file_init(&none);
 	int rc = 0;
-	if (!a->snap.valid) {
-		enum ami_status st = apply_verify_locked(a, db, msg, sizeof msg);
-		if (st != AMI_OK)
-			rc = apply_fail_ami(c, st, "reading the configuration", msg);
-		/* The verification may have marked this very phone drifted: read it again. */
-		if (rc == 0 && phones_get(db, phone_id, &p) != PHONES_OK)
-			rc = apply_fail(c, APPLY_RETRY, "database error");
+	for (int f = 0; f < 2 && rc == 0; f++) {
+		struct ami_update *ups = NULL;
+		size_t n_ups = 0;
+		char err[200];
+		rc = pbx_file_updates(&none, files[f], &ups, &n_ups, err, sizeof err) != 0
+			     ? apply_fail(c, APPLY_BLOCKED, "%s", err)
+			     : apply_write_updates(c, ups, n_ups, true, "emptying the phone's former file");
+		for (size_t i = 0; i < n_ups; i++)
+			ami_update_free(&ups[i]);
+		free(ups);
 	}
-	if (rc == 0 && !p.deleted)
-		rc = check_phone(c);
-	/* The files are rendered first: a value the phones' templates refuse stops the change before the PBX. */
-	if (rc == 0 && !p.deleted && apply_files_render(&a->s, a->prov, &p, &files, msg, sizeof msg) != 0)
-		rc = apply_fail(c, APPLY_BLOCKED, "%s", msg);
-	struct ami_update chan, dial;
-	char chan_digest[PBX_DIGEST_HEX] = "", dial_digest[PBX_DIGEST_HEX] = "";
-	memset(&chan, 0, sizeof chan);
-	memset(&dial, 0, sizeof dial);
-	if (rc == 0 && pbx_phone_updates(&a->s, &p, &chan, &dial, chan_digest, dial_digest, msg, sizeof msg) != 0)
-		rc = apply_fail(c, APPLY_BLOCKED, "%s", msg);
-	/* A file whose content has not changed since it was last written is not sent (nor its module reloaded):
-	 * verification, not every save, is what finds a file changed behind Centralita's back. */
-	bool send_chan = strcmp(chan_digest, p.applied_chan_digest) != 0;
-	bool send_dial = strcmp(dial_digest, p.applied_dial_digest) != 0;
-	/* A removed phone whose files were never written has nothing to empty. */
-	if (p.deleted && !*p.applied_extension && !*p.applied_chan_digest && !*p.applied_dial_digest)
-		send_chan = send_dial = false;
-	/* Files never written (or found changed) may not exist: created first, which costs less than a refused
-	 * UpdateConfig. Each file's digest is recorded as soon as it is written. */
-	/* The reloads are the reloader's (reload.h): asked for here, run in a moment, shared with every write of the
-	 * same short while, so a save costs the same with 10 phones or 1,000. */
-	if (rc == 0 && send_chan) {
-		rc = apply_write_updates(c, &chan, 1, !*p.applied_chan_digest, "the change");
+	return rc;
+}
+
+/* Checks one member and makes its new part; its provisioning files are rendered first: a value the phones'
+ * templates refuse stops the change before the PBX. Returns 0, or -1 with the failure in its result. */
+static int prepare_member(struct applier *a, struct member *mb)
+{
+	struct apply_ctx *c = &mb->ctx;
+	const struct phone *p = &mb->p;
+	char msg[300];
+	if (!p->deleted && check_phone(c) != 0)
+		return -1;
+	if (!p->deleted && apply_files_render(&a->s, a->prov, p, &mb->files, msg, sizeof msg) != 0)
+		return apply_fail(c, APPLY_BLOCKED, "%s", msg);
+	if (pbx_phone_part(&a->s, p, &mb->chan, &mb->dial, mb->chan_digest, mb->dial_digest, msg, sizeof msg) != 0)
+		return apply_fail(c, APPLY_BLOCKED, "%s", msg);
+	/* A part that has not changed since it was last written is not sent (nor its module reloaded):
+	 * verification, not every save, is what finds a file changed behind Centralita's back. A removed phone
+	 * whose part was never written has nothing to take out. */
+	bool never = p->deleted && !*p->applied_extension && !*p->applied_chan_digest && !*p->applied_dial_digest;
+	mb->send_chan = !never && (p->own_files || strcmp(mb->chan_digest, p->applied_chan_digest) != 0);
+	mb->send_dial = !never && (p->own_files || strcmp(mb->dial_digest, p->applied_dial_digest) != 0);
+	return 0;
+}
+
+/* Writes the group's files for the members that passed their checks (their new parts, the others' as they
+ * are), asks for the reloads, records each part, and empties files of their own of phones moving out of them.
+ * Returns 0, or -1 with the failure in c (the first of them). */
+static int write_group(struct applier *a, struct db *db, struct member *m, size_t n, struct apply_ctx *c)
+{
+	bool send[2] = { false, false }, missing[2] = { false, false };
+	for (size_t i = 0; i < n; i++) {
+		if (!m[i].ok)
+			continue;
+		send[0] |= m[i].send_chan;
+		send[1] |= m[i].send_dial;
+		/* Files never written (or found changed) may not exist: created first, which costs less than a
+		 * refused UpdateConfig. */
+		missing[0] |= m[i].send_chan && !*m[i].p.applied_chan_digest;
+		missing[1] |= m[i].send_dial && !*m[i].p.applied_dial_digest;
+	}
+	const char *module[2] = { pbx_reload_module(a->s.driver), PBX_DIALPLAN_MODULE };
+	int rc = 0;
+	for (int f = 0; f < 2 && rc == 0; f++) {
+		if (!send[f])
+			continue;
+		rc = write_group_file(c, m, n, f == 0, missing[f]);
+		/* The reloads are the reloader's (reload.h): asked for here, run in a moment, shared with every
+		 * write of the same short while, so a save costs the same with 10 phones or 1,000. */
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct member *mb = &m[i];
+			if (!mb->ok || !(f == 0 ? mb->send_chan : mb->send_dial))
+				continue;
+			pbx_reloader_request(a->reloader, module[f], mb->p.id);
+			mb->ctx.r->loading = true;
+			if (phones_set_part(db, mb->p.id, f == 0, f == 0 ? mb->chan_digest : mb->dial_digest,
+					    buf_cstr(f == 0 ? &mb->chan : &mb->dial)) != 0)
+				rc = apply_fail(c, APPLY_RETRY, "database error");
+		}
 		if (rc == 0)
-			request_reload(c, pbx_reload_module(a->s.driver));
-		if (rc == 0 && phones_set_file_digest(db, p.id, true, chan_digest) != 0)
+			apply_note_ami(c, "Reload %s (queued)", module[f]);
+	}
+	/* Phones of earlier releases: their part is in the group's files now, their own files are emptied. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!m[i].ok || !m[i].p.own_files)
+			continue;
+		rc = empty_own_files(c, m[i].p.id);
+		if (rc == 0 && phones_clear_own_files(db, m[i].p.id) != 0)
 			rc = apply_fail(c, APPLY_RETRY, "database error");
 	}
-	if (rc == 0 && send_dial) {
-		rc = apply_write_updates(c, &dial, 1, !*p.applied_dial_digest, "the dialplan change");
-		if (rc == 0)
-			request_reload(c, PBX_DIALPLAN_MODULE);
-		if (rc == 0 && phones_set_file_digest(db, p.id, false, dial_digest) != 0)
-			rc = apply_fail(c, APPLY_RETRY, "database error");
-	}
-	ami_update_free(&chan);
-	ami_update_free(&dial);
-	if (rc == 0) {
-		pthread_mutex_lock(&a->files_lock);
-		if (apply_files_write(&a->s, db, &p, &files, msg, sizeof msg) != 0)
-			rc = apply_fail(c, APPLY_RETRY, "%s", msg);
-		pthread_mutex_unlock(&a->files_lock);
-	}
-	provision_output_free(&files);
-	if (rc == 0) {
-		int drc = p.deleted ? phones_purge(db, p.id, p.version)
-				    : phones_mark_applied(db, p.id, p.version, p.extension, p.mac, p.model, now);
-		if (drc != 0) {
+	return rc;
+}
+
+/* Records a member's failure: shown, and retried according to its kind. */
+static void member_failed(struct applier *a, struct db *db, struct member *mb, int64_t now)
+{
+	struct apply_result *r = mb->ctx.r;
+	bool blocked = r->outcome == APPLY_BLOCKED;
+	log_warn("phone %lld (%s): not applied%s: %s", (long long)mb->p.id, mb->p.extension,
+		 blocked ? " (needs a person)" : "", r->message);
+	phones_mark_failed(db, mb->p.id, mb->p.version, r->message,
+			   blocked ? 0 : apply_retry_at(a, mb->p.attempts, r->outcome, now), blocked);
+}
+
+/* One apply of phones ids[0..n) of one group (pbx_phone_group), outcomes in rs[]: each phone checked, then
+ * the group's two files written whole once (pbx.h), then each phone's provisioning files. No reading first: a
+ * whole file from an empty source is the same whatever the PBX holds now, so applying twice, after a lost
+ * answer or after a crash cut a file short, gives the same result. */
+static void apply_group_locked(struct applier *a, struct db *db, const int64_t *ids, size_t n, int64_t now,
+			       struct apply_result *rs)
+{
+	struct member *m = calloc(n, sizeof *m);
+	if (!m)
+		abort();
+	char msg[300] = "";
+	enum ami_status verified = AMI_OK;
+	if (!a->snap.valid)
+		verified = apply_verify_locked(a, db, msg, sizeof msg);
+	struct apply_ctx *first = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct member *mb = &m[i];
+		struct apply_result *r = &rs[i];
+		memset(r, 0, sizeof *r);
+		/* Read after the verification, which may have marked this very phone drifted. */
+		enum phones_result pr = phones_get(db, ids[i], &mb->p);
+		if (pr == PHONES_NOT_FOUND) {
+			r->applied = true; /* purged by a concurrent apply: nothing left to do */
+			r->outcome = APPLY_DONE;
+			continue;
+		}
+		if (pr != PHONES_OK) {
 			snprintf(r->message, sizeof r->message, "database error");
 			r->outcome = APPLY_RETRY;
-			return;
+			continue;
 		}
-		r->applied = true;
-		r->outcome = APPLY_DONE;
-		return;
+		mb->have = true;
+		mb->ctx = (struct apply_ctx){ .a = a, .db = db, .p = &mb->p, .now = now, .r = r };
+		snprintf(r->object, sizeof r->object, "phone %s", mb->p.extension);
+		mb->ok = (verified == AMI_OK ? prepare_member(a, mb)
+					     : apply_fail_ami(&mb->ctx, verified, "reading the configuration", msg)) == 0;
+		if (mb->ok && !first)
+			first = &mb->ctx;
 	}
-	bool blocked = r->outcome == APPLY_BLOCKED;
-	log_warn("phone %lld (%s): not applied%s: %s", (long long)p.id, p.extension, blocked ? " (needs a person)" : "",
-		 r->message);
-	phones_mark_failed(db, p.id, p.version, r->message, blocked ? 0 : apply_retry_at(a, p.attempts, r->outcome, now), blocked);
+	int rc = first ? write_group(a, db, m, n, first) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct member *mb = &m[i];
+		if (!mb->ok)
+			continue;
+		struct apply_result *r = mb->ctx.r;
+		if (&mb->ctx != first) {   /* the group's writes were everyone's */
+			apply_result_add_ami(r->ami, sizeof r->ami, first->r);
+			if (rc != 0) {
+				r->outcome = first->r->outcome;
+				r->unreachable = first->r->unreachable;
+				snprintf(r->message, sizeof r->message, "%s", first->r->message);
+			}
+		}
+		int mrc = rc;
+		if (mrc == 0) {
+			pthread_mutex_lock(&a->files_lock);
+			if (apply_files_write(&a->s, db, &mb->p, &mb->files, msg, sizeof msg) != 0)
+				mrc = apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
+			pthread_mutex_unlock(&a->files_lock);
+		}
+		if (mrc == 0) {
+			const struct phone *p = &mb->p;
+			int drc = p->deleted ? phones_purge(db, p->id, p->version)
+					     : phones_mark_applied(db, p->id, p->version, p->extension, p->mac, p->model, now);
+			if (drc != 0) {
+				snprintf(r->message, sizeof r->message, "database error");
+				r->outcome = APPLY_RETRY;
+			} else {
+				r->applied = true;
+				r->outcome = APPLY_DONE;
+			}
+			continue;
+		}
+		mb->ok = false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].have && !m[i].ok && !rs[i].applied)
+			member_failed(a, db, &m[i], now);
+		provision_output_free(&m[i].files);
+		buf_free(&m[i].chan);
+		buf_free(&m[i].dial);
+	}
+	free(m);
+}
+
+/* Applies ids[0..n), all of one group, with the group's other pending phones (not blocked): its files are
+ * written once for all of them, and a removal waiting there (the extension a new phone takes) goes with it.
+ * Outcomes of ids[] in rs[]; the others' are recorded in the audit trail here. */
+static void apply_group(struct applier *a, struct db *db, const int64_t *ids, size_t n, int64_t now,
+			struct apply_result *rs)
+{
+	int64_t all[PBX_PHONES_PER_FILE], pending[PBX_PHONES_PER_FILE], first, last;
+	struct apply_result ars[PBX_PHONES_PER_FILE];
+	memcpy(all, ids, n * sizeof *ids);
+	size_t k = n;
+	pthread_mutex_lock(&a->apply_lock);
+	pbx_phone_group(ids[0], &first, &last);
+	int np = phones_group_pending(db, first, last, pending, PBX_PHONES_PER_FILE);
+	for (int i = 0; i < np && k < PBX_PHONES_PER_FILE; i++) {
+		bool asked = false;
+		for (size_t j = 0; j < n && !asked; j++)
+			asked = ids[j] == pending[i];
+		if (!asked)
+			all[k++] = pending[i];
+	}
+	apply_group_locked(a, db, all, k, now, ars);
+	pthread_mutex_unlock(&a->apply_lock);
+	memcpy(rs, ars, n * sizeof *rs);
+	for (size_t i = n; i < k; i++)
+		if (ars[i].applied)
+			apply_audit_retry(db, "phone.apply", &ars[i]);
 }
 
 void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
 {
-	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&a->apply_lock);
-	apply_locked(a, db, phone_id, now, r);
-	pthread_mutex_unlock(&a->apply_lock);
+	apply_group(a, db, &phone_id, 1, now, r);
 }
 
 enum ami_status applier_verify(struct applier *a, struct db *db, char *msg, size_t len)
@@ -892,19 +1068,40 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 		return -1;
 	/* A full batch may leave more due (an import's hundreds): the thread goes on at once unless the PBX is gone. */
 	a->more_due = n == DUE_BATCH;
+	/* The due phones of one group are applied together: its files are written once for all of them. */
+	bool *taken = calloc((size_t)n + 1, sizeof *taken);
+	int64_t group[PBX_PHONES_PER_FILE];
+	struct apply_result rs[PBX_PHONES_PER_FILE];
+	if (!taken)
+		abort();
 	for (int i = 0; i < n; i++) {
+		if (taken[i])
+			continue;
 		if (serve_queue)
 			applied += run_queued(a, db);   /* what people are waiting for goes first */
-		struct apply_result r;
-		applier_apply(a, db, ids[i], now, &r);
-		if (r.applied) {
-			applied++;
-			apply_audit_retry(db, "phone.apply", &r);
-		} else if (r.unreachable) {
+		int64_t first, last;
+		pbx_phone_group(ids[i], &first, &last);
+		size_t k = 0;
+		for (int j = i; j < n && k < PBX_PHONES_PER_FILE; j++)
+			if (!taken[j] && ids[j] >= first && ids[j] <= last) {
+				taken[j] = true;
+				group[k++] = ids[j];
+			}
+		apply_group(a, db, group, k, now, rs);
+		bool unreachable = false;
+		for (size_t j = 0; j < k; j++) {
+			if (rs[j].applied) {
+				applied++;
+				apply_audit_retry(db, "phone.apply", &rs[j]);
+			}
+			unreachable |= rs[j].unreachable;
+		}
+		if (unreachable) {
 			a->more_due = false;
 			break; /* the rest would fail the same way; their turn comes next round */
 		}
 	}
+	free(taken);
 	return applied + (serve_queue ? run_queued(a, db) : 0);
 }
 

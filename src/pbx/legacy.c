@@ -9,6 +9,7 @@
 #include "db/pbx_owned.h"
 #include "db/phones.h"
 #include "pbx/ownership.h"
+#include "pbx/pbx_file.h"
 #include "pbx/reload.h"
 #include "util/log.h"
 
@@ -79,9 +80,65 @@ static enum ami_status send(struct ami_pool *pool, struct ami_update *u, const c
 	return st == AMI_OK ? pbx_reload(pool, module, NULL, msg, len) : st;
 }
 
-/* Empties the per-phone files of every phone a legacy category belonged to, so that the merged view of the
- * integrator's files holds only the old copies of those names, and marks those phones drifted (their files are
- * written again by the applier once the old copies are gone). */
+/* A group's file as stored: every phone's part as last written. */
+struct stored_file {
+	bool chan;
+	struct pbx_file f;
+};
+
+static int add_stored(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial)
+{
+	struct stored_file *g = ctx;
+	const char *part = g->chan ? chan : dial;
+	if (part && !own_files)
+		pbx_file_add_text(&g->f, part);
+	return 0;
+}
+
+/* Writes files (a group's two, from the parts stored; or a phone's own two, empty when own) whole. */
+static enum ami_status write_files(const struct pbx_settings *s, struct ami_pool *pool, struct db *db, int64_t id,
+				   bool own, char *msg, size_t len)
+{
+	char files[2][PBX_FILE_MAX];
+	if (own)
+		pbx_phone_own_files(s, id, files[0], files[1]);
+	else
+		pbx_phone_files(s, id, files[0], files[1]);
+	int64_t first, last;
+	pbx_phone_group(id, &first, &last);
+	enum ami_status st = AMI_OK;
+	for (int f = 0; f < 2 && st == AMI_OK; f++) {
+		struct stored_file g = { .chan = f == 0 };
+		pbx_file_init(&g.f);
+		struct ami_update *ups = NULL;
+		size_t n = 0;
+		char err[200];
+		if (!own && phones_group_parts(db, first, last, add_stored, &g) != 0) {
+			snprintf(msg, len, "database error");
+			st = AMI_ERROR;
+		} else if (*g.f.err || pbx_file_updates(&g.f, files[f], &ups, &n, err, sizeof err) != 0) {
+			snprintf(msg, len, "writing %s: %s", files[f], *g.f.err ? g.f.err : err);
+			st = AMI_INVALID;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct ami_result r;
+			ami_result_init(&r);
+			if (st == AMI_OK)
+				st = ami_pool_update_config(pool, &ups[i], true, &r);
+			if (st != AMI_OK && !*msg)
+				snprintf(msg, len, "emptying the files of phone %lld: %s", (long long)id, r.message);
+			ami_result_free(&r);
+			ami_update_free(&ups[i]);
+		}
+		free(ups);
+		pbx_file_free(&g.f);
+	}
+	return st;
+}
+
+/* Takes the part of every phone a legacy category belonged to out of Centralita's files, so that the merged
+ * view of the integrator's files holds only the old copies of those names, and marks those phones drifted
+ * (their part is written again by the applier once the old copies are gone). */
 static enum ami_status empty_new_files(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
 				       const struct rows *rows, char *msg, size_t len)
 {
@@ -94,22 +151,15 @@ static enum ami_status empty_new_files(const struct pbx_settings *s, struct ami_
 			if (phones_get(db, ids[i], &p) != PHONES_OK ||
 			    !(concerns(rows, p.extension) || concerns(rows, p.applied_extension)))
 				continue;
-			struct phone empty = p;
-			empty.deleted = true;
-			struct ami_update chan, dial;
-			char err[200], digests[2][PBX_DIGEST_HEX];
-			if (pbx_phone_updates(s, &empty, &chan, &dial, digests[0], digests[1], err, sizeof err) == 0) {
-				struct ami_result r;
-				ami_result_init(&r);
-				st = ami_pool_update_config(pool, &chan, true, &r);
-				if (st == AMI_OK)
-					st = ami_pool_update_config(pool, &dial, true, &r);
-				if (st != AMI_OK)
-					snprintf(msg, len, "emptying the files of phone %s: %s", p.extension, r.message);
-				ami_result_free(&r);
+			*msg = '\0';
+			if (p.own_files) {
+				st = write_files(s, pool, db, p.id, true, msg, len);
+			} else if (phones_set_part(db, p.id, true, "", "") != 0 || phones_set_part(db, p.id, false, "", "") != 0) {
+				snprintf(msg, len, "database error");
+				st = AMI_ERROR;
+			} else {
+				st = write_files(s, pool, db, p.id, false, msg, len);
 			}
-			ami_update_free(&chan);
-			ami_update_free(&dial);
 			if (st == AMI_OK)
 				phones_mark_drifted(db, p.id, p.version, "moved from pjsip.conf into its own files");
 		}

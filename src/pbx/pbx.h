@@ -5,8 +5,8 @@
  *            extension, auth named "<ext>-auth", told apart by type=; or one type=friend peer for
  *            chan_sip); pbx_dialplan_section(): its lines in the [centralita-phones] context (a hint, so
  *            status works, and a Dial), which the phones' context includes once.
- * Files      each phone's configuration is two files of Centralita's own (see PBX_DIR), written whole by
- *            pbx_phone_updates().
+ * Files      phones share files of Centralita's own, PBX_PHONES_PER_FILE to a pair (see PBX_DIR); each
+ *            phone's part of them is pbx_phone_part(), a group's file is written whole (pbx_file.h).
  * Validation pbx_check_extension() applies the configured range and reserved numbers.
  * Knows ami (for the category types), db (struct phone) and provision; nothing of HTTP or templates. */
 #ifndef PBX_PBX_H
@@ -83,29 +83,40 @@ int pbx_phone_sections(const struct pbx_settings *s, const struct phone *p, stru
 /* Where Centralita's configuration lives in Asterisk: files of its own in a folder of Asterisk's configuration
  * directory, which the integrator's files include once (README: "#tryinclude centralita/pjsip-*.conf" in
  * pjsip.conf, "#tryinclude centralita/dialplan-*.conf" in extensions.conf, "include => centralita-phones" in
- * the phones' context). Each phone has two files, named after its id (stable when its extension changes),
- * always written whole from an empty source: Asterisk never rewrites the integrator's files for a phone, a
- * crash mid-save damages one phone's files at most, and any file can be rebuilt even if a crash left it
- * unreadable. AMI cannot delete files: a removed phone's files stay, empty. */
+ * the phones' context). Phones are kept PBX_PHONES_PER_FILE to a pair of files, by id (stable when an extension
+ * changes): phones 1-4 in pjsip-phones-1-4.conf and dialplan-phones-1-4.conf. Asterisk's res_pjsip reload costs
+ * about the square of the number of files it reads (3 s for 1,000 files, 0.16 s for 100, docs/BENCHMARKS.md),
+ * while a file is written whole in a time that grows with its size: 4 phones a file keeps both small. A file
+ * is always written whole from an empty source, each phone's part as it was last written (its stored text,
+ * db/phones.h) but for the phones being applied: Asterisk never rewrites the integrator's files for a phone, a
+ * crash mid-save damages one group's files at most, and any file can be rebuilt even if a crash left it
+ * unreadable. AMI cannot delete files: a file whose phones are all removed stays, empty. */
 #define PBX_DIR "centralita"
 #define PBX_EMPTY_FILE PBX_DIR "/empty.conf"      /* the empty source every file is written from */
 #define PBX_PHONES_CONTEXT "centralita-phones"     /* every phone's dialplan, merged from their files */
-#define PBX_FILE_MAX 64
+#define PBX_FILE_MAX 80
+#define PBX_PHONES_PER_FILE 4
+/* The ids sharing phone_id's files. */
+void pbx_phone_group(int64_t phone_id, int64_t *first, int64_t *last);
+/* The two files holding phone_id's part (the channel driver's, the dialplan's). */
 void pbx_phone_files(const struct pbx_settings *s, int64_t phone_id, char chan[PBX_FILE_MAX], char dial[PBX_FILE_MAX]);
+/* The files of its own a phone had in releases before groups ("pjsip-7.conf", "dialplan-7.conf"): emptied
+ * when it is next written. */
+void pbx_phone_own_files(const struct pbx_settings *s, int64_t phone_id, char chan[PBX_FILE_MAX],
+			 char dial[PBX_FILE_MAX]);
 
 /* Adds to out the phone's dialplan: a [centralita-phones] section with its hint (so status works) and its
  * Dial. Returns 0 or -1. */
 int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, struct pbx_sections *out);
 
-/* The two UpdateConfigs (initialised here; free them) that write phone p's files whole: its sections in
- * chan (the channel driver's part) and its dialplan in dial, each loaded from PBX_EMPTY_FILE (without a Reload
- * header: the caller reloads each module after, see reload.h); for a removed phone both files are written empty. Idempotent: sending them again, or
- * after a lost answer, writes the same files. The digests name each file's content: a file whose digest has
- * not changed since it was last written need not be sent. Returns 0, or -1 with err. */
+/* Phone p's part of its group's two files as text (pbx_file.h's pbx_want_text; empty for a removed phone),
+ * appended to chan (the channel driver's) and dial (its dialplan), with their digests: a part whose digest has
+ * not changed since it was last written need not be written again. Returns 0, or -1 with err (a value too long
+ * or holding a line break). */
 #define PBX_DIGEST_HEX 65
-int pbx_phone_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
-		      struct ami_update *dial, char chan_digest[PBX_DIGEST_HEX], char dial_digest[PBX_DIGEST_HEX],
-		      char *err, size_t errlen);
+struct buf;
+int pbx_phone_part(const struct pbx_settings *s, const struct phone *p, struct buf *chan, struct buf *dial,
+		   char chan_digest[PBX_DIGEST_HEX], char dial_digest[PBX_DIGEST_HEX], char *err, size_t errlen);
 
 /* Releases before this layout kept phones in the integrator's files: the legacy names, so their remains
  * can be found and removed. "centralita-201" was the phone's own context there. */

@@ -144,6 +144,74 @@ static void digest_of(const struct ami_cfg_want *want, const struct ami_cfg_cat 
 		snprintf(out, PBX_DIGEST_HEX, "unavailable");
 }
 
+void pbx_want_text(const struct ami_cfg_want *want, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(out, "[%s]\n", want[i].name);
+		for (size_t l = 0; l < want[i].n_lines; l++)
+			buf_printf(out, "%s=%s\n", want[i].lines[l].name, want[i].lines[l].value);
+	}
+}
+
+/* The "type" line's value of the section starting at text (its lines up to the next "["), or NULL. */
+static char *section_type(const char *text)
+{
+	for (const char *line = text; *line && *line != '[';) {
+		size_t n = strcspn(line, "\n");
+		if (n > 5 && strncmp(line, "type=", 5) == 0)
+			return strndup(line + 5, n - 5);
+		line += n + (line[n] == '\n');
+	}
+	return NULL;
+}
+
+/* Whether the section [name] appears more than once in text. */
+static bool name_repeats(const char *text, const char *name, size_t len)
+{
+	int seen = 0;
+	for (const char *line = text; *line;) {
+		size_t n = strcspn(line, "\n");
+		seen += line[0] == '[' && n == len + 2 && strncmp(line + 1, name, len) == 0;
+		line += n + (line[n] == '\n');
+	}
+	return seen > 1;
+}
+
+int pbx_file_add_text(struct pbx_file *f, const char *text)
+{
+	for (const char *line = text; *line && !*f->err;) {
+		size_t n = strcspn(line, "\n");
+		char one[1200];
+		if (n >= sizeof one) {
+			snprintf(f->err, sizeof f->err, "a stored line is too long");
+			return -1;
+		}
+		memcpy(one, line, n);
+		one[n] = '\0';
+		const char *next = line + n + (line[n] == '\n');
+		if (one[0] == '[' && n >= 2 && one[n - 1] == ']') {
+			one[n - 1] = '\0';
+			const char *name = one + 1;
+			char *type = name_repeats(text, name, n - 2) ? section_type(next) : NULL;
+			/* Sections of one name without a type (the phones' dialplan context) are merged into one. */
+			const struct ami_cfg_want *last = f->n ? &f->want[f->n - 1] : NULL;
+			if (!(type == NULL && last && !last->type && strcmp(last->name, name) == 0))
+				pbx_file_section(f, name, type);
+			free(type);
+		} else {
+			char *eq = strchr(one, '=');
+			if (!eq) {
+				snprintf(f->err, sizeof f->err, "a stored line has no \"=\"");
+				return -1;
+			}
+			*eq = '\0';
+			pbx_file_line(f, one, eq + 1);
+		}
+		line = next;
+	}
+	return *f->err ? -1 : 0;
+}
+
 void pbx_file_text(const struct pbx_file *f, struct buf *out)
 {
 	for (size_t i = 0; i < f->n; i++) {

@@ -44,6 +44,14 @@ void pbx_config_digest(const struct ami_config *c, char out[PBX_DIGEST_HEX]);
  * "exten = ..." shown as "exten => ..."), for previews. */
 void pbx_file_text(const struct pbx_file *f, struct buf *out);
 
+/* Sections as text, "[name]" then "var=value" lines, each ending in "\n": what a digest is of, and how a phone's
+ * part of its group's files is stored (pbx.h). */
+void pbx_want_text(const struct ami_cfg_want *want, size_t n, struct buf *out);
+/* Appends the sections of such a text to f: a name repeated in the text gets its "type=" value as type (a pjsip
+ * endpoint and aor); a section without one named as the last of f is merged into it (the phones' dialplan
+ * context, once per file). Returns 0, or -1 with f->err. */
+int pbx_file_add_text(struct pbx_file *f, const char *text);
+
 /* The UpdateConfigs that write f whole into dst (see above), in order, in *ups (n_ups of them; free each with
  * ami_update_free, then free(*ups)). No Reload header: the caller reloads once all went through. An empty
  * file is one UpdateConfig without actions (dst from the empty source). Returns 0, or -1 with err. */

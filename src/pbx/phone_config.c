@@ -2,6 +2,7 @@
 #include "pbx/pbx.h"
 #include "pbx/pbx_file.h"
 #include "pbx/route_plan.h"
+#include "util/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,23 @@ void pbx_dialplan_context(const char *extension, char out[32])
 	snprintf(out, 32, "centralita-%s", extension);
 }
 
+void pbx_phone_group(int64_t phone_id, int64_t *first, int64_t *last)
+{
+	*first = (phone_id - 1) / PBX_PHONES_PER_FILE * PBX_PHONES_PER_FILE + 1;
+	*last = *first + PBX_PHONES_PER_FILE - 1;
+}
+
 void pbx_phone_files(const struct pbx_settings *s, int64_t phone_id, char chan[PBX_FILE_MAX], char dial[PBX_FILE_MAX])
+{
+	int64_t first, last;
+	pbx_phone_group(phone_id, &first, &last);
+	snprintf(chan, PBX_FILE_MAX, PBX_DIR "/%s-phones-%lld-%lld.conf", s->driver == PBX_SIP ? "sip" : "pjsip",
+		 (long long)first, (long long)last);
+	snprintf(dial, PBX_FILE_MAX, PBX_DIR "/dialplan-phones-%lld-%lld.conf", (long long)first, (long long)last);
+}
+
+void pbx_phone_own_files(const struct pbx_settings *s, int64_t phone_id, char chan[PBX_FILE_MAX],
+			 char dial[PBX_FILE_MAX])
 {
 	snprintf(chan, PBX_FILE_MAX, PBX_DIR "/%s-%lld.conf", s->driver == PBX_SIP ? "sip" : "pjsip", (long long)phone_id);
 	snprintf(dial, PBX_FILE_MAX, PBX_DIR "/dialplan-%lld.conf", (long long)phone_id);
@@ -174,53 +191,30 @@ int pbx_dialplan_section(const struct pbx_settings *s, const char *extension, st
 	return rc ? -1 : 0;
 }
 
-/* Fills u with the actions that write sections into an empty file. */
-static int write_whole(struct ami_update *u, const struct pbx_sections *sections, char *err, size_t errlen)
+int pbx_phone_part(const struct pbx_settings *s, const struct phone *p, struct buf *chan, struct buf *dial,
+		   char chan_digest[PBX_DIGEST_HEX], char dial_digest[PBX_DIGEST_HEX], char *err, size_t errlen)
 {
-	const char *names[PBX_MAX_SECTIONS];
-	size_t n = 0;
-	for (size_t i = 0; i < sections->n; i++) {
-		bool seen = false;
-		for (size_t k = 0; k < n; k++)
-			seen |= strcmp(names[k], sections->want[i].name) == 0;
-		if (!seen)
-			names[n++] = sections->want[i].name;
-	}
-	struct ami_config none = { 0 };
-	return ami_config_diff(&none, names, n, sections->want, sections->n, u, err, errlen);
-}
-
-/* SHA-256 (hex) of the sections: what a file written from them holds (pbx_file.h's digest). */
-static void sections_digest(const struct pbx_sections *o, char out[PBX_DIGEST_HEX])
-{
-	pbx_want_digest(o->want, o->n, out);
-}
-
-int pbx_phone_updates(const struct pbx_settings *s, const struct phone *p, struct ami_update *chan,
-		      struct ami_update *dial, char chan_digest[PBX_DIGEST_HEX], char dial_digest[PBX_DIGEST_HEX],
-		      char *err, size_t errlen)
-{
-	char chan_file[PBX_FILE_MAX], dial_file[PBX_FILE_MAX];
-	pbx_phone_files(s, p->id, chan_file, dial_file);
-	ami_update_init(chan, chan_file);
-	ami_update_init(dial, dial_file);
-	ami_update_set_source(chan, PBX_EMPTY_FILE);
-	ami_update_set_source(dial, PBX_EMPTY_FILE);
 	struct pbx_sections sections, context;
 	memset(&sections, 0, sizeof sections);
 	memset(&context, 0, sizeof context);
-	if (!p->deleted &&   /* a removed phone's files are written empty */
+	if (!p->deleted &&   /* a removed phone has no part */
 	    (pbx_phone_sections(s, p, &sections) != 0 || pbx_dialplan_section(s, p->extension, &context) != 0)) {
 		snprintf(err, errlen, "phone %s: a value is too long for the PBX", p->extension);
 		return -1;
 	}
-	sections_digest(&sections, chan_digest);
-	sections_digest(&context, dial_digest);
-	if (write_whole(chan, &sections, err, errlen) != 0 || write_whole(dial, &context, err, errlen) != 0)
-		return -1;
-	if (*chan->err || *dial->err) {
-		snprintf(err, errlen, "phone %s: %s", p->extension, *chan->err ? chan->err : dial->err);
-		return -1;
-	}
+	/* A line break would end a line of the stored text (and of the file) early. */
+	const struct pbx_sections *both[2] = { &sections, &context };
+	for (int b = 0; b < 2; b++)
+		for (size_t i = 0; i < both[b]->n; i++)
+			for (size_t l = 0; l < both[b]->want[i].n_lines; l++)
+				if (strpbrk(both[b]->want[i].lines[l].value, "\r\n")) {
+					snprintf(err, errlen, "phone %s: a line break in %s", p->extension,
+						 both[b]->want[i].lines[l].name);
+					return -1;
+				}
+	pbx_want_text(sections.want, sections.n, chan);
+	pbx_want_text(context.want, context.n, dial);
+	pbx_want_digest(sections.want, sections.n, chan_digest);
+	pbx_want_digest(context.want, context.n, dial_digest);
 	return 0;
 }

@@ -209,64 +209,146 @@ void verify_take_damaged(const struct ami_config *merged, bool *used, const stru
 	}
 }
 
-/* Checks one phone: reads its two files, takes their content out of the merged views (what remains is the
- * integrator's), and says what is wrong if the phone is applied but its files do not hold what it should. */
-static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_pool *pool, const struct phone *p,
-				    const struct ami_config *merged, bool *used, struct line_pool *lp,
-				    struct phone_check *pc, char *msg, size_t len)
-{
-	memset(pc, 0, sizeof *pc);
-	char files[2][PBX_FILE_MAX];
-	pbx_phone_files(s, p->id, files[0], files[1]);
-	struct ami_config got[2] = { { 0 }, { 0 } };
+/* The two files of a group, read once per verification and shared by its phones (pbx.h). */
+struct group_read {
+	char files[2][PBX_FILE_MAX];   /* "" until read */
+	struct ami_config got[2];
 	enum file_state state[2];
+};
+
+static void group_read_free(struct group_read *g)
+{
+	ami_config_free(&g->got[0]);
+	ami_config_free(&g->got[1]);
+	memset(g, 0, sizeof *g);
+}
+
+/* Reads files into g and takes their content out of the merged views (what remains is the integrator's),
+ * counting it into pc. */
+static enum ami_status read_files(struct ami_pool *pool, char files[2][PBX_FILE_MAX], const struct ami_config *merged,
+				  bool *used, struct line_pool *lp, struct group_read *g, struct phone_check *pc, char *msg,
+				  size_t len)
+{
+	group_read_free(g);
 	enum ami_status st = AMI_OK;
 	for (int f = 0; f < 2 && st == AMI_OK; f++)
-		st = verify_read_file(pool, files[f], NULL, &got[f], &state[f], msg, len);
-	if (st != AMI_OK)
-		goto out;
-	pc->unreadable = state[0] == FILE_UNREADABLE || state[1] == FILE_UNREADABLE;
-	for (size_t c = 0; c < got[0].n_cats; c++) {
-		if (verify_take_category(merged, used, &got[0].cats[c]))
+		st = verify_read_file(pool, files[f], NULL, &g->got[f], &g->state[f], msg, len);
+	if (st != AMI_OK) {
+		group_read_free(g);
+		return st;
+	}
+	memcpy(g->files, files, sizeof g->files);
+	for (size_t c = 0; c < g->got[0].n_cats; c++) {
+		if (verify_take_category(merged, used, &g->got[0].cats[c]))
 			pc->loaded[0]++;
 		else
 			pc->not_loaded[0]++;
 	}
-	for (size_t c = 0; c < got[1].n_cats; c++)
-		for (size_t l = 0; l < got[1].cats[c].n_lines; l++) {
-			if (take_line(lp, &got[1].cats[c].lines[l]))
+	for (size_t c = 0; c < g->got[1].n_cats; c++)
+		for (size_t l = 0; l < g->got[1].cats[c].n_lines; l++) {
+			if (take_line(lp, &g->got[1].cats[c].lines[l]))
 				pc->loaded[1]++;
 			else
 				pc->not_loaded[1]++;
 		}
+	return AMI_OK;
+}
+
+/* The phone's part of a file it shares (chan: its sections by name; else its lines of the phones' context,
+ * "exten = <ext>,..."), as a config whose categories and lines point into file's: free only the arrays. */
+static void part_of(const struct pbx_settings *s, const struct ami_config *file, bool chan, const char *extension,
+		    struct ami_config *out, struct ami_cfg_line **lines)
+{
+	memset(out, 0, sizeof *out);
+	*lines = NULL;
+	out->cats = calloc(file->n_cats + 1, sizeof *out->cats);
+	if (!out->cats)
+		abort();
+	char names[2][32], prefix[PHONE_EXT_MAX + 2];
+	size_t n_names = pbx_section_names(s, extension, names), n_lines = 0, plen;
+	snprintf(prefix, sizeof prefix, "%s,", extension);
+	plen = strlen(prefix);
+	for (size_t c = 0; c < file->n_cats; c++) {
+		const struct ami_cfg_cat *cat = &file->cats[c];
+		if (chan) {
+			for (size_t k = 0; k < n_names; k++)
+				if (strcasecmp(cat->name, names[k]) == 0) {
+					out->cats[out->n_cats++] = *cat;
+					break;
+				}
+			continue;
+		}
+		for (size_t l = 0; l < cat->n_lines; l++)
+			if (strcasecmp(cat->name, PBX_PHONES_CONTEXT) == 0 && strncmp(cat->lines[l].value, prefix, plen) == 0) {
+				*lines = realloc(*lines, (n_lines + 1) * sizeof **lines);
+				if (!*lines)
+					abort();
+				(*lines)[n_lines++] = cat->lines[l];
+			}
+	}
+	if (!chan && n_lines > 0) {
+		struct ami_cfg_cat *ctx = &out->cats[out->n_cats++];
+		memset(ctx, 0, sizeof *ctx);
+		ctx->name = (char *)PBX_PHONES_CONTEXT;
+		ctx->lines = *lines;
+		ctx->n_lines = n_lines;
+	}
+}
+
+/* Checks one phone: reads its group's two files unless g holds them already (or its own two, a phone of an
+ * earlier release), takes their content out of the merged views (what remains is the integrator's), and says
+ * what is wrong if the phone is applied but its part of them is not what it should be. */
+static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_pool *pool, const struct phone *p,
+				    const struct ami_config *merged, bool *used, struct line_pool *lp,
+				    struct group_read *group, struct phone_check *pc, char *msg, size_t len)
+{
+	memset(pc, 0, sizeof *pc);
+	char files[2][PBX_FILE_MAX];
+	struct group_read own = { 0 }, *g = group;
+	enum ami_status st = AMI_OK;
+	if (p->own_files) {
+		pbx_phone_own_files(s, p->id, files[0], files[1]);
+		g = &own;
+		st = read_files(pool, files, merged, used, lp, g, pc, msg, len);
+	} else {
+		pbx_phone_files(s, p->id, files[0], files[1]);
+		if (strcmp(g->files[0], files[0]) != 0)
+			st = read_files(pool, files, merged, used, lp, g, pc, msg, len);
+	}
+	if (st != AMI_OK)
+		goto out;
+	pc->unreadable = g->state[0] == FILE_UNREADABLE || g->state[1] == FILE_UNREADABLE;
 	struct pbx_sections want[2];
 	memset(want, 0, sizeof want);
 	bool live = !p->deleted && pbx_phone_sections(s, p, &want[0]) == 0 &&
 		    pbx_dialplan_section(s, p->extension, &want[1]) == 0;
-	if (live && state[0] == FILE_UNREADABLE)
+	if (live && g->state[0] == FILE_UNREADABLE)
 		verify_take_damaged(merged, used, want[0].want, want[0].n);
 	if (!live || p->applied_version != p->version || !*p->applied_extension)
 		goto out;   /* not applied: its own apply will write it */
 	for (int f = 0; f < 2; f++) {
 		char why[160], digest[PBX_DIGEST_HEX];
-		if (state[f] == FILE_READ && verify_file_matches(&got[f], want[f].want, want[f].n, why, sizeof why))
-			continue;
+		struct ami_config part;
+		struct ami_cfg_line *lines;
+		part_of(s, &g->got[f], f == 0, p->extension, &part, &lines);
+		bool right = g->state[f] == FILE_READ && verify_file_matches(&part, want[f].want, want[f].n, why, sizeof why);
 		/* Centralita's own earlier content (its settings changed since: a release, the configuration): to be
 		 * written again, but nothing vanished. */
-		if (state[f] == FILE_READ) {
-			pbx_config_digest(&got[f], digest);
-			if (strcmp(digest, f ? p->applied_dial_digest : p->applied_chan_digest) == 0) {
-				pc->outdated = true;
-				continue;
-			}
+		if (!right && g->state[f] == FILE_READ) {
+			pbx_config_digest(&part, digest);
+			if (strcmp(digest, f ? p->applied_dial_digest : p->applied_chan_digest) == 0)
+				pc->outdated = right = true;
 		}
+		free(part.cats);
+		free(lines);
+		if (right)
+			continue;
 		snprintf(pc->problem, sizeof pc->problem, "its file %s %s", files[f],
-			 state[f] == FILE_READ ? why : verify_file_problem(state[f]));
+			 g->state[f] == FILE_READ ? why : verify_file_problem(g->state[f]));
 		break;
 	}
 out:
-	ami_config_free(&got[0]);
-	ami_config_free(&got[1]);
+	group_read_free(&own);
 	return st;
 }
 
@@ -502,6 +584,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 	int n;
 	bool any_unreadable = false;
 	struct live_set live = { 0 };   /* what is applied with right files: is it loaded too? */
+	struct group_read group = { 0 };   /* the last group's files, read once for its phones */
 	snap->file = pbx_config_file(s->driver);
 	while (st == AMI_OK && (n = phones_ids_after(db, after, ids, PAGE)) > 0) {
 		for (int i = 0; i < n && st == AMI_OK; i++) {
@@ -509,7 +592,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 			struct phone_check pc;
 			if (phones_get(db, ids[i], &p) != PHONES_OK)
 				continue;
-			st = verify_phone(s, pool, &p, &merged, used, &lp, &pc, msg, len);
+			st = verify_phone(s, pool, &p, &merged, used, &lp, &group, &pc, msg, len);
 			if (st != AMI_OK)
 				break;
 			rep->phones++;
@@ -540,6 +623,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 		}
 		after = ids[n - 1];
 	}
+	group_read_free(&group);
 	/* Files holding phones, none of which Asterisk's merged view shows (and none it cannot read, which would
 	 * stop the rest of the #tryinclude glob): pjsip.conf / extensions.conf do not include them (the
 	 * integrator's one-time set-up, README). */

@@ -272,9 +272,11 @@ def pjsip_ids(kind):
 
 
 def phone_files(phone_id):
-    """Paths of phone phone_id's two files of its own (src/pbx/pbx.h pbx_phone_files)."""
+    """Paths of the two files holding phone phone_id's part (src/pbx/pbx.h pbx_phone_files: 4 phones a pair)."""
+    first = (phone_id - 1) // 4 * 4 + 1
     d = os.path.join(ETC, PHONES_DIR)
-    return os.path.join(d, f"pjsip-{phone_id}.conf"), os.path.join(d, f"dialplan-{phone_id}.conf")
+    return (os.path.join(d, f"pjsip-phones-{first}-{first + 3}.conf"),
+            os.path.join(d, f"dialplan-phones-{first}-{first + 3}.conf"))
 
 
 def phones_dir_sections():

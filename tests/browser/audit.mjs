@@ -26,6 +26,7 @@ try {
   assert.match(page.url(), /\/phones\?done=saved$/);
   await Promise.all([page.waitForNavigation(), page.click('tr[data-extension="215"] td.ext a')]);
   const id = page.url().match(/\/phones\/(\d+)$/)[1];
+  const first = Math.floor((Number(id) - 1) / 4) * 4 + 1;   // its group of files (src/pbx/pbx.h)
   await page.goto(`${base}/phones/${id}/edit`);
   await page.fill("input[name=name]", "Recepción 2");
   await Promise.all([page.waitForNavigation(), page.click("#phone-form button[type=submit]")]);
@@ -40,7 +41,7 @@ try {
   assert.equal((await top.locator("td.user .name").textContent()).trim(), adminName);
   assert.equal((await top.locator("td.user .address").textContent()).trim(), "127.0.0.1");
   assert.equal((await top.locator("td.changes").textContent()).trim(), "name: Recepción -> Recepción 2");
-  assert.match(await top.locator("td.ami").textContent(), new RegExp(`UpdateConfig centralita/pjsip-${id}\\.conf`));
+  assert.match(await top.locator("td.ami").textContent(), new RegExp(`UpdateConfig centralita/pjsip-phones-${first}-${first + 3}\\.conf`));
   assert.equal(await top.locator("td.outcome").getAttribute("data-outcome"), "applied");
   assert.match(await top.locator("td.outcome").textContent(), /Applied/);
   await page.screenshot({ path: out + "audit-01-trail.png", fullPage: true });

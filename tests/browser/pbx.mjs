@@ -63,7 +63,7 @@ try {
   // Drift: 741's file edited by hand on the PBX's disk.
   const dir = pbxDir + "/centralita";
   const file = readdirSync(dir).map((f) => dir + "/" + f)
-    .find((f) => /pjsip-\d+\.conf$/.test(f) && readFileSync(f, "utf8").includes("[741]"));
+    .find((f) => /pjsip-phones-\d+-\d+\.conf$/.test(f) && readFileSync(f, "utf8").includes("[741]"));
   const original = readFileSync(file, "utf8");
   writeFileSync(file, original.replace("[741]\n", "[741]\nallow=gsm\n"));
   await go(page, "#drift-link");

@@ -29,13 +29,15 @@ def test_phones_flow_in_chromium():
         ext, name, mac, model, secret, applied = rows[0]
         assert (ext, name, mac, model, applied) == ("205", "Recepción", "001565123456", "yealink-t46u", 1)
         files = sorted(os.listdir(os.path.join(s.pbx_dir, "centralita")))
-        # With the phone's own two files, the routes dialplan (its class contexts exist whatever the routes).
-        assert files == ["dialplan-1.conf", "dialplan-routes.conf", "empty.conf", "pjsip-1.conf"], files
-        pjsip = s.pbx_file("centralita/pjsip-1.conf")
+        # With the two files of the phone's group, the routes dialplan (its class contexts exist whatever the
+        # routes).
+        assert files == ["dialplan-phones-1-4.conf", "dialplan-routes.conf", "empty.conf", "pjsip-phones-1-4.conf"], \
+            files
+        pjsip = s.pbx_file("centralita/pjsip-phones-1-4.conf")
         assert "[205]" in pjsip and f"password = {secret}" in pjsip and "[206]" not in pjsip
         assert "include = centralita-phones\n" in s.pbx_file("extensions.conf")
         assert "[centralita-phones]\nexten = 205,hint,PJSIP/205\nexten = 205,1,Dial(PJSIP/205,30)\n" in \
-            s.pbx_file("centralita/dialplan-1.conf")
+            s.pbx_file("centralita/dialplan-phones-1-4.conf")
         assert sorted(os.listdir(s.prov_dir)) == ["001565123456.cfg"]
     finally:
         assert s.stop() == 0

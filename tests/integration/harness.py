@@ -44,6 +44,17 @@ exten => 600,1,VoiceMailMain()
 """
 
 
+PHONES_PER_FILE = 4   # src/pbx/pbx.h PBX_PHONES_PER_FILE
+
+
+def phone_file_names(pid):
+    """Centralita's two files holding phone pid's part, relative to Asterisk's configuration directory
+    (src/pbx/pbx.h pbx_phone_files: PHONES_PER_FILE phones a pair, by id)."""
+    first = (pid - 1) // PHONES_PER_FILE * PHONES_PER_FILE + 1
+    span = f"{first}-{first + PHONES_PER_FILE - 1}"
+    return f"centralita/pjsip-phones-{span}.conf", f"centralita/dialplan-phones-{span}.conf"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from conftest import INTEGRATOR, OWNER
-from harness import Client, Stack
+from harness import Client, Stack, phone_file_names
 from test_routes import CLASSES, EXTRA_CONF, add_route, add_trunk, route_fields, trunk_fields
 
 ADDRESS = "127.0.0.1"   # nginx passes the client's address; the tests connect over loopback
@@ -125,10 +125,10 @@ def test_each_phone_change_leaves_one_row_with_its_ami_actions_and_no_secret(sta
     assert (row["action"], row["object"], row["outcome"]) == ("phone.create", "phone 401", "applied")
     assert row["changes"].splitlines() == ["extension: 401", "name: Ana", "model: yealink-t46u",
                                            "mac: 00:15:65:40:01:01", "calling_class: national", "secret: set"]
-    assert row["ami"].splitlines() == [f"CreateConfig centralita/pjsip-{pid}.conf",
-                                       f"UpdateConfig centralita/pjsip-{pid}.conf", "Reload res_pjsip.so (queued)",
-                                       f"CreateConfig centralita/dialplan-{pid}.conf",
-                                       f"UpdateConfig centralita/dialplan-{pid}.conf", "Reload pbx_config.so (queued)"]
+    assert row["ami"].splitlines() == [f"CreateConfig {phone_file_names(pid)[0]}",
+                                       f"UpdateConfig {phone_file_names(pid)[0]}", "Reload res_pjsip.so (queued)",
+                                       f"CreateConfig {phone_file_names(pid)[1]}",
+                                       f"UpdateConfig {phone_file_names(pid)[1]}", "Reload pbx_config.so (queued)"]
 
     ver = phone_row(stack, "401")["version"]
     r, row = change(stack, lambda: integrator.post(f"/phones/{pid}", {
@@ -138,7 +138,7 @@ def test_each_phone_change_leaves_one_row_with_its_ami_actions_and_no_secret(sta
     assert (row["action"], row["object"], row["outcome"]) == ("phone.update", "phone 401", "applied")
     assert row["changes"] == "name: Ana -> Ana Pérez"
     # Only the channel file changed (the dialplan line has no name): one file sent, one module reloaded.
-    assert row["ami"].splitlines() == [f"UpdateConfig centralita/pjsip-{pid}.conf", "Reload res_pjsip.so (queued)"]
+    assert row["ami"].splitlines() == [f"UpdateConfig {phone_file_names(pid)[0]}", "Reload res_pjsip.so (queued)"]
 
     r, row = change(stack, lambda: integrator.post(f"/phones/{pid}/reveal", {"_csrf": integrator.csrf()}))
     assert r.status == 200 and first_secret in r.body
@@ -152,7 +152,7 @@ def test_each_phone_change_leaves_one_row_with_its_ami_actions_and_no_secret(sta
     second_secret = phone_row(stack, "401")["secret"]
     assert second_secret != first_secret
     assert (row["action"], row["changes"], row["outcome"]) == ("phone.new_secret", "secret: changed", "applied")
-    assert f"UpdateConfig centralita/pjsip-{pid}.conf" in row["ami"]
+    assert f"UpdateConfig {phone_file_names(pid)[0]}" in row["ami"]
 
     ver = phone_row(stack, "401")["version"]
     r, row = change(stack, lambda: integrator.post(f"/phones/{pid}/delete",
@@ -160,7 +160,7 @@ def test_each_phone_change_leaves_one_row_with_its_ami_actions_and_no_secret(sta
     assert r.header("Location") == "/phones?done=removed"
     assert (row["action"], row["object"], row["outcome"]) == ("phone.delete", "phone 401", "applied")
     assert "name: Ana Pérez" in row["changes"] and "secret: removed" in row["changes"]
-    assert f"UpdateConfig centralita/pjsip-{pid}.conf" in row["ami"]
+    assert f"UpdateConfig {phone_file_names(pid)[0]}" in row["ami"]
     secrets_absent(stack, [first_secret, second_secret])
 
 
@@ -189,7 +189,7 @@ def test_pbx_down_the_row_says_pending_and_the_applier_adds_its_own_when_it_appl
     assert len(own) == 1, own
     pid = phone_row(stack, "402")["id"]
     assert (own[0]["action"], own[0]["outcome"], own[0]["address"]) == ("phone.apply", "applied", "")
-    assert f"UpdateConfig centralita/pjsip-{pid}.conf" in own[0]["ami"]
+    assert f"UpdateConfig {phone_file_names(pid)[0]}" in own[0]["ami"]
     assert "Reload res_pjsip.so" in own[0]["ami"]
 
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from harness import BIN, ROOT, Client, Stack
+from harness import BIN, ROOT, Client, Stack, phone_file_names
 
 INTEGRATOR = ("integra", "integrator-pass-1")
 
@@ -151,7 +151,7 @@ def test_signals_while_a_change_is_applied_let_it_finish(stacks):
     # The change in flight was completed, not cut: Asterisk has the phone, and the database knows it.
     with sqlite3.connect(s.db) as db:
         pid = db.execute("SELECT id FROM phones WHERE extension = '210'").fetchone()[0]
-    assert "[210]" in s.pbx_file(f"centralita/pjsip-{pid}.conf")
+    assert "[210]" in s.pbx_file(phone_file_names(pid)[0])
     db = sqlite3.connect(s.db)
     try:
         assert db.execute("SELECT applied_version = version FROM phones WHERE extension = '210'").fetchone() == (1,)

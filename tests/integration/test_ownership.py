@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import INTEGRATOR
-from harness import Client
+from harness import Client, phone_file_names
 from test_phones import (CONTEXT, MSG, add, applied, clean_pbx, conf_sections, context_lines, counters,  # noqa: F401
                          edit, field_errors, html, phone_dialplan, phone_id, phone_row, pbx, wait_for)
 
@@ -102,8 +102,7 @@ def detail(body):
 
 def phone_files(stack, ext):
     pid = phone_id(stack, ext)
-    return (os.path.join(stack.pbx_dir, "centralita", f"pjsip-{pid}.conf"),
-            os.path.join(stack.pbx_dir, "centralita", f"dialplan-{pid}.conf"))
+    return tuple(os.path.join(stack.pbx_dir, f) for f in phone_file_names(pid))
 
 
 def centralita_files(stack):

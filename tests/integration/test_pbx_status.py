@@ -10,6 +10,7 @@ import re
 import sqlite3
 import time
 
+from harness import phone_file_names
 from test_phones import add, applied, clean_pbx, phone_id, phone_row, pbx, wait_for  # noqa: F401
 
 
@@ -88,7 +89,7 @@ def test_a_file_changed_behind_centralitas_back_is_listed_and_repaired(stack, in
     wait_for(lambda: applied(stack, "732"), timeout=10, what="732 applied")
     body = integrator.get("/pbx/drift").body
     assert 'id="drift-none"' in body or "732" not in body, body
-    chan = os.path.join(stack.pbx_dir, "centralita", f"pjsip-{phone_id(stack, '732')}.conf")
+    chan = os.path.join(stack.pbx_dir, phone_file_names(phone_id(stack, '732'))[0])
     original = open(chan).read()
     edited = original.replace("[732]\n", "[732]\nallow=gsm\n", 1)
     assert edited != original, original
@@ -103,7 +104,7 @@ def test_a_file_changed_behind_centralitas_back_is_listed_and_repaired(stack, in
         # A verification of Centralita's own ran in between (one is due after any dropped AMI connection, as
         # under a loaded test machine) and put the file back, as it should: edit it again.
         assert without_header(open(chan).read()) == without_header(original)
-    assert any("732" in what and f"pjsip-{phone_id(stack, '732')}.conf" in detail for what, detail in rows), r.body
+    assert any("732" in what and phone_file_names(phone_id(stack, '732'))[0] in detail for what, detail in rows), r.body
     assert phone_row(stack, "732")["drifted"] == 0          # the check changed nothing
     assert open(chan).read() == edited
     r = integrator.post("/pbx/drift/repair", {"_csrf": r.csrf()})

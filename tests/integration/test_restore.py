@@ -11,15 +11,14 @@ import time
 
 import pytest
 
-from harness import Client, Stack
+from harness import PHONES_PER_FILE, Client, Stack, phone_file_names
 from test_phones import (add, applied, clean_pbx, conf_sections, expected_dialplan, live, parse_conf,  # noqa: F401
                          phone_dialplan, phone_id, phone_row, pbx, wait_for)
 
 
 def files_of(stack, ext):
     pid = phone_id(stack, ext)
-    d = os.path.join(stack.pbx_dir, "centralita")
-    return os.path.join(d, f"pjsip-{pid}.conf"), os.path.join(d, f"dialplan-{pid}.conf")
+    return tuple(os.path.join(stack.pbx_dir, f) for f in phone_file_names(pid))
 
 
 def on_pbx_once(stack, ext):
@@ -37,12 +36,45 @@ def prov_secret(stack, mac):
         return re.search(r"account\.1\.password = (\S+)", f.read()).group(1)
 
 
+def group_mates(stack, ext):
+    """The other live phones sharing ext's files (src/pbx/pbx.h: PHONES_PER_FILE to a pair, by id)."""
+    pid = phone_id(stack, ext)
+    first = (pid - 1) // PHONES_PER_FILE * PHONES_PER_FILE + 1
+    db = sqlite3.connect(stack.db, timeout=10)
+    try:
+        return [e for (e,) in db.execute("SELECT extension FROM phones WHERE id BETWEEN ? AND ? AND id != ? "
+                                         "AND deleted = 0", (first, first + PHONES_PER_FILE - 1, pid))]
+    finally:
+        db.close()
+
+
+def fill_group(stack, integrator, prefix):
+    """Adds phones (extensions prefix0, prefix1...) until the next phone starts a group of files."""
+    i = 0
+    while True:
+        db = sqlite3.connect(stack.db, timeout=10)
+        next_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM phones").fetchone()[0]
+        db.close()
+        if next_id % PHONES_PER_FILE == 1:
+            return
+        ext = f"{prefix}{i}"
+        assert add(integrator, ext, name=f"Filler {ext}", mac=f"00:15:65:99:{int(prefix):02x}:{i:02x}").status == 303
+        i += 1
+
+
 def test_half_a_category_and_a_missing_file_are_restored_after_a_restart(stack, integrator, clean_pbx):
-    for ext in ("781", "782", "783"):
+    """781 and 782 first in a group's files, 783 in the next group's: 782's auth cut in half (and whatever
+    follows it in the file), 783's dialplan file gone; 781, before the cut, is left alone."""
+    fill_group(stack, integrator, "77")
+    for ext in ("781", "782"):
         assert add(integrator, ext, name=f"Restore {ext}", mac=f"00:15:65:78:00:{ext[-1]}0").status == 303
+    fill_group(stack, integrator, "73")
+    assert add(integrator, "783", name="Restore 783", mac="00:15:65:78:00:30").status == 303
+    assert "781" in group_mates(stack, "782") and "783" not in group_mates(stack, "782")
     chan_782, _ = files_of(stack, "782")
     text = open(chan_782).read()
-    pbx(stack, "truncate", file=os.path.relpath(chan_782, stack.pbx_dir), keep=text.index("password"))
+    pbx(stack, "truncate", file=os.path.relpath(chan_782, stack.pbx_dir),
+        keep=text.index("password", text.index("[782-auth]")))
     assert not on_pbx_once(stack, "782")                 # half a [782-auth]: no password
     _, dial_783 = files_of(stack, "783")
     os.unlink(dial_783)                                  # 783 can no longer be called
@@ -250,13 +282,14 @@ def test_vanished_phones_are_pending_with_the_reason_and_counted_on_the_home_pag
     as applied: pending, with what was found, and the home page counts it."""
     assert add(integrator, "786", name="Slow restore", mac="00:15:65:78:06:00").status == 303
     chan, _ = files_of(stack, "786")
+    gone = 1 + len(group_mates(stack, "786"))               # the phones sharing the file vanish with it
     os.unlink(chan)
     pbx(stack, "delay", ms=8000, action="UpdateConfig")      # changes time out; reading still works
     r = integrator.post("/pbx/verify", {"_csrf": integrator.csrf()})
     assert r.header("Location") == "/phones?done=verified"
     wait_for(lambda: phone_row(stack, "786")["drifted"] == 1, timeout=10, what="786 found missing")
     body = integrator.get("/").body
-    assert re.search(r'id="vanished-count"[^>]*>1<', body), body
+    assert re.search(rf'id="vanished-count"[^>]*>{gone}<', body), body
     row = integrator.get("/phones?q=786").body
     assert "status-pending" in row and "vanished from the PBX" in row and "is missing" in row
     pbx(stack, "delay", ms=0)
@@ -332,7 +365,8 @@ def test_a_file_asterisk_cannot_read_hides_the_next_ones_until_it_is_rebuilt(sta
     not loaded either. Only the damaged one is written again; its reload loads the others, which are neither
     rewritten nor shown as vanished."""
     exts = ("791", "792", "793")
-    for ext in exts:
+    for ext, fill in zip(exts, ("74", "75", "76")):
+        fill_group(stack, integrator, fill)      # each in files of its own group
         assert add(integrator, ext, name=f"Glob {ext}", mac=f"00:15:65:79:0{ext[-1]}:00").status == 303
     wait_for(lambda: all(applied(stack, e) for e in exts), what="applied")
     chans = sorted((files_of(stack, e)[0], e) for e in exts)     # the glob's order

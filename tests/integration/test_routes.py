@@ -16,7 +16,7 @@ import urllib.parse
 import pytest
 
 from conftest import INTEGRATOR, OWNER
-from harness import ROOT, Client, Stack, route_table
+from harness import ROOT, Client, Stack, phone_file_names, route_table
 
 CLASSES = ["internal", "local", "national", "mobile", "international", "premium", "vip"]
 EMERGENCY = ["112", "091"]
@@ -545,7 +545,8 @@ def test_phone_form_offers_configured_classes_and_endpoint_context_follows(stack
     assert phone["calling_class"] == "vip"
     wait_for(lambda: rows(stack, "SELECT applied_version = version AS ok FROM phones WHERE id = ?",
                           (phone["id"],))[0]["ok"], what="phone applied")
-    eps = [dict(l) for n, l in parse_conf(conf_text(stack, f"pjsip-{phone['id']}.conf")) if n == "401"]
+    chan_name = os.path.basename(phone_file_names(phone["id"])[0])
+    eps = [dict(l) for n, l in parse_conf(conf_text(stack, chan_name)) if n == "401"]
     assert [e["context"] for e in eps if e.get("type") == "endpoint"] == ["centralita-class-vip"]
     loaded = wait_for(lambda: stack.pbx.control({"cmd": "loaded"})["endpoint"].get("401"), timeout=3,
                       what="401 loaded (the reloader's reload)")
@@ -562,7 +563,7 @@ def test_phone_form_offers_configured_classes_and_endpoint_context_follows(stack
                                            "model": "yealink-t46u", "mac": "00:15:65:40:01:01",
                                            "calling_class": "internal", "version": str(phone["version"])})
     assert r.status == 303, r.body
-    wait_for(lambda: [dict(l).get("context") for n, l in parse_conf(conf_text(stack, f"pjsip-{phone['id']}.conf"))
+    wait_for(lambda: [dict(l).get("context") for n, l in parse_conf(conf_text(stack, chan_name))
                       if n == "401" and dict(l).get("type") == "endpoint"] == ["centralita-class-internal"],
              what="context changed")
     # The details page names the class for the integrator.

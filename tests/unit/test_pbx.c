@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "pbx/pbx.h"
+#include "pbx/pbx_file.h"
+#include "util/buf.h"
 #include "pbx/registrations.h"
 
 static struct pbx_settings settings(enum pbx_driver driver)
@@ -243,63 +245,117 @@ START_TEST(dialplan_lines_in_the_phones_context)
 }
 END_TEST
 
-/* A phone's two files, written whole from the empty source: every category created (same-named ones through
- * a temporary name), each file followed by its module's reload; a removed phone's written empty. */
-START_TEST(phone_files_written_whole)
+/* Phones share files, PBX_PHONES_PER_FILE to a pair, by id; each phone's part is a text that a group's file is
+ * built from (same-named pjsip sections told apart by type, the dialplan context merged once), written whole
+ * from the empty source; a removed phone's part is empty. */
+START_TEST(phone_parts_and_group_files)
 {
 	struct pbx_settings s = settings(PBX_PJSIP);
 	struct phone p = phone("201", "Front desk", "Abcdefghijklmnopqrstuvwxyz012345");
 	p.id = 17;
 	char chan_file[PBX_FILE_MAX], dial_file[PBX_FILE_MAX];
 	pbx_phone_files(&s, 17, chan_file, dial_file);
+	ck_assert_str_eq(chan_file, "centralita/pjsip-phones-17-20.conf");
+	ck_assert_str_eq(dial_file, "centralita/dialplan-phones-17-20.conf");
+	pbx_phone_files(&s, 20, chan_file, dial_file);
+	ck_assert_str_eq(chan_file, "centralita/pjsip-phones-17-20.conf");
+	pbx_phone_files(&s, 21, chan_file, dial_file);
+	ck_assert_str_eq(chan_file, "centralita/pjsip-phones-21-24.conf");
+	int64_t first, last;
+	pbx_phone_group(4, &first, &last);
+	ck_assert_int_eq(first, 1);
+	ck_assert_int_eq(last, 4);
+	pbx_phone_own_files(&s, 17, chan_file, dial_file);
 	ck_assert_str_eq(chan_file, "centralita/pjsip-17.conf");
 	ck_assert_str_eq(dial_file, "centralita/dialplan-17.conf");
-	struct ami_update chan, dial;
+
+	struct buf chan = { 0 }, dial = { 0 };
 	char err[200], cd[PBX_DIGEST_HEX], dd[PBX_DIGEST_HEX], cd2[PBX_DIGEST_HEX], dd2[PBX_DIGEST_HEX];
-	ck_assert_int_eq(pbx_phone_updates(&s, &p, &chan, &dial, cd, dd, err, sizeof err), 0);
+	ck_assert_int_eq(pbx_phone_part(&s, &p, &chan, &dial, cd, dd, err, sizeof err), 0);
 	ck_assert_uint_eq(strlen(cd), 64);
 	ck_assert_str_ne(cd, dd);
-	ck_assert_str_eq(chan.src, PBX_EMPTY_FILE);
-	ck_assert_str_eq(chan.dst, "centralita/pjsip-17.conf");
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&chan), "[201]\ntype=endpoint\n"));
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&chan), "[201-auth]\ntype=auth\n"));
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&chan), "[201]\ntype=aor\n"));
+	ck_assert_str_eq(buf_cstr(&dial), "[" PBX_PHONES_CONTEXT "]\nexten=201,hint,PJSIP/201\nexten=201,1,Dial(PJSIP/201,30)\n");
+
+	/* A second phone of the group: its file holds both, each section once, the context once. */
+	struct phone q = phone("202", "Back desk", "Zbcdefghijklmnopqrstuvwxyz012345");
+	q.id = 18;
+	struct buf chan2 = { 0 }, dial2 = { 0 };
+	ck_assert_int_eq(pbx_phone_part(&s, &q, &chan2, &dial2, cd2, dd2, err, sizeof err), 0);
+	struct pbx_file cf, df;
+	pbx_file_init(&cf);
+	pbx_file_init(&df);
+	ck_assert_int_eq(pbx_file_add_text(&cf, buf_cstr(&chan)), 0);
+	ck_assert_int_eq(pbx_file_add_text(&cf, buf_cstr(&chan2)), 0);
+	ck_assert_int_eq(pbx_file_add_text(&df, buf_cstr(&dial)), 0);
+	ck_assert_int_eq(pbx_file_add_text(&df, buf_cstr(&dial2)), 0);
+	ck_assert_uint_eq(cf.n, 6);
+	ck_assert_str_eq(cf.want[0].type, "endpoint");
+	ck_assert_ptr_null(cf.want[1].type);
+	ck_assert_str_eq(cf.want[2].type, "aor");
+	ck_assert_str_eq(cf.want[3].name, "202");
+	ck_assert_uint_eq(df.n, 1);
+	ck_assert_uint_eq(df.want[0].n_lines, 4);
+	ck_assert_str_eq(df.want[0].lines[2].value, "202,hint,PJSIP/202");
+	/* The file's digest of one phone's sections is that phone's part digest. */
+	struct pbx_file one;
+	pbx_file_init(&one);
+	ck_assert_int_eq(pbx_file_add_text(&one, buf_cstr(&chan)), 0);
+	char fd[PBX_DIGEST_HEX];
+	pbx_file_digest(&one, fd);
+	ck_assert_str_eq(fd, cd);
+	pbx_file_free(&one);
+	struct ami_update *ups = NULL;
+	size_t n_ups = 0;
+	ck_assert_int_eq(pbx_file_updates(&cf, chan_file, &ups, &n_ups, err, sizeof err), 0);
+	ck_assert_uint_ge(n_ups, 2);   /* two phones' sections need more than one request of 128 lines */
+	ck_assert_str_eq(ups[0].src, PBX_EMPTY_FILE);
 	/* No Reload header: Asterisk drops that reload silently when another one runs (reload.h). */
-	ck_assert_ptr_null(chan.reload);
-	ck_assert_str_eq(dial.src, PBX_EMPTY_FILE);
-	ck_assert_ptr_null(dial.reload);
-	ck_assert_int_eq(chan.ops[0].action, AMI_UC_NEWCAT);
-	ck_assert_str_eq(chan.ops[0].cat, "201");
+	ck_assert_ptr_null(ups[0].reload);
 	size_t newcats = 0, renames = 0;
-	for (size_t i = 0; i < chan.n; i++) {
-		newcats += chan.ops[i].action == AMI_UC_NEWCAT;
-		renames += chan.ops[i].action == AMI_UC_RENAMECAT;
+	for (size_t u = 0; u < n_ups; u++) {
+		struct ami_msg m;
+		ami_msg_init(&m);
+		ck_assert_int_eq(ami_update_build(&ups[u], &m, err, sizeof err), 0);   /* each fits one request */
+		ami_msg_free(&m);
+		for (size_t i = 0; i < ups[u].n; i++) {
+			newcats += ups[u].ops[i].action == AMI_UC_NEWCAT;
+			renames += ups[u].ops[i].action == AMI_UC_RENAMECAT;
+		}
+		ami_update_free(&ups[u]);
 	}
-	ck_assert_uint_eq(newcats, 3);   /* [201] endpoint, [201-auth], and the aor under a temporary name */
-	ck_assert_uint_eq(renames, 1);
-	ck_assert_int_eq(dial.ops[0].action, AMI_UC_NEWCAT);
-	ck_assert_str_eq(dial.ops[0].cat, PBX_PHONES_CONTEXT);
-	ck_assert_uint_eq(dial.n, 3);
-	struct ami_msg m;
-	ami_msg_init(&m);
-	ck_assert_int_eq(ami_update_build(&chan, &m, err, sizeof err), 0);   /* fits one request */
-	ami_msg_free(&m);
-	ami_update_free(&chan);
-	ami_update_free(&dial);
-	/* The same phone gives the same digests; another name changes only the channel file's. */
-	snprintf(p.name, sizeof p.name, "Back desk");
-	ck_assert_int_eq(pbx_phone_updates(&s, &p, &chan, &dial, cd2, dd2, err, sizeof err), 0);
+	free(ups);
+	ck_assert_uint_eq(newcats, 6);   /* per phone: the endpoint, the auth, the aor under a temporary name */
+	ck_assert_uint_eq(renames, 2);
+	pbx_file_free(&cf);
+	pbx_file_free(&df);
+
+	/* The same phone gives the same digests; another name changes only the channel part's. */
+	struct buf c3 = { 0 }, d3 = { 0 };
+	snprintf(p.name, sizeof p.name, "Side desk");
+	ck_assert_int_eq(pbx_phone_part(&s, &p, &c3, &d3, cd2, dd2, err, sizeof err), 0);
 	ck_assert_str_ne(cd, cd2);
 	ck_assert_str_eq(dd, dd2);
-	ami_update_free(&chan);
-	ami_update_free(&dial);
+	buf_free(&c3);
+	buf_free(&d3);
+	/* A removed phone has no part. */
 	p.deleted = true;
-	ck_assert_int_eq(pbx_phone_updates(&s, &p, &chan, &dial, cd, dd, err, sizeof err), 0);
-	ck_assert_uint_eq(chan.n, 0);
-	ck_assert_uint_eq(dial.n, 0);
-	ck_assert_str_eq(chan.src, PBX_EMPTY_FILE);
-	ami_update_free(&chan);
-	ami_update_free(&dial);
+	ck_assert_int_eq(pbx_phone_part(&s, &p, &c3, &d3, cd, dd, err, sizeof err), 0);
+	ck_assert_str_eq(buf_cstr(&c3), "");
+	ck_assert_str_eq(buf_cstr(&d3), "");
+	/* A stored text that is not one is refused, not half-read. */
+	pbx_file_init(&one);
+	ck_assert_int_eq(pbx_file_add_text(&one, "[201]\nno equals sign\n"), -1);
+	pbx_file_free(&one);
+	buf_free(&chan);
+	buf_free(&dial);
+	buf_free(&chan2);
+	buf_free(&dial2);
 	s.driver = PBX_SIP;
 	pbx_phone_files(&s, 9, chan_file, dial_file);
-	ck_assert_str_eq(chan_file, "centralita/sip-9.conf");
+	ck_assert_str_eq(chan_file, "centralita/sip-phones-9-12.conf");
 }
 END_TEST
 
@@ -341,7 +397,7 @@ int main(void)
 	tcase_add_test(tc, callerid_strips_syntax_characters);
 	tcase_add_test(tc, check_extension_rules);
 	tcase_add_test(tc, dialplan_lines_in_the_phones_context);
-	tcase_add_test(tc, phone_files_written_whole);
+	tcase_add_test(tc, phone_parts_and_group_files);
 	tcase_add_test(tc, address_from_uri);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -15,7 +15,9 @@
 #include "ami/ami.h"
 #include "pbx/loaded.h"
 #include "pbx/pbx.h"
+#include "pbx/pbx_file.h"
 #include "pbx/reload.h"
+#include "util/buf.h"
 #include "support/testpbx_support.h"
 
 static struct testpbx pbx;
@@ -96,20 +98,33 @@ static struct phone phone(int64_t id, const char *ext, const char *secret)
 	return p;
 }
 
-/* Writes the phone's two files as the applier does, without reloading. */
+/* Writes the phone's group's two files (it alone in them) as the applier does, without reloading. */
 static void write_phone(struct ami_pool *pool, const struct pbx_settings *s, const struct phone *p)
 {
-	struct ami_update chan, dial;
-	char err[200], cd[PBX_DIGEST_HEX], dd[PBX_DIGEST_HEX];
-	ck_assert_int_eq(pbx_phone_updates(s, p, &chan, &dial, cd, dd, err, sizeof err), 0);
-	struct ami_result r;
-	ami_result_init(&r);
-	ck_assert_msg(ami_pool_update_config(pool, &chan, true, &r) == AMI_OK, "%s", r.message);
-	ami_result_free(&r);
-	ck_assert_msg(ami_pool_update_config(pool, &dial, true, &r) == AMI_OK, "%s", r.message);
-	ami_result_free(&r);
-	ami_update_free(&chan);
-	ami_update_free(&dial);
+	struct buf chan = { 0 }, dial = { 0 };
+	char err[200], cd[PBX_DIGEST_HEX], dd[PBX_DIGEST_HEX], files[2][PBX_FILE_MAX];
+	ck_assert_int_eq(pbx_phone_part(s, p, &chan, &dial, cd, dd, err, sizeof err), 0);
+	pbx_phone_files(s, p->id, files[0], files[1]);
+	const char *parts[2] = { buf_cstr(&chan), buf_cstr(&dial) };
+	for (int f = 0; f < 2; f++) {
+		struct pbx_file file;
+		pbx_file_init(&file);
+		ck_assert_int_eq(pbx_file_add_text(&file, parts[f]), 0);
+		struct ami_update *ups = NULL;
+		size_t n = 0;
+		ck_assert_int_eq(pbx_file_updates(&file, files[f], &ups, &n, err, sizeof err), 0);
+		for (size_t i = 0; i < n; i++) {
+			struct ami_result r;
+			ami_result_init(&r);
+			ck_assert_msg(ami_pool_update_config(pool, &ups[i], true, &r) == AMI_OK, "%s", r.message);
+			ami_result_free(&r);
+			ami_update_free(&ups[i]);
+		}
+		free(ups);
+		pbx_file_free(&file);
+	}
+	buf_free(&chan);
+	buf_free(&dial);
 }
 
 static void reload_both(struct ami_pool *pool)
