@@ -30,7 +30,8 @@ SIP_PORT = 5060
 AMI_USER = "centralita"
 AMI_SECRET = "acceptance-ami-secret-0123456789abcdefgh"   # 40 characters
 PHONES_CONTEXT = "from-internal"       # config.sh's internal context: Centralita's [asterisk] context here
-# Centralita's own files (src/pbx/pbx.h PBX_DIR): each phone's pjsip-<id>.conf and dialplan-<id>.conf in this folder
+# Centralita's own files (src/pbx/pbx.h PBX_DIR): pjsip-phones-<first>-<last>.conf and dialplan-phones-...conf, 4 phones
+# to a pair, in this folder
 # of the configuration directory, included once by the integrator's files (setup_asterisk.py writes the lines).
 PHONES_DIR = "centralita"
 PJSIP_INCLUDE = f"{PHONES_DIR}/pjsip-*.conf"

@@ -2,9 +2,10 @@
 `dialplan show ...` say after each add, edit and removal is what the form said; a name with a semicolon reaches
 Asterisk whole; the secrets in the provisioning files let two SIP phones (sipp) register and call each other.
 
-Since issue 9 each phone lives in two files of its own, centralita/pjsip-<id>.conf and centralita/dialplan-<id>.conf
-(its lines in the context centralita-phones, which the phones' context includes once); the integrator's pjsip.conf
-and extensions.conf never hold a phone."""
+Since issue 9 each phone lives in files of Centralita's own; since issue 13 four phones share a pair of them, by id:
+centralita/pjsip-phones-<first>-<last>.conf and centralita/dialplan-phones-<first>-<last>.conf (its lines in the
+context centralita-phones, which the phones' context includes once); the integrator's pjsip.conf and extensions.conf
+never hold a phone."""
 import os
 import re
 import shutil
@@ -106,11 +107,14 @@ def assert_not_on_asterisk(ext):
     not_in_integrators_files(ext)
 
 
-def assert_files_empty(pid):
-    """A removed phone's files stay (AMI cannot delete a file), written empty."""
+def assert_part_gone(pid, ext):
+    """A removed phone's group files stay (AMI cannot delete a file), written again without it."""
     for path in ast.phone_files(pid):
         with open(path) as f:
-            assert ast.conf_sections(f.read()) == [], path
+            text = f.read()
+        names = [name for name, body in ast.conf_sections(text)]
+        assert ext not in names and f"{ext}-auth" not in names, (path, names)
+        assert f"= {ext},hint," not in text and f"= {ext},1," not in text, path
 
 
 def yealink_secret(stack, mac):
@@ -159,12 +163,12 @@ def test_add_edit_remove_phone_asterisk_shows_what_the_form_said(stack, integrat
     assert grandstream_secret(stack, "000b82ac0211") == (secret, "211")
     assert_on_asterisk("211", "Recepción", secret)
 
-    # Remove: nothing of it is left in Asterisk (its two files stay, empty), nor its provisioning file.
+    # Remove: nothing of it is left in Asterisk (its group's two files stay, without it), nor its provisioning file.
     pid = phone_id(owner, "211")
     r, dt = remove_phone(owner, "211")
     assert_saved(r, dt, done="removed")
     assert_not_on_asterisk("211")
-    assert_files_empty(pid)
+    assert_part_gone(pid, "211")
     assert provisioning_file(stack, "cfg000b82ac0211.xml")[0] == 404
     assert status(owner, "211") is None
 
@@ -176,7 +180,7 @@ def test_name_with_semicolon_reaches_asterisk_whole(stack, owner):
     assert_saved(r, dt)
     ep = ast.endpoint("220")
     assert ep and ep["callerid"] == [f'"{name}" <220>'], ep and ep.get("callerid")
-    with open(ast.phone_files(phone_id(owner, "220"))[0]) as f:     # the phone's own file
+    with open(ast.phone_files(phone_id(owner, "220"))[0]) as f:     # its group's file
         assert 'callerid = "Ventas\\; Recepción" <220>' in f.read()
 
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness import PHONES_PER_FILE, Client, Stack, phone_file_names
-from test_phones import (add, applied, clean_pbx, conf_sections, expected_dialplan, live, parse_conf,  # noqa: F401
+from test_phones import (add, applied, edit, clean_pbx, conf_sections, expected_dialplan, live, parse_conf,  # noqa: F401
                          phone_dialplan, phone_id, phone_row, pbx, wait_for)
 
 
@@ -65,10 +65,10 @@ def fill_group(stack, integrator, prefix):
 def test_half_a_category_and_a_missing_file_are_restored_after_a_restart(stack, integrator, clean_pbx):
     """781 and 782 first in a group's files, 783 in the next group's: 782's auth cut in half (and whatever
     follows it in the file), 783's dialplan file gone; 781, before the cut, is left alone."""
-    fill_group(stack, integrator, "77")
+    fill_group(stack, integrator, "80")
     for ext in ("781", "782"):
         assert add(integrator, ext, name=f"Restore {ext}", mac=f"00:15:65:78:00:{ext[-1]}0").status == 303
-    fill_group(stack, integrator, "73")
+    fill_group(stack, integrator, "81")
     assert add(integrator, "783", name="Restore 783", mac="00:15:65:78:00:30").status == 303
     assert "781" in group_mates(stack, "782") and "783" not in group_mates(stack, "782")
     chan_782, _ = files_of(stack, "782")
@@ -365,7 +365,7 @@ def test_a_file_asterisk_cannot_read_hides_the_next_ones_until_it_is_rebuilt(sta
     not loaded either. Only the damaged one is written again; its reload loads the others, which are neither
     rewritten nor shown as vanished."""
     exts = ("791", "792", "793")
-    for ext, fill in zip(exts, ("74", "75", "76")):
+    for ext, fill in zip(exts, ("82", "83", "84")):
         fill_group(stack, integrator, fill)      # each in files of its own group
         assert add(integrator, ext, name=f"Glob {ext}", mac=f"00:15:65:79:0{ext[-1]}:00").status == 303
     wait_for(lambda: all(applied(stack, e) for e in exts), what="applied")
@@ -381,3 +381,58 @@ def test_a_file_asterisk_cannot_read_hides_the_next_ones_until_it_is_rebuilt(sta
              what="every phone loaded")
     for _, ext in chans[1:]:
         assert phone_row(stack, ext)["restored_at"] is None, ext   # hidden, not lost: never rewritten
+
+
+def test_a_phone_of_an_earlier_release_moves_out_of_its_own_files_when_next_written(stack, integrator, clean_pbx):
+    """Releases before groups gave each phone two files of its own (pjsip-<id>.conf, dialplan-<id>.conf; the
+    database's migration marks those phones own_files). Such a phone is verified there as it is, not rewritten;
+    the next time it is written it moves into its group's files and its own are emptied (AMI cannot delete them),
+    while the phone beside it is left alone."""
+    fill_group(stack, integrator, "86")
+    for ext in ("871", "872"):
+        assert add(integrator, ext, name=f"Older {ext}", mac=f"00:15:65:87:10:{ext[-1]}0").status == 303
+    wait_for(lambda: applied(stack, "871") and applied(stack, "872"), what="applied")
+    pid = phone_id(stack, "871")
+    chan, dial = files_of(stack, "871")
+    own_chan = os.path.join(os.path.dirname(chan), f"pjsip-{pid}.conf")
+    own_dial = os.path.join(os.path.dirname(chan), f"dialplan-{pid}.conf")
+    # 871 as an earlier release left it: its sections in files of its own, none in the group's.
+    with open(chan) as f:
+        blocks = re.split(r"(?m)^(?=\[)", f.read())
+    mine = [b for b in blocks if b.startswith(("[871]", "[871-auth]"))]
+    assert len(mine) == 3, blocks
+    with open(own_chan, "w") as f:
+        f.write("".join(mine))
+    with open(chan, "w") as f:
+        f.write("".join(b for b in blocks if b not in mine))
+    with open(dial) as f:
+        lines = f.read().splitlines(keepends=True)
+    with open(own_dial, "w") as f:
+        f.write("[centralita-phones]\n" + "".join(l for l in lines if "= 871," in l))
+    with open(dial, "w") as f:
+        f.write("".join(l for l in lines if "= 871," not in l))
+    db = sqlite3.connect(stack.db, timeout=10)
+    with db:
+        db.execute("UPDATE phones SET own_files = 1, applied_chan_text = NULL, applied_dial_text = NULL "
+                   "WHERE id = ?", (pid,))
+    db.close()
+    writes0 = pbx(stack, "counters")["actions"].get("UpdateConfig", 0)
+    pbx(stack, "restart")                   # Asterisk reads the files again; Centralita verifies after a restart
+    r = integrator.post("/pbx/verify", {"_csrf": integrator.csrf()})
+    assert r.header("Location") == "/phones?done=verified"
+    assert on_pbx_once(stack, "871") and on_pbx_once(stack, "872")
+    for ext in ("871", "872"):
+        assert phone_row(stack, ext)["drifted"] == 0 and phone_row(stack, ext)["restored_at"] is None
+    assert pbx(stack, "counters")["actions"].get("UpdateConfig", 0) == writes0   # found right where it is
+
+    assert edit(integrator, stack, "871", name="Older 871 moved").header("Location") == "/phones?done=saved"
+    wait_for(lambda: applied(stack, "871"), what="871 applied")
+    with open(own_chan) as f:
+        assert parse_conf(f.read()) == [], "its own pjsip file still holds it"
+    with open(own_dial) as f:
+        assert "871" not in f.read()
+    with open(chan) as f:
+        assert sorted(n for n, _ in parse_conf(f.read()) if n.startswith("871")) == ["871", "871", "871-auth"]
+    assert phone_row(stack, "871")["own_files"] == 0
+    wait_for(lambda: on_pbx_once(stack, "871"), timeout=3, what="871 live in its group's files")
+    assert on_pbx_once(stack, "872") and phone_row(stack, "872")["restored_at"] is None
