@@ -18,12 +18,16 @@
  * channel) must match what the phase claims to have sent. Nothing about speed is asserted: figures are printed.
  *
  * --content centralita (issues 4 and 9, for bench/bench_phones.py and bench/acceptance_bench.py): the phone as
- * Centralita writes it instead, ways (b) and (c) only. (c) sends Centralita's 6 requests a phone: for each of its
- * two files of its own, DIR/centralita/pjsip-<id>.conf and DIR/centralita/dialplan-<id>.conf, CreateConfig, one
- * whole-file UpdateConfig from the empty centralita/empty.conf, then the Reload action of its module (re-sent while
- * "A reload is in progress"); DIR/pjsip.conf and DIR/extensions.conf must hold the integrator's #tryinclude of
- * them and are not written. (b) is the talk's way: the same phone one action per UpdateConfig into DIR/pjsip.conf
- * and DIR/extensions.conf themselves, reloads by UpdateConfig's header. See "--content centralita" below.
+ * Centralita writes it instead, ways (b) and (c) only. Phones share files, PBX_PHONES_PER_FILE (4) to a pair by id:
+ * DIR/centralita/pjsip-phones-<first>-<last>.conf and DIR/centralita/dialplan-phones-<first>-<last>.conf. (c) sends
+ * what Centralita sends for each phone added one by one: for each of its group's two files, CreateConfig (answered
+ * "File exists" but for the group's first phone), the UpdateConfigs that write the file whole with the group's
+ * phones so far (the first from the empty centralita/empty.conf, the others into the file itself: Asterisk takes at
+ * most 128 header lines a request, so the count grows within a group), then the Reload action of its module
+ * (re-sent while "A reload is in progress"); DIR/pjsip.conf and DIR/extensions.conf must hold the integrator's
+ * #tryinclude of them and are not written. (b) is the talk's way: the same phone one action per UpdateConfig into
+ * DIR/pjsip.conf and DIR/extensions.conf themselves, reloads by UpdateConfig's header. See "--content centralita"
+ * below.
  *
  * Against a real Asterisk (issue 7, bench/acceptance_bench.py); all optional, and all but --tls-record-max keep
  * the old behaviour by default:
@@ -39,6 +43,7 @@
  *                         (default internal) */
 #include "ami/ami.h"
 #include "pbx/pbx.h"
+#include "pbx/pbx_file.h"
 #include "pbx/reload.h"
 #include "provision/provision.h"
 #include "util/buf.h"
@@ -101,9 +106,9 @@ static void usage(void)
 	        "                 [--way seed|raw] [--first-ext 200] [--context internal]   (--control-port 0: none)\n"
 	        "Adds N phones to DIR/" CONF_FILE " through the AMI over TLS three ways; see bench/bench_ami.py.\n"
 	        "--content centralita: N phones as Centralita writes them, the seed's way and the raw limit only:\n"
-	        "  (c) Centralita's 6 requests a phone: per file of its own in DIR/" PBX_DIR "/ CreateConfig,\n"
-	        "  whole-file UpdateConfig, Reload of its module (DIR/" CONF_FILE " and DIR/" PBX_DIALPLAN_FILE
-	        " must #tryinclude them);\n"
+	        "  (c) Centralita's requests a phone: per file of its group in DIR/" PBX_DIR "/ (phones 1-4, 5-8...)\n"
+	        "  CreateConfig, the UpdateConfigs writing it whole with the group's phones so far, Reload of its\n"
+	        "  module (DIR/" CONF_FILE " and DIR/" PBX_DIALPLAN_FILE " must #tryinclude them);\n"
 	        "  (b) the talk's way: one UpdateConfig per action into DIR/" CONF_FILE " and [--context] of DIR/"
 	        PBX_DIALPLAN_FILE ".\n"
 	        "  Both get back their starting text, and DIR/" PBX_DIR "/ only an empty empty.conf, before each way.\n");
@@ -903,35 +908,43 @@ static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struc
  * and the raw limit; for that comparison to be fair both must write what Centralita writes. Each phone (id i+1 as
  * a fresh database numbers them, extension --first-ext+i, name "Bench i", model yealink-t46u, MAC 0015650xxxxx, a
  * 32-character secret from provision_new_secret(), as bench_phones.py adds them) goes through the product's own
- * code with the default settings (pjsip, context --context, codecs ulaw,alaw): pbx_phone_updates() and
- * pbx_dialplan_section(). Every request is built by ami_update_build() / ami_msg_serialize() BEFORE the clock
- * starts (both ways send precomputed bytes).
+ * code with the default settings (pjsip, context --context, codecs ulaw,alaw): pbx_phone_part(), pbx_file_add_text()
+ * and pbx_file_updates(), pbx_dialplan_section(). Every request is built by ami_update_build() / ami_msg_serialize()
+ * BEFORE the clock starts (both ways send precomputed bytes).
  *
- *   (c) raw    what src/pbx/apply.c sends for a new phone, byte for byte (ActionID aside), on one warm logged-in
- *              TLS connection, each answer read before the next; no GetConfig. Since issue 9 a phone lives in two
- *              files of its own in centralita/ (pbx_phone_files()); each is created with CreateConfig (UpdateConfig
- *              refuses a missing destination), written WHOLE by one UpdateConfig loaded from the empty
- *              centralita/empty.conf, then its module is reloaded as pbx_reload() does it: the Reload action, which
- *              Asterisk answers only once the reload ran (no Reload header: Asterisk drops that reload silently
- *              while another one runs, see src/pbx/reload.h). 6 requests a phone:
- *                CreateConfig  centralita/pjsip-<id>.conf
- *                UpdateConfig  of it: NewCat [ext] + Appends (endpoint), NewCat [ext-auth] + Appends (auth),
- *                              NewCat [centralita-new-1] + Appends + RenameCat to [ext] (the same-named aor)
- *                Reload        Module: res_pjsip.so
- *                CreateConfig  centralita/dialplan-<id>.conf
- *                UpdateConfig  of it: NewCat [centralita-phones] + 2 Appends (its hint and its Dial)
- *                Reload        Module: pbx_config.so
+ *   (c) raw    what src/pbx/apply.c (apply_group_locked, write_group) sends for each new phone saved by itself,
+ *              byte for byte (ActionID aside), on one warm logged-in TLS connection, each answer read before the
+ *              next; no GetConfig. Phones share files of Centralita's own in centralita/, PBX_PHONES_PER_FILE (4)
+ *              to a pair by id (pbx_phone_group(), pbx_phone_files()): ids 1-4 in pjsip-phones-1-4.conf and
+ *              dialplan-phones-1-4.conf, 5-8 in ...-5-8.conf. For each of its group's two files, in order:
+ *                CreateConfig  of the group's file (the phone's part was never written: it may be missing; the
+ *                              group's first phone creates it, the others are answered "File exists", which
+ *                              Centralita takes as done, and so does this bench)
+ *                UpdateConfig  the group's file written WHOLE with the group's phones so far (ids first..i+1, in
+ *                              id order, pbx_file_add_text() of each phone's part): the first from the empty
+ *                              centralita/empty.conf, the next ones (if any) into the file itself, as many as
+ *                              pbx_file_updates() needs (Asterisk takes at most 128 header lines a request; a
+ *                              phone's pjsip part is NewCat [ext] + Appends (endpoint), NewCat [ext-auth] +
+ *                              Appends (auth), NewCat [centralita-new-N] + Appends + RenameCat to [ext] (the
+ *                              same-named aor), so 2 or 3 phones take 2 requests, 4 take 3; the dialplan file is
+ *                              one [centralita-phones] with 2 exten lines a phone (its hint and its Dial): one)
+ *                Reload        Module: res_pjsip.so (after the pjsip file), pbx_config.so (after the dialplan
+ *                              file): the Reload action, which Asterisk answers only once the reload ran (no
+ *                              Reload header: Asterisk drops that reload silently while another one runs, see
+ *                              src/pbx/reload.h)
+ *              so a phone's requests grow within its group (6, 7, 7, 8: 28 for 4 phones, 7 a phone on average).
  *              A Reload answered "A reload is in progress" did nothing; as pbx_reload() does, it is sent again
  *              PBX_RELOAD_PAUSE_MS later (for up to PBX_RELOAD_PATIENCE_MS), inside the timing, and the re-sends
  *              are counted and printed.
  *   (b) seed   the talk's way, into the integrator's own files, which therefore grow with N (the talk's cost, the
  *              point of this baseline): per phone a new TCP+TLS connection, banner, Login (plain, Events: off),
- *              then every action of Centralita's channel update above as its own UpdateConfig of pjsip.conf into
- *              itself (Action-000000 only; the aor too by NewCat of the temporary name + RenameCat, since NewCat
- *              of a name that exists is how a same-named category is made), the last with "Reload: res_pjsip.so";
- *              then the phone's two dialplan lines (pbx_dialplan_section()'s hint and Dial), each Appended as
- *              "exten" to [--context] of extensions.conf by its own UpdateConfig, the last with
- *              "Reload: pbx_config.so"; Logoff, close. No CreateConfig; nothing in centralita/.
+ *              then every action that writes the phone's pjsip part alone (pbx_file_updates() of it: one request)
+ *              as its own UpdateConfig of pjsip.conf into itself (Action-000000 only; the aor too by NewCat of the
+ *              temporary name + RenameCat, since NewCat of a name that exists is how a same-named category is
+ *              made), the last with "Reload: res_pjsip.so"; then the phone's two dialplan lines
+ *              (pbx_dialplan_section()'s hint and Dial), each Appended as "exten" to [--context] of extensions.conf
+ *              by its own UpdateConfig, the last with "Reload: pbx_config.so"; Logoff, close. No CreateConfig;
+ *              nothing in centralita/.
  *
  * Before each way: pjsip.conf and extensions.conf get back their starting text (whatever DIR held when the program
  * started: bench_ami.py writes tests/integration/harness.py's PJSIP_CONF and EXTENSIONS_CONF, which end with the
@@ -941,27 +954,42 @@ static void phase_lib_threads(const struct args *a, struct ami_pool *pool, struc
  * reload log holds exactly N reloads of res_pjsip.so and N of pbx_config.so that ran (via the Reload action for (c),
  * via UpdateConfig's header for (b)), plus (c)'s Reloads refused as in progress. Then the files:
  *   (c) pjsip.conf and extensions.conf are byte for byte their starting text (Centralita never writes the
- *       integrator's files for a phone); centralita/ holds empty.conf (still empty) and exactly the 2N phones'
- *       files, each pjsip-<id>.conf with 3 categories, each dialplan-<id>.conf with 1 category and 2 exten lines.
- *       Once, after the first (c), the library reads every phone back (GetConfig): each phone's files hold exactly
- *       pbx_phone_sections() / pbx_dialplan_section() (ami_config_diff() finds nothing to change, nothing else in
- *       them), and the merged views of pjsip.conf and extensions.conf (which follow the #tryinclude lines) show
- *       each phone once: endpoint [ext], aor [ext], auth [ext-auth], and its two lines in [centralita-phones].
+ *       integrator's files for a phone); centralita/ holds empty.conf (still empty) and exactly 2 files per group
+ *       (2 x ceil(N/4)), each pjsip-phones-<first>-<last>.conf with 3 categories per phone of the group, each
+ *       dialplan-phones-<first>-<last>.conf with 1 category ([centralita-phones], once) and 2 exten lines per
+ *       phone. Once, after the first (c), the library reads every group's files back (GetConfig): each holds
+ *       exactly what Centralita writes for its phones (ami_config_diff() finds nothing to change, nothing else in
+ *       it); in it each phone's own sections ([ext] endpoint and aor, [ext-auth]) are exactly
+ *       pbx_phone_sections(), its exten lines (those starting "<ext>,") exactly pbx_dialplan_section()'s; and the
+ *       merged views of pjsip.conf and extensions.conf (which follow the #tryinclude lines) show each phone once:
+ *       endpoint [ext], aor [ext], auth [ext-auth], and its two lines in [centralita-phones].
  *   (b) pjsip.conf holds its starting categories + 3N, [--context] of extensions.conf its starting exten lines
  *       + 2N, centralita/ only empty.conf (still empty). Once, after the first (b), the library reads both back:
  *       each phone's endpoint, aor and auth are in pjsip.conf once each with exactly the wanted lines, and its
  *       two lines are in [--context] once each.
  * Every later round of a way must leave the same bytes (minus the Creation Date lines) as its first round: the
- * phones' files for (c), pjsip.conf and extensions.conf for (b). The two ways write different files: they are not
+ * groups' files for (c), pjsip.conf and extensions.conf for (b). The two ways write different files: they are not
  * compared with each other. */
 
-#define CC_FILES 2   /* a phone's files: [0] the channel driver's, [1] the dialplan's */
-#define CC_RAW 6     /* (c)'s requests per phone: for each file CreateConfig, UpdateConfig, Reload */
+#define CC_FILES 2   /* a group's files: [0] the channel driver's, [1] the dialplan's */
+
+/* One of (c)'s requests for a phone, built before the clock starts. */
+enum creq_kind { CREQ_CREATE, CREQ_UPDATE, CREQ_RELOAD, CREQ_KINDS };
+
+struct creq {
+	enum creq_kind kind;
+	int file;                          /* which of the group's files (CreateConfig, UpdateConfig) or its module */
+	struct buf req;
+};
 
 struct cphone {
 	struct phone p;
-	char file[CC_FILES][PBX_FILE_MAX]; /* centralita/pjsip-<id>.conf, centralita/dialplan-<id>.conf */
-	struct buf raw[CC_RAW];            /* (c) in order; raw[3k + 2] are the Reload actions */
+	char file[CC_FILES][PBX_FILE_MAX]; /* its group's: centralita/pjsip-phones-<first>-<last>.conf, dialplan-... */
+	int first;                         /* index in ccontent.ph of its group's first phone */
+	struct buf part[CC_FILES];         /* its part of each file (pbx_phone_part()) */
+	struct creq *raw;                  /* (c) in order: per file CreateConfig, the UpdateConfigs, Reload */
+	size_t n_raw;
+	size_t n_uc[CC_FILES];             /* of which UpdateConfigs of each file */
 	struct buf *seed;                  /* (b): the UpdateConfigs of pjsip.conf, then those of extensions.conf */
 	size_t n_seed;
 };
@@ -975,9 +1003,11 @@ struct ccontent {
 	char *start_chan, *start_dial;     /* starting text of pjsip.conf and extensions.conf */
 	size_t start_cats;                 /* categories of pjsip.conf's own text */
 	size_t start_exten;                /* exten lines of [--context] in extensions.conf's own text */
-	size_t ops[CC_FILES], vars;        /* Centralita's actions per file and variables per phone (same for all) */
+	size_t ops[CC_FILES], vars;        /* actions writing one phone's part alone per file, variables per phone */
 	size_t seed_uc[CC_FILES];          /* (b)'s UpdateConfigs per phone: of pjsip.conf, of extensions.conf */
-	char summary[2400];
+	long raw_requests, raw_uc;         /* (c)'s requests, and UpdateConfigs among them, for the N phones */
+	int groups;                        /* ceil(N / PBX_PHONES_PER_FILE) */
+	char summary[6000];
 };
 
 static char *slurp(const char *path)
@@ -1122,6 +1152,51 @@ static void describe_ops(const struct ami_update *u, char *out, size_t cap)
 	}
 }
 
+/* Appends a request of (c) to c->raw (its buffer initialised, empty). */
+static struct creq *creq_push(struct cphone *c, size_t *cap, enum creq_kind kind, int file)
+{
+	if (c->n_raw == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		struct creq *grown = realloc(c->raw, *cap * sizeof *grown);
+		if (!grown)
+			die("out of memory");
+		c->raw = grown;
+	}
+	struct creq *q = &c->raw[c->n_raw++];
+	q->kind = kind;
+	q->file = file;
+	buf_init(&q->req);
+	return q;
+}
+
+/* The UpdateConfigs that write file k of phone i's group whole with the group's phones so far (first..i, in id
+ * order), as src/pbx/apply.c write_group_file() builds them. */
+static void group_updates(const struct ccontent *cc, int i, int k, struct ami_update **ups, size_t *n_ups)
+{
+	const struct cphone *c = &cc->ph[i];
+	struct pbx_file f;
+	char err[300];
+	pbx_file_init(&f);
+	for (int j = c->first; j <= i; j++)
+		if (pbx_file_add_text(&f, buf_cstr(&cc->ph[j].part[k])) != 0)
+			die("phone %s: pbx_file_add_text: %s", cc->ph[j].p.extension, f.err);
+	if (pbx_file_updates(&f, c->file[k], ups, n_ups, err, sizeof err) != 0)
+		die("phone %s: pbx_file_updates of %s: %s", c->p.extension, c->file[k], err);
+	pbx_file_free(&f);
+	if (*n_ups == 0)
+		die("phone %s: pbx_file_updates of %s gave no UpdateConfig", c->p.extension, c->file[k]);
+	for (size_t u = 0; u < *n_ups; u++) {
+		const struct ami_update *up = &(*ups)[u];
+		const char *want_src = u ? c->file[k] : PBX_EMPTY_FILE;
+		if (strcmp(up->dst, c->file[k]) != 0 || !up->src || strcmp(up->src, want_src) != 0)
+			die("phone %s: UpdateConfig %zu of %zu writes %s from %s, expected %s from %s", c->p.extension, u + 1,
+			    *n_ups, up->dst, up->src ? up->src : "itself", c->file[k], want_src);
+		if (up->reload)   /* Centralita reloads with the Reload action now: the bench would send both */
+			die("phone %s: pbx_file_updates asks for \"Reload: %s\", expected no Reload header", c->p.extension,
+			    up->reload);
+	}
+}
+
 static void ccontent_build(const struct args *a, struct ccontent *cc)
 {
 	memset(cc, 0, sizeof *cc);
@@ -1158,9 +1233,11 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 		    a->context);
 
 	cc->n = a->phones;
+	cc->groups = (cc->n + PBX_PHONES_PER_FILE - 1) / PBX_PHONES_PER_FILE;
 	cc->ph = calloc((size_t)cc->n, sizeof *cc->ph);
 	if (!cc->ph)
 		die("out of memory");
+	size_t l;
 	for (int i = 0; i < cc->n; i++) {
 		struct cphone *c = &cc->ph[i];
 		struct phone *p = &c->p;
@@ -1176,65 +1253,112 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 		if (pbx_check_extension(&cc->s, p->extension))
 			die("extension %s refused: %s", p->extension, pbx_check_extension(&cc->s, p->extension));
 		pbx_phone_files(&cc->s, p->id, c->file[0], c->file[1]);
-
-		/* (c): what Centralita sends for a phone the PBX does not have yet (src/pbx/apply.c apply_locked,
-		 * send_update): per file CreateConfig, the whole-file UpdateConfig, the Reload action of its module. */
-		struct ami_update u[CC_FILES];
+		int64_t first, last;
+		pbx_phone_group(p->id, &first, &last);
+		c->first = (int)(first - 1);
+		if (c->first < 0 || c->first > i || last < p->id)
+			die("phone id %lld: group %lld-%lld", (long long)p->id, (long long)first, (long long)last);
+		for (int k = 0; k < CC_FILES; k++)
+			if (strcmp(c->file[k], cc->ph[c->first].file[k]) != 0)
+				die("phone id %lld: file %s, its group's first phone's is %s", (long long)p->id, c->file[k],
+				    cc->ph[c->first].file[k]);
 		char digest[CC_FILES][PBX_DIGEST_HEX], err[300], id[64];
-		if (pbx_phone_updates(&cc->s, p, &u[0], &u[1], digest[0], digest[1], err, sizeof err) != 0)
-			die("pbx_phone_updates: %s", err);
-		for (int k = 0; k < CC_FILES; k++) {
-			if (strcmp(u[k].dst, c->file[k]) != 0 || !u[k].src || strcmp(u[k].src, PBX_EMPTY_FILE) != 0)
-				die("phone %s: pbx_phone_updates writes %s from %s, expected %s from %s", p->extension, u[k].dst,
-				    u[k].src ? u[k].src : "itself", c->file[k], PBX_EMPTY_FILE);
-			if (u[k].reload)   /* Centralita reloads with the Reload action now: the bench would send both */
-				die("phone %s: pbx_phone_updates asks for \"Reload: %s\", expected no Reload header",
-				    p->extension, u[k].reload);
-			snprintf(id, sizeof id, "raw-%d-%d", i, 3 * k);
-			serialize_create(u[k].dst, id, &c->raw[3 * k]);
-			snprintf(id, sizeof id, "raw-%d-%d", i, 3 * k + 1);
-			buf_init(&c->raw[3 * k + 1]);
-			serialize_update(&u[k], id, &c->raw[3 * k + 1]);
-			snprintf(id, sizeof id, "raw-%d-%d", i, 3 * k + 2);
-			serialize_reload(cc->module[k], id, &c->raw[3 * k + 2]);
-		}
+		buf_init(&c->part[0]);
+		buf_init(&c->part[1]);
+		if (pbx_phone_part(&cc->s, p, &c->part[0], &c->part[1], digest[0], digest[1], err, sizeof err) != 0)
+			die("pbx_phone_part: %s", err);
 
-		/* (b): the channel update's actions one by one into pjsip.conf itself, then the two dialplan lines
-		 * appended to [--context] of extensions.conf; the last of each file with its module's Reload header. */
+		/* (c): what Centralita sends for a new phone saved by itself (src/pbx/apply.c apply_group_locked,
+		 * write_group): per file CreateConfig, the UpdateConfigs writing the group's file whole, the Reload action
+		 * of its module. */
+		size_t cap = 0, ucs[CC_FILES][8], n_ucs[CC_FILES];
+		for (int k = 0; k < CC_FILES; k++) {
+			struct ami_update *ups = NULL;
+			size_t n_ups = 0;
+			group_updates(cc, i, k, &ups, &n_ups);
+			snprintf(id, sizeof id, "raw-%d-%zu", i, c->n_raw);
+			serialize_create(c->file[k], id, &creq_push(c, &cap, CREQ_CREATE, k)->req);
+			for (size_t u = 0; u < n_ups; u++) {
+				snprintf(id, sizeof id, "raw-%d-%zu", i, c->n_raw);
+				serialize_update(&ups[u], id, &creq_push(c, &cap, CREQ_UPDATE, k)->req);
+				if (u < sizeof ucs[k] / sizeof ucs[k][0])
+					ucs[k][u] = ups[u].n;
+			}
+			snprintf(id, sizeof id, "raw-%d-%zu", i, c->n_raw);
+			serialize_reload(cc->module[k], id, &creq_push(c, &cap, CREQ_RELOAD, k)->req);
+			c->n_uc[k] = n_ups;
+			n_ucs[k] = n_ups;
+			cc->raw_uc += (long)n_ups;
+			if (i == 0) {   /* the first phone alone in its files: its requests in full */
+				l = strlen(cc->summary);
+				snprintf(cc->summary + l, sizeof cc->summary - l, "%s  CreateConfig %s; ", k ? "\n" : "",
+				         c->file[k]);
+				for (size_t u = 0; u < n_ups; u++) {
+					if (u) {
+						l = strlen(cc->summary);
+						snprintf(cc->summary + l, sizeof cc->summary - l, "; ");
+					}
+					describe_ops(&ups[u], cc->summary, sizeof cc->summary);
+				}
+				l = strlen(cc->summary);
+				snprintf(cc->summary + l, sizeof cc->summary - l, "; Reload Module: %s", cc->module[k]);
+			}
+			for (size_t u = 0; u < n_ups; u++)
+				ami_update_free(&ups[u]);
+			free(ups);
+		}
+		cc->raw_requests += (long)c->n_raw;
+
+		/* (b): the actions writing the phone's pjsip part alone (one request), one by one into pjsip.conf
+		 * itself, then the two dialplan lines appended to [--context] of extensions.conf; the last of each file
+		 * with its module's Reload header. */
+		struct ami_update *alone = NULL;
+		size_t n_alone = 0;
+		struct pbx_file f;
+		pbx_file_init(&f);
+		if (pbx_file_add_text(&f, buf_cstr(&c->part[0])) != 0 ||
+		    pbx_file_updates(&f, c->file[0], &alone, &n_alone, err, sizeof err) != 0)
+			die("phone %s: its pjsip part alone: %s", p->extension, *f.err ? f.err : err);
+		pbx_file_free(&f);
+		if (n_alone != 1)
+			die("phone %s: its pjsip part alone takes %zu UpdateConfigs, expected 1", p->extension, n_alone);
 		struct pbx_sections dialplan;
 		memset(&dialplan, 0, sizeof dialplan);
 		if (pbx_dialplan_section(&cc->s, p->extension, &dialplan) != 0 || dialplan.n != 1)
 			die("pbx_dialplan_section failed for %s", p->extension);
 		const struct ami_cfg_want *lines = &dialplan.want[0];
-		c->seed = calloc(u[0].n + lines->n_lines, sizeof *c->seed);
+		c->seed = calloc(alone[0].n + lines->n_lines, sizeof *c->seed);
 		if (!c->seed)
 			die("out of memory");
-		for (size_t k = 0; k < u[0].n; k++) {
-			const struct ami_uc_op *op = &u[0].ops[k];
+		for (size_t k = 0; k < alone[0].n; k++) {
+			const struct ami_uc_op *op = &alone[0].ops[k];
 			struct ami_update one;
 			ami_update_init(&one, cc->chan_file);
 			ami_update_add(&one, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
 			               op->filter);
-			if (k + 1 == u[0].n)
+			if (k + 1 == alone[0].n)
 				ami_update_set_reload(&one, cc->module[0]);
 			seed_push(c, i, &one);
 			ami_update_free(&one);
 		}
-		for (size_t l = 0; l < lines->n_lines; l++) {
+		for (size_t m = 0; m < lines->n_lines; m++) {
 			struct ami_update one;
 			ami_update_init(&one, PBX_DIALPLAN_FILE);
-			ami_update_add(&one, AMI_UC_APPEND, a->context, lines->lines[l].name, lines->lines[l].value, NULL, -1,
+			ami_update_add(&one, AMI_UC_APPEND, a->context, lines->lines[m].name, lines->lines[m].value, NULL, -1,
 			               NULL, NULL);
-			if (l + 1 == lines->n_lines)
+			if (m + 1 == lines->n_lines)
 				ami_update_set_reload(&one, cc->module[1]);
 			seed_push(c, i, &one);
 			ami_update_free(&one);
 		}
+		size_t ops = alone[0].n;
+		ami_update_free(&alone[0]);
+		free(alone);
 
 		if (i == 0) {
-			cc->ops[0] = u[0].n;
-			cc->ops[1] = u[1].n;
-			cc->seed_uc[0] = u[0].n;
+			cc->ops[0] = ops;
+			cc->ops[1] = ucs[1][0];   /* the first phone alone in its dialplan file */
+			cc->seed_uc[0] = ops;
 			cc->seed_uc[1] = lines->n_lines;
 			struct pbx_sections sec;
 			memset(&sec, 0, sizeof sec);
@@ -1242,44 +1366,63 @@ static void ccontent_build(const struct args *a, struct ccontent *cc)
 				die("pbx_phone_sections failed for %s", p->extension);
 			for (size_t k = 0; k < sec.n; k++)
 				cc->vars += sec.want[k].n_lines;
-			size_t l;
-			for (int k = 0; k < CC_FILES; k++) {
-				l = strlen(cc->summary);
-				snprintf(cc->summary + l, sizeof cc->summary - l, "%s  CreateConfig %s; ", k ? "\n" : "", u[k].dst);
-				describe_ops(&u[k], cc->summary, sizeof cc->summary);
-				l = strlen(cc->summary);
-				snprintf(cc->summary + l, sizeof cc->summary - l, "; Reload Module: %s", cc->module[k]);
-			}
-			size_t total = 0;
-			for (size_t k = 0; k < c->n_seed; k++)
-				total += c->seed[k].len;
+		} else if (ops != cc->ops[0] || lines->n_lines != cc->seed_uc[1]) {
+			die("phone %s: %zu actions for its pjsip part and %zu dialplan lines, the first phone had %zu and %zu",
+			    p->extension, ops, lines->n_lines, cc->ops[0], cc->seed_uc[1]);
+		}
+		if (i < PBX_PHONES_PER_FILE) {   /* the first group, phone by phone: its files grow */
+			size_t bytes = 0;
+			for (size_t k = 0; k < c->n_raw; k++)
+				bytes += c->raw[k].req.len;
 			l = strlen(cc->summary);
 			snprintf(cc->summary + l, sizeof cc->summary - l,
-			         "\n  (c) sends these %d requests, of %zu + %zu + %zu + %zu + %zu + %zu bytes"
-			         "\n  (b) sends instead %zu UpdateConfigs of %s into itself (the same actions, one each; the last "
-			         "with Reload: %s) and %zu of %s (Append to [%s]: exten = %s, exten = %s; the last with "
-			         "Reload: %s): %zu requests, %zu bytes in all, between its Login and Logoff",
-			         CC_RAW, c->raw[0].len, c->raw[1].len, c->raw[2].len, c->raw[3].len, c->raw[4].len,
-			         c->raw[5].len, cc->seed_uc[0], cc->chan_file, cc->module[0], cc->seed_uc[1], PBX_DIALPLAN_FILE,
-			         a->context, lines->lines[0].value, lines->n_lines > 1 ? lines->lines[1].value : "-",
-			         cc->module[1], c->n_seed, total);
-		} else if (u[0].n != cc->ops[0] || u[1].n != cc->ops[1] || lines->n_lines != cc->seed_uc[1]) {
-			die("phone %s: %zu + %zu actions and %zu dialplan lines, the first phone had %zu + %zu and %zu",
-			    p->extension, u[0].n, u[1].n, lines->n_lines, cc->ops[0], cc->ops[1], cc->seed_uc[1]);
+			         "\n  phone %d of its group (its files hold ids %lld-%lld): %zu requests, %zu bytes: ", i + 1,
+			         (long long)first, (long long)p->id, c->n_raw, bytes);
+			for (int k = 0; k < CC_FILES; k++) {
+				l = strlen(cc->summary);
+				snprintf(cc->summary + l, sizeof cc->summary - l, "%s%zu UpdateConfig%s of %s (", k ? ", " : "",
+				         n_ucs[k], n_ucs[k] == 1 ? "" : "s", strrchr(c->file[k], '/') + 1);
+				for (size_t u = 0; u < n_ucs[k] && u < sizeof ucs[k] / sizeof ucs[k][0]; u++) {
+					l = strlen(cc->summary);
+					snprintf(cc->summary + l, sizeof cc->summary - l, "%s%zu", u ? " + " : "", ucs[k][u]);
+				}
+				l = strlen(cc->summary);
+				snprintf(cc->summary + l, sizeof cc->summary - l, " actions)");
+			}
 		}
-		ami_update_free(&u[0]);
-		ami_update_free(&u[1]);
 	}
+	const struct cphone *c0 = &cc->ph[0];
+	size_t total = 0;
+	for (size_t k = 0; k < c0->n_seed; k++)
+		total += c0->seed[k].len;
+	struct pbx_sections dialplan;
+	memset(&dialplan, 0, sizeof dialplan);
+	if (pbx_dialplan_section(&cc->s, c0->p.extension, &dialplan) != 0 || dialplan.n != 1)
+		die("pbx_dialplan_section failed for %s", c0->p.extension);
+	const struct ami_cfg_want *lines = &dialplan.want[0];
+	l = strlen(cc->summary);
+	snprintf(cc->summary + l, sizeof cc->summary - l,
+	         "\n  (c) sends these for %d phones: %ld requests (%.1f a phone), %ld of them UpdateConfigs"
+	         "\n  (b) sends instead %zu UpdateConfigs of %s into itself (the actions writing the phone's part alone, "
+	         "one each; the last with Reload: %s) and %zu of %s (Append to [%s]: exten = %s, exten = %s; the last "
+	         "with Reload: %s): %zu requests, %zu bytes in all, between its Login and Logoff",
+	         cc->n, cc->raw_requests, (double)cc->raw_requests / cc->n, cc->raw_uc, cc->seed_uc[0], cc->chan_file,
+	         cc->module[0], cc->seed_uc[1], PBX_DIALPLAN_FILE, a->context, lines->lines[0].value,
+	         lines->n_lines > 1 ? lines->lines[1].value : "-", cc->module[1], c0->n_seed, total);
 }
 
 static void ccontent_free(struct ccontent *cc)
 {
 	for (int i = 0; i < cc->n; i++) {
-		for (int k = 0; k < CC_RAW; k++)
-			buf_free(&cc->ph[i].raw[k]);
-		for (size_t k = 0; k < cc->ph[i].n_seed; k++)
-			buf_free(&cc->ph[i].seed[k]);
-		free(cc->ph[i].seed);
+		struct cphone *c = &cc->ph[i];
+		for (size_t k = 0; k < c->n_raw; k++)
+			buf_free(&c->raw[k].req);
+		free(c->raw);
+		for (int k = 0; k < CC_FILES; k++)
+			buf_free(&c->part[k]);
+		for (size_t k = 0; k < c->n_seed; k++)
+			buf_free(&c->seed[k]);
+		free(c->seed);
 	}
 	free(cc->ph);
 	free(cc->start_chan);
@@ -1359,10 +1502,25 @@ static const char *cat_value(const struct ami_cfg_cat *c, const char *name)
 	return NULL;
 }
 
-/* A file read back holds exactly want: nothing for ami_config_diff() to change, and no other category. */
-static void cverify_file(struct ami_pool *pool, const char *file, const struct pbx_sections *want, const char *ext)
+/* A category read back is exactly the wanted one: same name, same lines in the same order. */
+static bool cat_is(const struct ami_cfg_cat *cat, const struct ami_cfg_want *want)
 {
-	const char *owned[PBX_MAX_SECTIONS];
+	if (strcmp(cat->name, want->name) != 0 || cat->n_lines != want->n_lines)
+		return false;
+	for (size_t l = 0; l < want->n_lines; l++)
+		if (strcasecmp(cat->lines[l].name, want->lines[l].name) != 0 ||
+		    strcmp(cat->lines[l].value, want->lines[l].value) != 0)
+			return false;
+	return true;
+}
+
+/* A group's file read back (into *cur) holds exactly want, what Centralita writes for the group's phones: nothing
+ * for ami_config_diff() to change, and no other category. */
+static void cverify_file(struct ami_pool *pool, const char *file, const struct pbx_file *want, struct ami_config *cur)
+{
+	const char **owned = calloc(want->n + 1, sizeof *owned);
+	if (!owned)
+		die("out of memory");
 	size_t n_owned = 0;
 	for (size_t i = 0; i < want->n; i++) {
 		bool seen = false;
@@ -1371,18 +1529,63 @@ static void cverify_file(struct ami_pool *pool, const char *file, const struct p
 		if (!seen)
 			owned[n_owned++] = want->want[i].name;
 	}
-	struct ami_config cur = { 0 };
-	get_config(pool, file, NULL, &cur);
+	get_config(pool, file, NULL, cur);
 	struct ami_update u;
 	char err[400];
 	ami_update_init(&u, file);
-	if (ami_config_diff(&cur, owned, n_owned, want->want, want->n, &u, err, sizeof err) != 0)
-		die("verify: ami_config_diff of %s (phone %s): %s", file, ext, err);
-	if (u.n != 0 || cur.n_cats != want->n)
-		die("verify: phone %s: %s holds %zu categories, Centralita would still send %zu actions", ext, file,
-		    cur.n_cats, u.n);
+	if (ami_config_diff(cur, owned, n_owned, want->want, want->n, &u, err, sizeof err) != 0)
+		die("verify: ami_config_diff of %s: %s", file, err);
+	if (u.n != 0 || cur->n_cats != want->n)
+		die("verify: %s holds %zu categories (expected %zu), Centralita would still send %zu actions", file,
+		    cur->n_cats, want->n, u.n);
 	ami_update_free(&u);
-	ami_config_free(&cur);
+	free(owned);
+}
+
+/* In its group's pjsip file read back: the phone's own sections (named [ext] and [ext-auth]) are exactly sec. */
+static void cverify_phone_chan(const struct ccontent *cc, const struct ami_config *cur, const char *file,
+                               const struct pbx_sections *sec, const char *ext)
+{
+	char names[2][32];
+	size_t n_names = pbx_section_names(&cc->s, ext, names), named = 0;
+	for (size_t k = 0; k < cur->n_cats; k++)
+		for (size_t j = 0; j < n_names; j++)
+			named += !strcmp(cur->cats[k].name, names[j]);
+	if (named != sec->n)
+		die("verify: %s holds %zu categories named after phone %s, expected %zu", file, named, ext, sec->n);
+	for (size_t j = 0; j < sec->n; j++) {
+		int same = 0;
+		for (size_t k = 0; k < cur->n_cats; k++)
+			same += cat_is(&cur->cats[k], &sec->want[j]);
+		if (same != 1)
+			die("verify: %s holds [%s] (type %s) exactly as Centralita wants it %d times, expected once", file,
+			    sec->want[j].name, sec->want[j].type ? sec->want[j].type : "-", same);
+	}
+}
+
+/* In its group's dialplan file read back: the phone's exten lines (those starting "<ext>,") in [centralita-phones]
+ * are exactly ctx's, in order. */
+static void cverify_phone_dial(const struct ami_config *cur, const char *file, const struct pbx_sections *ctx,
+                               const char *ext)
+{
+	char prefix[40];
+	snprintf(prefix, sizeof prefix, "%s,", ext);
+	const struct ami_cfg_want *want = &ctx->want[0];
+	size_t found = 0;
+	for (size_t k = 0; k < cur->n_cats; k++)
+		for (size_t m = 0; m < cur->cats[k].n_lines; m++) {
+			const struct ami_cfg_line *line = &cur->cats[k].lines[m];
+			if (strcasecmp(line->name, "exten") != 0 || strncmp(line->value, prefix, strlen(prefix)) != 0)
+				continue;
+			if (strcmp(cur->cats[k].name, want->name) != 0 || found >= want->n_lines ||
+			    strcasecmp(line->name, want->lines[found].name) != 0 ||
+			    strcmp(line->value, want->lines[found].value) != 0)
+				die("verify: %s shows \"%s = %s\" in [%s], not phone %s's line %zu as Centralita wants it", file,
+				    line->name, line->value, cur->cats[k].name, ext, found + 1);
+			found++;
+		}
+	if (found != want->n_lines)
+		die("verify: %s holds %zu exten lines of phone %s, expected %zu", file, found, ext, want->n_lines);
 }
 
 static struct ami_pool *verify_pool(const struct args *a)
@@ -1397,8 +1600,9 @@ static struct ami_pool *verify_pool(const struct args *a)
 	return pool;
 }
 
-/* (c), read back through the library: its own files hold exactly what Centralita wants, and Asterisk's merged
- * views (pjsip.conf and extensions.conf with their #tryinclude lines) show each phone once. */
+/* (c), read back through the library: each group's files hold exactly what Centralita writes for its phones, and
+ * in them each phone's own sections and exten lines; Asterisk's merged views (pjsip.conf and extensions.conf with
+ * their #tryinclude lines) show each phone once. */
 static void cverify_content(const struct args *a, const struct ccontent *cc)
 {
 	struct ami_pool *pool = verify_pool(a);
@@ -1408,9 +1612,26 @@ static void cverify_content(const struct args *a, const struct ccontent *cc)
 	if (chan.n_cats != cc->start_cats + 3 * (size_t)cc->n)
 		die("verify: GetConfig of %s (merged) shows %zu categories, expected %zu + 3 x %d", cc->chan_file,
 		    chan.n_cats, cc->start_cats, cc->n);
+	struct ami_config group[CC_FILES] = { { 0 } };
 	for (int i = 0; i < cc->n; i++) {
 		const struct cphone *c = &cc->ph[i];
 		const struct phone *p = &c->p;
+		if (i == c->first) {   /* a new group: its two files read back once, each whole */
+			int end = i;
+			while (end < cc->n && cc->ph[end].first == i)
+				end++;
+			for (int k = 0; k < CC_FILES; k++) {
+				struct pbx_file want;
+				pbx_file_init(&want);
+				for (int j = i; j < end; j++)
+					if (pbx_file_add_text(&want, buf_cstr(&cc->ph[j].part[k])) != 0)
+						die("verify: pbx_file_add_text: %s", want.err);
+				ami_config_free(&group[k]);
+				memset(&group[k], 0, sizeof group[k]);
+				cverify_file(pool, c->file[k], &want, &group[k]);
+				pbx_file_free(&want);
+			}
+		}
 		struct pbx_sections sec, ctx;
 		memset(&sec, 0, sizeof sec);
 		if (pbx_phone_sections(&cc->s, p, &sec) != 0)
@@ -1418,8 +1639,8 @@ static void cverify_content(const struct args *a, const struct ccontent *cc)
 		memset(&ctx, 0, sizeof ctx);
 		if (pbx_dialplan_section(&cc->s, p->extension, &ctx) != 0)
 			die("pbx_dialplan_section failed for %s", p->extension);
-		cverify_file(pool, c->file[0], &sec, p->extension);
-		cverify_file(pool, c->file[1], &ctx, p->extension);
+		cverify_phone_chan(cc, &group[0], c->file[0], &sec, p->extension);
+		cverify_phone_dial(&group[1], c->file[1], &ctx, p->extension);
 
 		/* The merged pjsip.conf: endpoint [ext], aor [ext] and auth [ext-auth], each once. */
 		char auth[40];
@@ -1456,21 +1677,11 @@ static void cverify_content(const struct args *a, const struct ccontent *cc)
 				    want->value, PBX_PHONES_CONTEXT, found);
 		}
 	}
+	for (int k = 0; k < CC_FILES; k++)
+		ami_config_free(&group[k]);
 	ami_config_free(&chan);
 	ami_config_free(&dial);
 	ami_pool_destroy(pool);
-}
-
-/* A category read back is exactly the wanted one: same name, same lines in the same order. */
-static bool cat_is(const struct ami_cfg_cat *cat, const struct ami_cfg_want *want)
-{
-	if (strcmp(cat->name, want->name) != 0 || cat->n_lines != want->n_lines)
-		return false;
-	for (size_t l = 0; l < want->n_lines; l++)
-		if (strcasecmp(cat->lines[l].name, want->lines[l].name) != 0 ||
-		    strcmp(cat->lines[l].value, want->lines[l].value) != 0)
-			return false;
-	return true;
 }
 
 /* (b), read back through the library: every phone's endpoint, aor and auth in pjsip.conf once each with exactly
@@ -1617,18 +1828,25 @@ static void ccheck_raw_files(const struct args *a, const struct ccontent *cc, co
 			die("%s: %s changed (Centralita never writes the integrator's files for a phone)", f->name, files[k]);
 		free(now);
 	}
-	ccheck_phones_dir(a, f, CC_FILES * (size_t)cc->n);
+	ccheck_phones_dir(a, f, CC_FILES * (size_t)cc->groups);
 
+	/* Each group's files: 3 categories a phone in the pjsip one, [centralita-phones] once with 2 exten lines a
+	 * phone in the dialplan one. */
 	struct buf all;
 	buf_init(&all);
 	for (int i = 0; i < cc->n; i++) {
+		if (cc->ph[i].first != i)
+			continue;
+		size_t members = 0;
+		while (i + (int)members < cc->n && cc->ph[i + (int)members].first == i)
+			members++;
 		for (int k = 0; k < CC_FILES; k++) {
 			size_t cats, exten;
 			char *text = conf_read_file(a, cc->ph[i].file[k], &cats, &exten);
-			size_t want_cats = k ? 1 : 3, want_exten = k ? cc->seed_uc[1] : 0;
+			size_t want_cats = k ? 1 : 3 * members, want_exten = k ? cc->seed_uc[1] * members : 0;
 			if (cats != want_cats || exten != want_exten)
-				die("%s: %s holds %zu categories and %zu exten lines, expected %zu and %zu", f->name,
-				    cc->ph[i].file[k], cats, exten, want_cats, want_exten);
+				die("%s: %s holds %zu categories and %zu exten lines, expected %zu and %zu (%zu phones)", f->name,
+				    cc->ph[i].file[k], cats, exten, want_cats, want_exten, members);
 			buf_puts(&all, "=== ");
 			buf_puts(&all, cc->ph[i].file[k]);
 			buf_puts(&all, "\n");
@@ -1695,6 +1913,22 @@ static long raw_reload(struct raw *r, const struct buf *req, const char *what)
 	}
 }
 
+/* Reads the answer to a CreateConfig of a file that exists (a group's file, created for its first phone): "File
+ * exists", which src/pbx/apply.c apply_create_file() takes as done. */
+static void raw_expect_exists(struct raw *r, const char *what)
+{
+	size_t n = raw_read_until(r, "\r\n\r\n");
+	char answer[1024], msg[300] = "";
+	snprintf(answer, sizeof answer, "%.*s", (int)n, r->in);
+	memmove(r->in, r->in + n, r->len - n);
+	r->len -= n;
+	const char *m = strstr(answer, "\r\nMessage: ");
+	if (m)
+		snprintf(msg, sizeof msg, "%.*s", (int)strcspn(m + 11, "\r\n"), m + 11);
+	if (strncmp(answer, "Response: Error", 15) != 0 || ami_refusal_of(msg) != AMI_REFUSAL_FILE_EXISTS)
+		die("raw: %s answered (expected \"File exists\"):\n%s", what, answer);
+}
+
 static void cphase_seed(const struct args *a, SSL_CTX *ctx, const struct ccontent *cc, struct figure *f)
 {
 	cbegin(a, cc);
@@ -1730,27 +1964,34 @@ static void cphase_raw(const struct args *a, SSL_CTX *ctx, const struct ccontent
 	raw_write(&r, ping, sizeof ping - 1);
 	raw_expect(&r, "Response: Success", "Ping");
 	cbegin(a, cc);                                                 /* warm connection, counters from here */
-	static const char *const what[CC_RAW] = {
-		"CreateConfig of the phone's pjsip file", "UpdateConfig of the phone's pjsip file", "Reload res_pjsip.so",
-		"CreateConfig of the phone's dialplan file", "UpdateConfig of the phone's dialplan file",
-		"Reload pbx_config.so"
+	static const char *const what[CREQ_KINDS][CC_FILES] = {
+		{ "CreateConfig of the phone's group pjsip file", "CreateConfig of the phone's group dialplan file" },
+		{ "UpdateConfig of the phone's group pjsip file", "UpdateConfig of the phone's group dialplan file" },
+		{ "Reload res_pjsip.so", "Reload pbx_config.so" },
 	};
 	long retries = 0;
 	struct stamp t0 = stamp_now();
 	for (int i = 0; i < cc->n; i++) {
-		for (int k = 0; k < CC_RAW; k++) {
-			if (k % 3 == 2) {
-				retries += raw_reload(&r, &cc->ph[i].raw[k], what[k]);
+		const struct cphone *c = &cc->ph[i];
+		for (size_t k = 0; k < c->n_raw; k++) {
+			const struct creq *q = &c->raw[k];
+			const char *w = what[q->kind][q->file];
+			if (q->kind == CREQ_RELOAD) {
+				retries += raw_reload(&r, &q->req, w);
 				continue;
 			}
-			raw_write(&r, cc->ph[i].raw[k].data, cc->ph[i].raw[k].len);
-			raw_expect(&r, "Response: Success", what[k]);
+			raw_write(&r, q->req.data, q->req.len);
+			if (q->kind == CREQ_CREATE && i != c->first)
+				raw_expect_exists(&r, w);   /* the group's first phone created it */
+			else
+				raw_expect(&r, "Response: Success", w);
 		}
 	}
 	record(f, &t0);
 	f->retries[f->n - 1] = retries;
-	f->createconfigs = f->updateconfigs = f->reloads = (long)CC_FILES * cc->n;
-	f->actions = f->createconfigs + f->updateconfigs + f->reloads;
+	f->createconfigs = f->reloads = (long)CC_FILES * cc->n;
+	f->updateconfigs = cc->raw_uc;
+	f->actions = cc->raw_requests;
 	ccheck_counters(cc, f, 0, "Reload", retries);
 	ccheck_raw_files(a, cc, f);
 	raw_logoff_close(&r);
@@ -1773,18 +2014,19 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 	       cc.n, (size_t)PBX_MAX_SECTIONS, cc.vars, cc.chan_file, cc.seed_uc[1],
 	       !a->tls ? "plain TCP" : a->tls_record_max ? "TLS (records of <= --tls-record-max bytes)" : "TLS", a->host,
 	       a->port, a->rounds);
-	printf("per phone, Centralita's requests as src/pbx/apply.c sends them for a new phone (pbx_phone_updates(), "
-	       "pbx_reload(); built with ami_update_build() + ami_msg_serialize()):\n%s\n",
-	       cc.summary);
-	char seed_name[300], raw_name[200];
+	printf("per phone, Centralita's requests as src/pbx/apply.c sends them for a new phone saved by itself, %d "
+	       "phones to a pair of files (pbx_phone_part(), pbx_file_add_text() of its group's phones so far, "
+	       "pbx_file_updates(), pbx_reload(); built with ami_update_build() + ami_msg_serialize()):\n%s\n",
+	       PBX_PHONES_PER_FILE, cc.summary);
+	char seed_name[300], raw_name[300];
 	snprintf(seed_name, sizeof seed_name,
 	         "(b) seed: per phone conn+TLS+Login, %zu UpdateConfig of %s + %zu of %s (one action each, into the "
 	         "integrator's files), Logoff",
 	         cc.seed_uc[0], cc.chan_file, cc.seed_uc[1], PBX_DIALPLAN_FILE);
 	snprintf(raw_name, sizeof raw_name,
-	         "(c) raw: warm TLS connection, Centralita's %d requests per phone (per file CreateConfig, whole-file "
-	         "UpdateConfig, Reload), by hand",
-	         CC_RAW);
+	         "(c) raw: warm TLS connection, Centralita's %.1f requests per phone on average (per group file "
+	         "CreateConfig, the UpdateConfigs writing it whole, Reload), by hand",
+	         (double)cc.raw_requests / cc.n);
 	struct figure seed = { .name = seed_name }, raw = { .name = raw_name };
 	bool do_seed = !a->way || !strcmp(a->way, "seed"), do_raw = !a->way || !strcmp(a->way, "raw");
 	for (int round = 0; round < a->rounds; round++) {
@@ -1812,10 +2054,12 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 	                     "Reload action for (c), via UpdateConfig's Reload header for (b), none lost);"
 	                   : " (no control channel: the files only)");
 	if (do_raw)
-		printf("  (c): %s and %s untouched, %s/ = empty.conf + 2N files (3 categories / 1 category and 2 exten "
-		       "lines each); the first (c) read back with GetConfig: each phone's files hold exactly its sections, "
-		       "and the merged %s (%zu + 3N categories) and %s show each phone once\n",
-		       cc.chan_file, PBX_DIALPLAN_FILE, PBX_DIR, cc.chan_file, cc.start_cats, PBX_DIALPLAN_FILE);
+		printf("  (c): %s and %s untouched, %s/ = empty.conf + 2 files per group of %d phones (%d files; 3 "
+		       "categories a phone / 1 category and 2 exten lines a phone); the first (c) read back with GetConfig: "
+		       "each group's files hold exactly its phones' sections, each phone's own sections and exten lines in "
+		       "them as wanted, and the merged %s (%zu + 3N categories) and %s show each phone once\n",
+		       cc.chan_file, PBX_DIALPLAN_FILE, PBX_DIR, PBX_PHONES_PER_FILE, CC_FILES * cc.groups, cc.chan_file,
+		       cc.start_cats, PBX_DIALPLAN_FILE);
 	if (do_seed)
 		printf("  (b): %s %zu + 3N categories, [%s] of %s %zu + 2N exten lines, %s/ = empty.conf alone; the first "
 		       "(b) read back with GetConfig: each phone's endpoint, aor and auth once each with the wanted lines, "
@@ -1830,8 +2074,8 @@ static int run_centralita(const struct args *a, SSL_CTX *ctx)
 	if (do_seed)
 		printf("seed_phones_per_s=%.1f\nseed_updateconfigs_per_phone=%zu\n", pb, cc.seed_uc[0] + cc.seed_uc[1]);
 	if (do_raw)
-		printf("raw_phones_per_s=%.1f\nraw_requests_per_phone=%d\nraw_reload_retries=%ld\n", pc, CC_RAW,
-		       sum_retries(&raw));
+		printf("raw_phones_per_s=%.1f\nraw_requests_per_phone=%.1f\nraw_reload_retries=%ld\n", pc,
+		       (double)cc.raw_requests / cc.n, sum_retries(&raw));
 	free(cref_seed);
 	free(cref_raw);
 	ccontent_free(&cc);

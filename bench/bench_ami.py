@@ -20,7 +20,7 @@ into pjsip.conf itself (the last with "Reload: res_pjsip.so"), the phone's two d
 [internal] of extensions.conf by its own UpdateConfig (the last with "Reload: pbx_config.so"), Logoff: 21
 UpdateConfigs, no CreateConfig, and the integrator's files grow with every phone. Prints, for bench_phones.py,
 seed_phones_per_s=<float> and raw_phones_per_s=<float> (best round), seed_updateconfigs_per_phone=<int>,
-raw_requests_per_phone=<int> and raw_reload_retries=<int> (Reloads sent again, all rounds)."""
+raw_requests_per_phone=<float> (on average) and raw_reload_retries=<int> (Reloads sent again, all rounds)."""
 import argparse
 import os
 import shutil

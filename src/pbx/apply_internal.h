@@ -84,6 +84,8 @@ struct applier {
 	int64_t next_verify;
 	int booting_seen;             /* verifications in a row that found Asterisk not fully booted (see below) */
 	bool more_due;                /* the last round's batch was full: more phones may be due now */
+	struct db *second_db;         /* the thread's second connection: a due round applies two groups at once
+				       * (NULL: one at a time) */
 };
 
 struct apply_ctx {

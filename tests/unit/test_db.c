@@ -101,6 +101,44 @@ START_TEST(migrates_from_each_earlier_version)
 }
 END_TEST
 
+/* Migration 11 (phones several to a file, src/pbx/pbx.h): the phones an earlier release had applied keep their
+ * part in files of their own until next written (own_files); a phone never applied, and every new one, has
+ * none. Parts are stored as text from then on. */
+START_TEST(phones_applied_before_groups_keep_their_own_files)
+{
+	char err[256];
+	unlink(path);
+	struct db *db = open_db();
+	ck_assert_msg(db_migrate_to(db, 10, err, sizeof err) == 0, "%s", err);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db_handle(db),
+			      "INSERT INTO phones (id, extension, name, model, mac, secret, created_at, updated_at, "
+			      "  applied_version, applied_extension, applied_chan_digest, applied_dial_digest) VALUES "
+			      "(1, '201', 'Ana', 'yealink-t46u', '001565aabb01', 's', 1, 1, 1, '201', 'c', 'd'),"
+			      "(2, '202', 'Bea', 'yealink-t46u', '001565aabb02', 's', 1, 1, 0, NULL, NULL, NULL)",
+			      NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s", msg ? msg : "");
+	ck_assert_msg(db_migrate(db, err, sizeof err) == 0, "%s", err);
+	struct phone p;
+	ck_assert_int_eq(phones_get(db, 1, &p), PHONES_OK);
+	ck_assert(p.own_files);
+	ck_assert_int_eq(phones_get(db, 2, &p), PHONES_OK);
+	ck_assert(!p.own_files);
+	ck_assert_int_eq(phones_set_part(db, 1, true, "e", "[201]\ntype=endpoint\n"), 0);
+	ck_assert_int_eq(phones_clear_own_files(db, 1), 0);
+	ck_assert_int_eq(phones_get(db, 1, &p), PHONES_OK);
+	ck_assert(!p.own_files);
+	ck_assert_str_eq(p.applied_chan_digest, "e");
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db), "SELECT applied_chan_text FROM phones WHERE id = 1", -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "[201]\ntype=endpoint\n");
+	sqlite3_finalize(st);
+	db_close(db);
+}
+END_TEST
+
 START_TEST(refuses_newer_database)
 {
 	char err[256];
@@ -439,6 +477,7 @@ int main(void)
 	tcase_add_test(tc, migrates_from_empty_and_is_idempotent);
 	tcase_add_test(tc, migrates_from_each_earlier_version);
 	tcase_add_test(tc, refuses_newer_database);
+	tcase_add_test(tc, phones_applied_before_groups_keep_their_own_files);
 	tcase_add_test(tc, users_store_names_literally);
 	tcase_add_test(tc, sessions_expire_when_idle_or_old);
 	tcase_add_test(tc, deleting_a_user_deletes_sessions);
