@@ -713,8 +713,10 @@ def test_pbx_down_phones_stay_pending_then_converge(stack, integrator, clean_pbx
     # Each group's two files written once for all its pending phones (src/pbx/pbx.h), a request per phone in
     # the channel file at most: fewer than two per phone when two of them share a group.
     groups = {phone_file_names(phone_id(stack, e))[0] for e in exts}
-    sent = after["actions"].get("UpdateConfig", 0) - before["actions"].get("UpdateConfig", 0)
-    assert 2 * len(groups) <= sent < 2 * len(exts) if len(groups) < len(exts) else sent >= 2 * len(exts), (sent, groups)
+    created = after["actions"].get("CreateConfig", 0) - before["actions"].get("CreateConfig", 0)
+    # Each group's two files written once for its pending phones (a file each apart: 2 a phone); a verification
+    # after the PBX came back may add its CreateConfig of empty.conf.
+    assert 2 * len(groups) <= created <= 2 * len(groups) + 1, (created, groups)
     assert 'id="pending-summary"' not in integrator.get("/phones").body
 
 

@@ -115,6 +115,10 @@ def test_a_pbx_still_booting_is_waited_for_not_repaired(stack, integrator, clean
         assert add(integrator, ext, name=f"Boot {ext}", mac=f"00:15:65:79:5{ext[-1]}:00").status == 303
     for ext in exts:
         wait_for(lambda: applied(stack, ext) and on_pbx_once(stack, ext), timeout=10, what=f"{ext} live")
+    # ... and the reloader idle (these phones' reloads and any earlier test's, both modules): a reload cut by the
+    # restart is asked again while Asterisk boots (queued), which is the reloader's retry, not the verification's.
+    wait_for(lambda: re.search(r'id="loading-count">0<', integrator.get("/pbx").body), timeout=15,
+             what="no reload waiting")
     log0 = os.path.getsize(stack.log)
     writes0 = pbx(stack, "counters")["actions"].get("UpdateConfig", 0)
     pbx(stack, "restart", boot_ms=1800)
