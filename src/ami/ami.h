@@ -290,6 +290,10 @@ int ami_update_add(struct ami_update *u, enum ami_uc_action action, const char *
  * one request: more than AMI_MAX_LINES lines counting Action/ActionID/Src/Dst/Reload, or a line too long. Never
  * splits: a split change would not be all-or-nothing. Returns 0 or -1 with err. */
 int ami_update_build(const struct ami_update *u, struct ami_msg *out, char *err, size_t errlen);
+/* The header lines u's message takes (ActionID included), and those one action adds: what AMI_MAX_LINES
+ * bounds, without building it. */
+size_t ami_update_lines(const struct ami_update *u);
+size_t ami_uc_op_lines(const struct ami_uc_op *op);
 const char *ami_uc_action_name(enum ami_uc_action a);
 
 /* Sends u through the pool while holding the pool's lock for u->dst (changes to one file never interleave).

@@ -163,16 +163,27 @@ static size_t op_lines(const struct ami_uc_op *op)
 	return 2 + !!op->var + !!op->value + !!op->match + (op->line >= 0) + (op->options || op->filter);
 }
 
+size_t ami_update_lines(const struct ami_update *u)
+{
+	/* Action, ActionID (added at send time), SrcFilename, DstFilename, Reload. */
+	size_t lines = 4 + (u->reload ? 1 : 0);
+	for (size_t i = 0; i < u->n; i++)
+		lines += op_lines(&u->ops[i]);
+	return lines;
+}
+
+size_t ami_uc_op_lines(const struct ami_uc_op *op)
+{
+	return op_lines(op);
+}
+
 int ami_update_build(const struct ami_update *u, struct ami_msg *out, char *err, size_t errlen)
 {
 	if (u->err[0]) {
 		ami_seterr(err, errlen, "%s", u->err);
 		return -1;
 	}
-	/* Action, ActionID (added at send time), SrcFilename, DstFilename, Reload. */
-	size_t lines = 4 + (u->reload ? 1 : 0);
-	for (size_t i = 0; i < u->n; i++)
-		lines += op_lines(&u->ops[i]);
+	size_t lines = ami_update_lines(u);
 	if (lines > AMI_MAX_LINES) {
 		ami_seterr(err, errlen,
 		           "UpdateConfig of %s needs %zu lines (%zu actions, headers included), limit %d: "

@@ -589,27 +589,48 @@ static void apply_group_locked(struct applier *a, struct db *db, const int64_t *
 			first = &mb->ctx;
 	}
 	int rc = first ? write_group(a, db, m, n, first) : 0;
+	const struct provision_output *outs[PBX_PHONES_PER_FILE];
+	size_t n_outs = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct member *mb = &m[i];
+		if (!mb->ok || &mb->ctx == first)
+			continue;
+		struct apply_result *r = mb->ctx.r;   /* the group's writes were everyone's */
+		apply_result_add_ami(r->ami, sizeof r->ami, first->r);
+		if (rc != 0) {
+			r->outcome = first->r->outcome;
+			r->unreachable = first->r->unreachable;
+			snprintf(r->message, sizeof r->message, "%s", first->r->message);
+		}
+	}
+	/* The provisioning files: the live phones' written together (one filesystem sync for all), the removed
+	 * phones' taken away. */
+	int *frc = calloc(n, sizeof *frc);
+	if (!frc)
+		abort();
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (m[i].ok && !m[i].p.deleted)
+			outs[n_outs++] = &m[i].files;
+	if (rc == 0) {
+		pthread_mutex_lock(&a->files_lock);
+		int written = n_outs ? apply_files_write_many(&a->s, outs, n_outs, msg, sizeof msg) : 0;
+		for (size_t i = 0; i < n; i++) {
+			struct member *mb = &m[i];
+			if (!mb->ok)
+				continue;
+			if (written != 0 && !mb->p.deleted)
+				frc[i] = apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
+			else if (apply_files_tidy(&a->s, db, &mb->p, msg, sizeof msg) != 0)
+				frc[i] = apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
+		}
+		pthread_mutex_unlock(&a->files_lock);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct member *mb = &m[i];
 		if (!mb->ok)
 			continue;
 		struct apply_result *r = mb->ctx.r;
-		if (&mb->ctx != first) {   /* the group's writes were everyone's */
-			apply_result_add_ami(r->ami, sizeof r->ami, first->r);
-			if (rc != 0) {
-				r->outcome = first->r->outcome;
-				r->unreachable = first->r->unreachable;
-				snprintf(r->message, sizeof r->message, "%s", first->r->message);
-			}
-		}
-		int mrc = rc;
-		if (mrc == 0) {
-			pthread_mutex_lock(&a->files_lock);
-			if (apply_files_write(&a->s, db, &mb->p, &mb->files, msg, sizeof msg) != 0)
-				mrc = apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
-			pthread_mutex_unlock(&a->files_lock);
-		}
-		if (mrc == 0) {
+		if (rc == 0 && frc[i] == 0) {
 			const struct phone *p = &mb->p;
 			int drc = p->deleted ? phones_purge(db, p->id, p->version)
 					     : phones_mark_applied(db, p->id, p->version, p->extension, p->mac, p->model, now);
@@ -624,6 +645,7 @@ static void apply_group_locked(struct applier *a, struct db *db, const int64_t *
 		}
 		mb->ok = false;
 	}
+	free(frc);
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].have && !m[i].ok && !rs[i].applied)
 			member_failed(a, db, &m[i], now);

@@ -4,11 +4,14 @@
  *      configuration (the snapshot of src/pbx/verify.h: Centralita never takes what it did not create), and
  *      its provisioning files are rendered in memory: anything that cannot go out stops the change before
  *      the PBX sees it (BLOCKED);
- *   1. its two files of its own (pbx_phone_files) are written whole from an empty source, each followed by
- *      a reload of its module only; a removed phone's are written empty. No reading first: the result is
- *      the same whatever the PBX holds, so applying twice changes nothing, an answer lost in transit is
- *      simply sent again, and a file a crash cut short is rebuilt;
- *   2. the provisioning files are written atomically, stale names removed;
+ *   1. the two files of its group (pbx_phone_files: four phones share them) are written whole from an empty
+ *      source, with its new part and the other phones' parts as last written, and a reload of each module
+ *      asked for (reload.h); a removed phone's part is left out. The group's other pending phones go in the
+ *      same apply, and a due round applies two groups at once. No reading first: the result is the same
+ *      whatever the PBX holds, so applying twice changes nothing, an answer lost in transit is simply sent
+ *      again, and a file a crash cut short is rebuilt;
+ *   2. the provisioning files are written atomically (the group's together, one filesystem sync for all),
+ *      stale names removed;
  *   3. the phone is marked applied (or, for a removal, deleted for good), or the failure is recorded with its
  *      kind (enum apply_outcome), which alone decides when it is tried again.
  * The applier's thread also verifies what the PBX holds (src/pbx/verify.h) at start, whenever CoreStatus or

@@ -43,8 +43,18 @@ static int remove_files_of(struct db *db, const char *dir, int64_t id, const cha
 	return provision_remove(dir, mac, model, err, errlen) == PROVISION_OK ? 0 : -1;
 }
 
-int apply_files_write(const struct pbx_settings *s, struct db *db, const struct phone *p,
-		      const struct provision_output *out, char *msg, size_t len)
+int apply_files_write_many(const struct pbx_settings *s, const struct provision_output *const *outs, size_t n,
+			   char *msg, size_t len)
+{
+	char err[200];
+	if (provision_write_many(s->prov_dir, outs, n, err, sizeof err) != PROVISION_OK) {
+		snprintf(msg, len, "writing the provisioning files: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int apply_files_tidy(const struct pbx_settings *s, struct db *db, const struct phone *p, char *msg, size_t len)
 {
 	char err[200];
 	if (p->deleted) {
@@ -56,10 +66,6 @@ int apply_files_write(const struct pbx_settings *s, struct db *db, const struct 
 		if (rc)
 			snprintf(msg, len, "removing the provisioning file: %s", err);
 		return rc;
-	}
-	if (provision_write(s->prov_dir, out, err, sizeof err) != PROVISION_OK) {
-		snprintf(msg, len, "writing the provisioning file: %s", err);
-		return -1;
 	}
 	/* The files of the phone's previous MAC/model, minus the names it still uses. */
 	if (*p->applied_mac && *p->applied_model &&

@@ -283,24 +283,19 @@ int pbx_file_updates(const struct pbx_file *f, const char *dst, struct ami_updat
 	}
 	size_t cap = 0;
 	for (size_t from = 0; rc == 0 && (from < all.n || *n_ups == 0);) {
-		/* As many actions as fit in one request, at least one (an action too big alone is an error). */
+		/* As many actions as fit in one request (counted, then the request built once to check it), at least
+		 * one (an action too big alone is an error). */
 		const char *src = *n_ups == 0 ? PBX_EMPTY_FILE : dst;
-		size_t to = from;
 		struct ami_update u;
 		chunk(&all, from, from, src, dst, &u);
-		while (to < all.n) {
-			const struct ami_uc_op *op = &all.ops[to];
-			ami_update_add(&u, op->action, op->cat, op->var, op->value, op->match, op->line, op->options,
-				       op->filter);
-			if (!fits(&u)) {   /* one too many: this request ends before it */
-				ami_update_free(&u);
-				chunk(&all, from, to, src, dst, &u);
-				break;
-			}
-			to++;
-		}
-		if (to == from && from < all.n) {
-			snprintf(err, errlen, "%s: action %zu of %zu does not fit in one request", dst, from + 1, all.n);
+		size_t to = from, lines = ami_update_lines(&u);
+		while (to < all.n && lines + ami_uc_op_lines(&all.ops[to]) <= AMI_MAX_LINES)
+			lines += ami_uc_op_lines(&all.ops[to++]);
+		ami_update_free(&u);
+		chunk(&all, from, to, src, dst, &u);
+		if ((to == from && from < all.n) || !fits(&u)) {
+			snprintf(err, errlen, "%s: actions %zu to %zu of %zu do not fit in one request", dst, from + 1,
+				 to > from ? to : from + 1, all.n);
 			ami_update_free(&u);
 			rc = -1;
 			break;

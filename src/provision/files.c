@@ -2,6 +2,7 @@
 #include "provision/provision_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +57,32 @@ enum provision_err provision_write(const char *dir, const struct provision_outpu
 		}
 	}
 	return PROVISION_OK;
+}
+
+enum provision_err provision_write_many(const char *dir, const struct provision_output *const *outs, size_t n,
+				       char *err, size_t errlen)
+{
+	size_t total = 0;
+	for (size_t k = 0; k < n; k++)
+		total += outs[k]->count;
+	struct file_item *items = calloc(total + 1, sizeof *items);
+	char (*paths)[4096] = calloc(total + 1, sizeof *paths);
+	enum provision_err rc = items && paths ? PROVISION_OK : PROVISION_E_IO;
+	size_t m = 0;
+	for (size_t k = 0; k < n && rc == PROVISION_OK; k++)
+		for (size_t i = 0; i < outs[k]->count && rc == PROVISION_OK; i++, m++) {
+			const struct provision_file *f = &outs[k]->files[i];
+			if (join(paths[m], sizeof paths[m], dir, f->name) < 0)
+				rc = PROVISION_E_IO;
+			items[m] = (struct file_item){ .path = paths[m], .data = f->data.data, .len = f->data.len };
+		}
+	if (rc == PROVISION_OK && file_write_atomic_many(items, m, PROVISION_FILE_MODE) < 0)
+		rc = PROVISION_E_IO;
+	if (rc != PROVISION_OK)
+		provision_seterr(err, errlen, "write %zu files in %s: %s", total, dir ? dir : "", strerror(errno));
+	free(items);
+	free(paths);
+	return rc;
 }
 
 static enum provision_err remove_name(const char *dir, const char *name, char *err, size_t errlen)

@@ -140,6 +140,9 @@ enum provision_err provision_file_names(const char *mac, const char *model,
                                         char names[PROVISION_MAX_FILES][PROVISION_NAME_MAX], size_t *count);
 
 enum provision_err provision_write(const char *dir, const struct provision_output *out, char *err, size_t errlen);
+/* provision_write of n phones' files at once, made durable together (file_write_atomic_many): an import's. */
+enum provision_err provision_write_many(const char *dir, const struct provision_output *const *outs, size_t n,
+				       char *err, size_t errlen);
 enum provision_err provision_remove(const char *dir, const char *mac, const char *model, char *err, size_t errlen);
 enum provision_err provision_remove_stale(const char *dir, const char *old_mac, const char *old_model,
                                           const char *new_mac, const char *new_model, char *err, size_t errlen);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,29 +27,38 @@ static int fsync_parent_dir(const char *path)
 	return rc;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+/* The temporary for path ("path.tmpXXXXXX", made and opened); returns its descriptor or -1. */
+static int open_temp(const char *path, char tmp[PATH_MAX])
 {
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
+	if (snprintf(tmp, PATH_MAX, "%s.tmpXXXXXX", path) >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	return mkostemp(tmp, O_CLOEXEC);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd = open_temp(path, tmp);
 	if (fd < 0)
 		return -1;
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	if (write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -66,6 +76,67 @@ fail: {
 	errno = saved;
 	return -1;
 }
+}
+
+int file_write_atomic_many(const struct file_item *items, size_t n, mode_t mode)
+{
+	if (n == 0)
+		return 0;
+	char (*tmp)[PATH_MAX] = calloc(n, sizeof *tmp);
+	int *fd = malloc(n * sizeof *fd);
+	if (!tmp || !fd) {
+		free(tmp);
+		free(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t made = 0;
+	int rc = 0, saved = 0;
+	for (; made < n && rc == 0; made++) {
+		fd[made] = open_temp(items[made].path, tmp[made]);
+		if (fd[made] < 0)
+			*tmp[made] = '\0';   /* nothing made to remove */
+		if (fd[made] < 0 || write_all(fd[made], items[made].data ? items[made].data : "", items[made].len) < 0 ||
+		    fchmod(fd[made], mode) < 0)
+			rc = -1;
+	}
+	/* One journal commit for all of them, instead of one per file. */
+	if (rc == 0 && syncfs(fd[0]) < 0)
+		rc = -1;
+	saved = errno;
+	for (size_t i = 0; i < made; i++)
+		if (fd[i] >= 0 && close(fd[i]) < 0 && rc == 0) {
+			rc = -1;
+			saved = errno;
+		}
+	size_t renamed = 0;
+	for (; rc == 0 && renamed < n; renamed++)
+		if (rename(tmp[renamed], items[renamed].path) < 0) {
+			rc = -1;
+			saved = errno;
+			break;
+		}
+	for (size_t i = renamed; i < made; i++)
+		if (*tmp[i])
+			unlink(tmp[i]);
+	/* Each directory once (they are usually all one). */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			char a[PATH_MAX], b[PATH_MAX];
+			snprintf(a, sizeof a, "%s", items[i].path);
+			snprintf(b, sizeof b, "%s", items[k].path);
+			seen = strcmp(dirname(a), dirname(b)) == 0;
+		}
+		if (!seen && fsync_parent_dir(items[i].path) < 0) {
+			rc = -1;
+			saved = errno;
+		}
+	}
+	free(tmp);
+	free(fd);
+	errno = saved;
+	return rc;
 }
 
 char *file_read_all(const char *path, size_t max_size, size_t *len)

@@ -575,6 +575,58 @@ static void render_write(struct provision_renderer *r, const char *mac, const ch
 	provision_output_free(&out);
 }
 
+/* Several phones' files written at once (an import's group): each whole with its mode, made durable together,
+ * no temporary left; a directory that cannot be written leaves nothing renamed. */
+START_TEST(files_written_many_at_once)
+{
+	struct provision_renderer *r = renderer();
+	char err[256] = "";
+	make_tmpdir();
+	static const char *const macs[] = { "00:15:65:00:00:01", "00:0b:82:00:00:02", "00:15:65:00:00:03" };
+	static const char *const models[] = { "yealink-t46u", "polycom-vvx450", "yealink-t46u" };
+	struct provision_output outs[3];
+	const struct provision_output *ptrs[3];
+	size_t files = 0;
+	for (int i = 0; i < 3; i++) {
+		struct provision_phone p = golden_phone(models[i]);
+		p.mac = macs[i];
+		ck_assert_int_eq(provision_render(r, &p, &outs[i], err, sizeof err), PROVISION_OK);
+		ptrs[i] = &outs[i];
+		files += outs[i].count;
+	}
+	ck_assert_uint_eq(files, 4);   /* the Polycom has two */
+	ck_assert_msg(provision_write_many(tmpdir, ptrs, 3, err, sizeof err) == PROVISION_OK, "%s", err);
+	ck_assert_int_eq(count_entries(), 4);
+	for (int i = 0; i < 3; i++)
+		for (size_t f = 0; f < outs[i].count; f++) {
+			char path[256];
+			struct stat st;
+			size_t len = 0;
+			snprintf(path, sizeof path, "%s/%s", tmpdir, outs[i].files[f].name);
+			ck_assert_int_eq(stat(path, &st), 0);
+			ck_assert_int_eq(st.st_mode & 0777, 0640);
+			char *got = file_read_all(path, 1 << 20, &len);
+			ck_assert_ptr_nonnull(got);
+			ck_assert_uint_eq(len, outs[i].files[f].data.len);
+			ck_assert_int_eq(memcmp(got, outs[i].files[f].data.data, len), 0);
+			free(got);
+		}
+	/* Again over them: replaced in place. */
+	ck_assert_msg(provision_write_many(tmpdir, ptrs, 3, err, sizeof err) == PROVISION_OK, "%s", err);
+	ck_assert_int_eq(count_entries(), 4);
+	/* A directory that is not there: an error naming it, nothing written. */
+	char missing[300];
+	snprintf(missing, sizeof missing, "%s/nope", tmpdir);
+	ck_assert_int_eq(provision_write_many(missing, ptrs, 3, err, sizeof err), PROVISION_E_IO);
+	ck_assert_ptr_nonnull(strstr(err, "nope"));
+	ck_assert_int_eq(count_entries(), 4);
+	ck_assert_int_eq(provision_write_many(tmpdir, ptrs, 0, err, sizeof err), PROVISION_OK);
+	for (int i = 0; i < 3; i++)
+		provision_output_free(&outs[i]);
+	provision_renderer_free(r);
+}
+END_TEST
+
 START_TEST(files_write_remove_rename)
 {
 	struct provision_renderer *r = renderer();
@@ -664,6 +716,7 @@ static Suite *provision_suite(void)
 	tcase_add_test(tc, render_refuses_control_characters);
 	tcase_add_test(tc, renderer_missing_templates);
 	tcase_add_test(tc, render_from_threads);
+	tcase_add_test(tc, files_written_many_at_once);
 	tcase_add_test(tc, files_write_remove_rename);
 	suite_add_tcase(s, tc);
 	return s;
