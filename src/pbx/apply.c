@@ -1260,6 +1260,8 @@ static void *applier_main(void *arg)
 			int n = applier_apply_due(a, db, now);
 			if (n > 0)
 				log_info("applier: applied %d phones", n);
+			if (n > 0 && !a->more_due)   /* the burst's last: its phones live without the reloads' gap */
+				pbx_reloader_hurry(a->reloader);
 			next_round = a->more_due ? 0 : (int64_t)time(NULL) + a->s.retry_interval;
 		}
 		pthread_mutex_lock(&a->mu);

@@ -72,6 +72,7 @@ struct pbx_reloader {
 	int64_t due_ms;                  /* when the next round may start (monotonic) */
 	int64_t gap_until_ms;            /* no round before this: the last one ended PBX_RELOAD_GAP_MS ago */
 	int retry_ms;                    /* the pause after a failed round, doubling */
+	bool hurry;                      /* the writes' burst ended: the next round goes without the gap */
 	unsigned long rounds;            /* rounds ended (ok or not), for flushers */
 	enum ami_status last_status;
 	char last_msg[200];
@@ -187,11 +188,14 @@ static void *reloader_main(void *arg)
 			continue;
 		}
 		int64_t now = monotonic_ms();
-		if (now < r->due_ms) {
+		/* A failed round's pause (retry_ms) is kept even in a hurry: the PBX is likely still gone. */
+		bool hurried = r->hurry && r->last_status == AMI_OK;
+		if (now < r->due_ms && !hurried) {
 			struct timespec until = monotonic_at(r->due_ms);
 			pthread_cond_timedwait(&r->cv, &r->mu, &until);
 			continue;
 		}
+		r->hurry = false;
 		reload_round(r);
 	}
 	/* Stopping: what was written but not reloaded yet gets one attempt, so a clean stop leaves it live. */
@@ -225,6 +229,16 @@ void pbx_reloader_free(struct pbx_reloader *r)
 	pthread_cond_destroy(&r->done_cv);
 	free(r->waiting);
 	free(r);
+}
+
+void pbx_reloader_hurry(struct pbx_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (any_dirty(r)) {
+		r->hurry = true;
+		pthread_cond_signal(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
 }
 
 void pbx_reloader_request(struct pbx_reloader *r, const char *module, int64_t phone_id)

@@ -49,6 +49,10 @@ void pbx_reloader_free(struct pbx_reloader *r);
 void pbx_reloader_request(struct pbx_reloader *r, const char *module, int64_t phone_id);
 /* Whether phone_id's written files wait for a reload (saved, not live yet). */
 bool pbx_reloader_waiting(struct pbx_reloader *r, int64_t phone_id);
+/* A burst of writes has ended (the applier has nothing more due, an import's last phones written): what is
+ * waiting is reloaded as soon as the reload running now (if any) ends, without PBX_RELOAD_GAP_MS, which only
+ * spaces reloads while writes go on. No effect when nothing waits. */
+void pbx_reloader_hurry(struct pbx_reloader *r);
 /* How many phones wait for a reload. */
 size_t pbx_reloader_waiting_count(struct pbx_reloader *r);
 /* Runs every reload asked for so far now, and waits at most wait_ms for them. Returns AMI_OK when they all ran

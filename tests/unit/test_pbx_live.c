@@ -229,6 +229,41 @@ START_TEST(reload_waits_out_another_reload)
 }
 END_TEST
 
+/* Between reloads the reloader keeps PBX_RELOAD_GAP_MS while writes go on; once the applier says the burst
+ * ended, what waits is reloaded at once. */
+static double until_loaded(struct pbx_reloader *r, int64_t phone_id, double from)
+{
+	struct timespec pause = { 0, 2 * 1000000L };
+	while (pbx_reloader_waiting(r, phone_id) && now_s() - from < 10)
+		nanosleep(&pause, NULL);
+	ck_assert(!pbx_reloader_waiting(r, phone_id));
+	return now_s() - from;
+}
+
+START_TEST(a_hurried_reload_skips_the_gap)
+{
+	set_up_confdir();
+	struct ami_pool *pool = pool_or_die();
+	struct pbx_reloader *r = pbx_reloader_new(pool);
+	ck_assert_int_eq(pbx_reloader_start(r), 0);
+	char msg[300];
+	pbx_reloader_request(r, "res_pjsip.so", 1);
+	ck_assert_msg(pbx_reloader_flush(r, 5000, msg, sizeof msg) == AMI_OK, "%s", msg);   /* a round just ended */
+	double t0 = now_s();
+	pbx_reloader_request(r, "res_pjsip.so", 2);
+	pbx_reloader_hurry(r);
+	double hurried = until_loaded(r, 2, t0);
+	double t1 = now_s();   /* that round just ended too */
+	pbx_reloader_request(r, "res_pjsip.so", 3);
+	double plain = until_loaded(r, 3, t1);
+	ck_assert_msg(plain >= PBX_RELOAD_GAP_MS / 1000.0 - 0.01, "without a hurry, the gap is kept (%.3f s)", plain);
+	ck_assert_msg(hurried < plain - 0.15, "hurried %.3f s, not before the gap's end (%.3f s)", hurried, plain);
+	pbx_reloader_hurry(r);   /* nothing waits: no effect */
+	pbx_reloader_free(r);
+	ami_pool_destroy(pool);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pbx_live");
@@ -237,6 +272,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, loaded_only_after_the_reload);
 	tcase_add_test(tc, reload_waits_out_another_reload);
+	tcase_add_test(tc, a_hurried_reload_skips_the_gap);
 	suite_add_tcase(s, tc);
 	return s;
 }
