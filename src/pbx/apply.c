@@ -13,6 +13,7 @@
 #include "db/pending.h"
 #include "pbx/apply_files.h"
 #include "pbx/apply_internal.h"
+#include "pbx/phone_group.h"
 #include "pbx/reload.h"
 #include "pbx/verify.h"
 #include "util/buf.h"
@@ -397,52 +398,32 @@ struct member {
 	bool send_chan, send_dial;       /* its part of that file changed (or moves out of files of its own) */
 };
 
-/* A group's file being built: every phone of the group by id, the new part of those applied now, the part
- * last written of the others (phones in files of their own have none there). */
-struct group_file {
-	struct member *m;
-	size_t n;
-	bool chan;                       /* the channel driver's file, else the dialplan's */
-	struct pbx_file f;
-};
-
-static int add_part(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial)
-{
-	struct group_file *g = ctx;
-	const char *part = g->chan ? chan : dial;
-	for (size_t i = 0; i < g->n; i++)
-		if (g->m[i].ok && g->m[i].p.id == id) {
-			part = buf_cstr(g->chan ? &g->m[i].chan : &g->m[i].dial);
-			own_files = false;
-		}
-	if (part && !own_files)
-		pbx_file_add_text(&g->f, part);
-	return 0;
-}
-
 /* Writes one of the group's files whole (c: the first member applied, where the AMI actions and a failure are
  * recorded). Returns 0, or -1 with the failure in c. */
 static int write_group_file(struct apply_ctx *c, struct member *m, size_t n, bool chan, bool may_be_missing)
 {
 	char files[2][PBX_FILE_MAX], err[300];
 	pbx_phone_files(&c->a->s, c->p->id, files[0], files[1]);
-	int64_t first, last;
-	pbx_phone_group(c->p->id, &first, &last);
-	struct group_file g = { .m = m, .n = n, .chan = chan };
-	pbx_file_init(&g.f);
+	struct pbx_new_part fresh[PBX_PHONES_PER_FILE];
+	size_t n_fresh = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].ok)
+			fresh[n_fresh++] = (struct pbx_new_part){ m[i].p.id, buf_cstr(&m[i].chan), buf_cstr(&m[i].dial) };
+	struct pbx_file f;
+	pbx_file_init(&f);
 	struct ami_update *ups = NULL;
 	size_t n_ups = 0;
 	int rc;
-	if (phones_group_parts(c->db, first, last, add_part, &g) != 0)
+	if (pbx_group_file(c->db, c->p->id, chan, fresh, n_fresh, &f) != 0)
 		rc = apply_fail(c, APPLY_RETRY, "database error");
-	else if (*g.f.err || pbx_file_updates(&g.f, files[chan ? 0 : 1], &ups, &n_ups, err, sizeof err) != 0)
-		rc = apply_fail(c, APPLY_BLOCKED, "%s cannot be written: %s", files[chan ? 0 : 1], *g.f.err ? g.f.err : err);
+	else if (*f.err || pbx_file_updates(&f, files[chan ? 0 : 1], &ups, &n_ups, err, sizeof err) != 0)
+		rc = apply_fail(c, APPLY_BLOCKED, "%s cannot be written: %s", files[chan ? 0 : 1], *f.err ? f.err : err);
 	else
 		rc = apply_write_updates(c, ups, n_ups, may_be_missing, chan ? "the change" : "the dialplan change");
 	for (size_t i = 0; i < n_ups; i++)
 		ami_update_free(&ups[i]);
 	free(ups);
-	pbx_file_free(&g.f);
+	pbx_file_free(&f);
 	return rc;
 }
 
@@ -673,7 +654,6 @@ static void group_collect(struct applier *a, struct db *db, const int64_t *ids, 
 			  struct group_apply *g)
 {
 	int64_t pending[PBX_PHONES_PER_FILE], first, last;
-	memset(g, 0, sizeof *g);
 	*g = (struct group_apply){ .a = a, .db = db, .now = now, .n_asked = n, .n = n };
 	memcpy(g->ids, ids, n * sizeof *ids);
 	pbx_phone_group(ids[0], &first, &last);
@@ -732,10 +712,12 @@ static void apply_two_groups(struct applier *a, struct db *db, const int64_t *id
 	pthread_t t;
 	together = together && pthread_create(&t, NULL, group_run, &gb) == 0;
 	group_run(&ga);
-	if (together)
+	if (together) {
 		pthread_join(t, NULL);
-	else
-		gb.db = db, group_run(&gb);
+	} else {
+		gb.db = db;
+		group_run(&gb);
+	}
 	pthread_mutex_unlock(&a->apply_lock);
 	memcpy(rs_a, ga.rs, n_a * sizeof *rs_a);
 	memcpy(rs_b, gb.rs, n_b * sizeof *rs_b);

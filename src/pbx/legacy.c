@@ -10,6 +10,7 @@
 #include "db/phones.h"
 #include "pbx/ownership.h"
 #include "pbx/pbx_file.h"
+#include "pbx/phone_group.h"
 #include "pbx/reload.h"
 #include "util/log.h"
 
@@ -80,21 +81,6 @@ static enum ami_status send(struct ami_pool *pool, struct ami_update *u, const c
 	return st == AMI_OK ? pbx_reload(pool, module, NULL, msg, len) : st;
 }
 
-/* A group's file as stored: every phone's part as last written. */
-struct stored_file {
-	bool chan;
-	struct pbx_file f;
-};
-
-static int add_stored(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial)
-{
-	struct stored_file *g = ctx;
-	const char *part = g->chan ? chan : dial;
-	if (part && !own_files)
-		pbx_file_add_text(&g->f, part);
-	return 0;
-}
-
 /* Writes files (a group's two, from the parts stored; or a phone's own two, empty when own) whole. */
 static enum ami_status write_files(const struct pbx_settings *s, struct ami_pool *pool, struct db *db, int64_t id,
 				   bool own, char *msg, size_t len)
@@ -104,20 +90,18 @@ static enum ami_status write_files(const struct pbx_settings *s, struct ami_pool
 		pbx_phone_own_files(s, id, files[0], files[1]);
 	else
 		pbx_phone_files(s, id, files[0], files[1]);
-	int64_t first, last;
-	pbx_phone_group(id, &first, &last);
 	enum ami_status st = AMI_OK;
 	for (int f = 0; f < 2 && st == AMI_OK; f++) {
-		struct stored_file g = { .chan = f == 0 };
-		pbx_file_init(&g.f);
+		struct pbx_file file;
+		pbx_file_init(&file);
 		struct ami_update *ups = NULL;
 		size_t n = 0;
 		char err[200];
-		if (!own && phones_group_parts(db, first, last, add_stored, &g) != 0) {
+		if (!own && pbx_group_file(db, id, f == 0, NULL, 0, &file) != 0) {
 			snprintf(msg, len, "database error");
 			st = AMI_ERROR;
-		} else if (*g.f.err || pbx_file_updates(&g.f, files[f], &ups, &n, err, sizeof err) != 0) {
-			snprintf(msg, len, "writing %s: %s", files[f], *g.f.err ? g.f.err : err);
+		} else if (*file.err || pbx_file_updates(&file, files[f], &ups, &n, err, sizeof err) != 0) {
+			snprintf(msg, len, "writing %s: %s", files[f], *file.err ? file.err : err);
 			st = AMI_INVALID;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -131,7 +115,7 @@ static enum ami_status write_files(const struct pbx_settings *s, struct ami_pool
 			ami_update_free(&ups[i]);
 		}
 		free(ups);
-		pbx_file_free(&g.f);
+		pbx_file_free(&file);
 	}
 	return st;
 }
