@@ -345,6 +345,30 @@ START_TEST(phone_parts_and_group_files)
 	ck_assert_int_eq(pbx_phone_part(&s, &p, &c3, &d3, cd, dd, err, sizeof err), 0);
 	ck_assert_str_eq(buf_cstr(&c3), "");
 	ck_assert_str_eq(buf_cstr(&d3), "");
+	/* A name with "=", brackets and a semicolon comes back from the stored text as it went in. */
+	struct phone odd = phone("203", "A=b [c]; d", "Zbcdefghijklmnopqrstuvwxyz012345");
+	odd.id = 19;
+	struct buf oc = { 0 }, od = { 0 };
+	ck_assert_int_eq(pbx_phone_part(&s, &odd, &oc, &od, cd, dd, err, sizeof err), 0);
+	pbx_file_init(&one);
+	ck_assert_int_eq(pbx_file_add_text(&one, buf_cstr(&oc)), 0);
+	ck_assert_uint_eq(one.n, 3);
+	const char *callerid = NULL;
+	for (size_t l = 0; l < one.want[0].n_lines; l++)
+		if (strcmp(one.want[0].lines[l].name, "callerid") == 0)
+			callerid = one.want[0].lines[l].value;
+	ck_assert_str_eq(callerid, "\"A=b [c]; d\" <203>");
+	pbx_file_digest(&one, fd);
+	ck_assert_str_eq(fd, cd);
+	pbx_file_free(&one);
+	buf_free(&oc);
+	buf_free(&od);
+	/* A name with a line break is refused before anything is stored or sent. */
+	snprintf(odd.name, sizeof odd.name, "A\nB");
+	ck_assert_int_eq(pbx_phone_part(&s, &odd, &oc, &od, cd, dd, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "line break"));
+	buf_free(&oc);
+	buf_free(&od);
 	/* A stored text that is not one is refused, not half-read. */
 	pbx_file_init(&one);
 	ck_assert_int_eq(pbx_file_add_text(&one, "[201]\nno equals sign\n"), -1);
