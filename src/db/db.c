@@ -527,6 +527,11 @@ int db_step_done(sqlite3_stmt *st)
 	return rc;
 }
 
+int db_begin_write(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE") == SQLITE_OK ? 0 : -1;
+}
+
 bool db_commit_or_rollback(struct db *db, bool ok)
 {
 	if (ok && db_exec(db, "COMMIT") == SQLITE_OK)

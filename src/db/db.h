@@ -44,6 +44,8 @@ int db_exec(struct db *db, const char *sql);
 void db_column_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* Steps a statement that changes rows and resets it; returns SQLite's step code. */
 int db_step_done(sqlite3_stmt *st);
+/* Starts a write transaction (BEGIN IMMEDIATE: the write lock is taken, or waited for, at once). Returns 0 or -1. */
+int db_begin_write(struct db *db);
 /* Ends the BEGIN IMMEDIATE transaction of a write: COMMIT when ok, else ROLLBACK. True only if it committed
  * (a failed COMMIT is rolled back: the caller must not report a change that did not happen). */
 bool db_commit_or_rollback(struct db *db, bool ok);

@@ -21,6 +21,7 @@
 #include "util/text.h"
 
 #define DUE_BATCH 256
+#define BATCH_GROUPS 16         /* groups applied between two looks at the queue (an import's: ~0.1 s) */
 #define BOOT_CHECKS 3           /* verifications in a row without FullyBooted before Asterisk is taken as booted */
 #define VERIFY_EVERY 600        /* seconds: a verification this often even if nothing says the PBX changed */
 
@@ -396,6 +397,23 @@ struct member {
 	bool have;                       /* its row was read */
 	bool ok;                         /* passed its checks: its new part goes in */
 	bool send_chan, send_dial;       /* its part of that file changed (or moves out of files of its own) */
+	bool wrote[2];                   /* its part is in the group's file (0: channel, 1: dialplan) now: recorded
+					  * with the marks (group_finish) */
+};
+
+/* One group's apply (pbx_phone_group): the phones asked for (ids[0..n_asked)), then the group's other pending
+ * phones (not blocked): its files are written once for all of them, and a removal waiting there (the extension
+ * a new phone takes) goes with it. In three steps (apply_groups): the PBX's files, then the provisioning files of
+ * every group of the batch made durable together, then the marks. */
+struct group_apply {
+	struct db *db;                   /* the connection of the worker writing it */
+	int64_t ids[PBX_PHONES_PER_FILE];
+	size_t n_asked, n;
+	struct apply_result rs[PBX_PHONES_PER_FILE];
+	struct member m[PBX_PHONES_PER_FILE];
+	struct apply_ctx *first;         /* the first member that passed its checks: the group's writes are its */
+	int rc;                          /* the group's files: 0 written, -1 failed (in first) */
+	bool started;                    /* its write was tried (not: the PBX went away before its turn) */
 };
 
 /* Writes one of the group's files whole (c: the first member applied, where the AMI actions and a failure are
@@ -472,7 +490,8 @@ static int prepare_member(struct applier *a, struct member *mb)
 }
 
 /* Writes the group's files for the members that passed their checks (their new parts, the others' as they
- * are), asks for the reloads, records each part, and empties files of their own of phones moving out of them.
+ * are), asks for the reloads, notes which parts went out (member.wrote: recorded by group_finish, with the
+ * marks), and empties files of their own of phones moving out of them.
  * Returns 0, or -1 with the failure in c (the first of them). */
 static int write_group(struct applier *a, struct db *db, struct member *m, size_t n, struct apply_ctx *c)
 {
@@ -501,9 +520,7 @@ static int write_group(struct applier *a, struct db *db, struct member *m, size_
 				continue;
 			pbx_reloader_request(a->reloader, module[f], mb->p.id);
 			mb->ctx.r->loading = true;
-			if (phones_set_part(db, mb->p.id, f == 0, f == 0 ? mb->chan_digest : mb->dial_digest,
-					    buf_cstr(f == 0 ? &mb->chan : &mb->dial)) != 0)
-				rc = apply_fail(c, APPLY_RETRY, "database error");
+			mb->wrote[f] = true;
 		}
 		if (rc == 0)
 			apply_note_ami(c, "Reload %s (queued)", module[f]);
@@ -530,27 +547,19 @@ static void member_failed(struct applier *a, struct db *db, struct member *mb, i
 			   blocked ? 0 : apply_retry_at(a, mb->p.attempts, r->outcome, now), blocked);
 }
 
-/* One apply of phones ids[0..n) of one group (pbx_phone_group), outcomes in rs[]: each phone checked, then
- * the group's two files written whole once (pbx.h), then each phone's provisioning files. No reading first: a
- * whole file from an empty source is the same whatever the PBX holds now, so applying twice, after a lost
- * answer or after a crash cut a file short, gives the same result. */
-static void apply_group_locked(struct applier *a, struct db *db, const int64_t *ids, size_t n, int64_t now,
-			       struct apply_result *rs)
+/* The first step of a group's apply: each phone checked, then the group's two files written whole once
+ * (pbx.h). No reading first: a whole file from an empty source is the same whatever the PBX holds now, so
+ * applying twice, after a lost answer or after a crash cut a file short, gives the same result. verified: how
+ * the verification the batch needs went (msg: its words). */
+static void group_write(struct applier *a, struct group_apply *g, int64_t now, enum ami_status verified,
+			const char *msg)
 {
-	struct member *m = calloc(n, sizeof *m);
-	if (!m)
-		abort();
-	char msg[300] = "";
-	enum ami_status verified = AMI_OK;
-	if (!a->snap.valid)
-		verified = apply_verify_locked(a, db, msg, sizeof msg);
-	struct apply_ctx *first = NULL;
-	for (size_t i = 0; i < n; i++) {
-		struct member *mb = &m[i];
-		struct apply_result *r = &rs[i];
-		memset(r, 0, sizeof *r);
+	g->started = true;
+	for (size_t i = 0; i < g->n; i++) {
+		struct member *mb = &g->m[i];
+		struct apply_result *r = &g->rs[i];
 		/* Read after the verification, which may have marked this very phone drifted. */
-		enum phones_result pr = phones_get(db, ids[i], &mb->p);
+		enum phones_result pr = phones_get(g->db, g->ids[i], &mb->p);
 		if (pr == PHONES_NOT_FOUND) {
 			r->applied = true; /* purged by a concurrent apply: nothing left to do */
 			r->outcome = APPLY_DONE;
@@ -562,167 +571,233 @@ static void apply_group_locked(struct applier *a, struct db *db, const int64_t *
 			continue;
 		}
 		mb->have = true;
-		mb->ctx = (struct apply_ctx){ .a = a, .db = db, .p = &mb->p, .now = now, .r = r };
+		mb->ctx = (struct apply_ctx){ .a = a, .db = g->db, .p = &mb->p, .now = now, .r = r };
 		snprintf(r->object, sizeof r->object, "phone %s", mb->p.extension);
 		mb->ok = (verified == AMI_OK ? prepare_member(a, mb)
 					     : apply_fail_ami(&mb->ctx, verified, "reading the configuration", msg)) == 0;
-		if (mb->ok && !first)
-			first = &mb->ctx;
+		if (mb->ok && !g->first)
+			g->first = &mb->ctx;
 	}
-	int rc = first ? write_group(a, db, m, n, first) : 0;
-	const struct provision_output *outs[PBX_PHONES_PER_FILE];
-	size_t n_outs = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct member *mb = &m[i];
-		if (!mb->ok || &mb->ctx == first)
-			continue;
-		struct apply_result *r = mb->ctx.r;   /* the group's writes were everyone's */
-		apply_result_add_ami(r->ami, sizeof r->ami, first->r);
-		if (rc != 0) {
-			r->outcome = first->r->outcome;
-			r->unreachable = first->r->unreachable;
-			snprintf(r->message, sizeof r->message, "%s", first->r->message);
-		}
-	}
-	/* The provisioning files: the live phones' written together (one filesystem sync for all), the removed
-	 * phones' taken away. */
-	int *frc = calloc(n, sizeof *frc);
-	if (!frc)
-		abort();
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (m[i].ok && !m[i].p.deleted)
-			outs[n_outs++] = &m[i].files;
-	if (rc == 0) {
-		pthread_mutex_lock(&a->files_lock);
-		int written = n_outs ? apply_files_write_many(&a->s, outs, n_outs, msg, sizeof msg) : 0;
-		for (size_t i = 0; i < n; i++) {
-			struct member *mb = &m[i];
-			if (!mb->ok)
-				continue;
-			if (written != 0 && !mb->p.deleted)
-				frc[i] = apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
-			else if (apply_files_tidy(&a->s, db, &mb->p, msg, sizeof msg) != 0)
-				frc[i] = apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
-		}
-		pthread_mutex_unlock(&a->files_lock);
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct member *mb = &m[i];
+	g->rc = g->first ? write_group(a, g->db, g->m, g->n, g->first) : 0;
+	for (size_t i = 0; i < g->n; i++) {
+		struct member *mb = &g->m[i];
 		if (!mb->ok)
 			continue;
 		struct apply_result *r = mb->ctx.r;
-		if (rc == 0 && frc[i] == 0) {
+		if (&mb->ctx != g->first) {   /* the group's writes were everyone's */
+			apply_result_add_ami(r->ami, sizeof r->ami, g->first->r);
+			if (g->rc != 0) {
+				r->outcome = g->first->r->outcome;
+				r->unreachable = g->first->r->unreachable;
+				snprintf(r->message, sizeof r->message, "%s", g->first->r->message);
+			}
+		}
+		mb->ok = g->rc == 0;
+	}
+}
+
+/* The second step, for every group of a batch at once: the provisioning files of the phones whose PBX part was
+ * written, made durable by one filesystem sync for all (an import's hundreds would otherwise pay one sync per
+ * group), and the removed phones' files taken away. A member whose files failed is no longer ok. */
+static void groups_write_files(struct applier *a, struct db *db, struct group_apply *gs, size_t k)
+{
+	size_t cap = k * PBX_PHONES_PER_FILE, n_outs = 0;
+	const struct provision_output **outs = calloc(cap + 1, sizeof *outs);
+	if (!outs)
+		abort();
+	for (size_t g = 0; g < k; g++)
+		for (size_t i = 0; i < gs[g].n; i++)
+			if (gs[g].m[i].ok && !gs[g].m[i].p.deleted)
+				outs[n_outs++] = &gs[g].m[i].files;
+	char msg[300];
+	pthread_mutex_lock(&a->files_lock);
+	int written = n_outs ? apply_files_write_many(&a->s, outs, n_outs, msg, sizeof msg) : 0;
+	for (size_t g = 0; g < k; g++)
+		for (size_t i = 0; i < gs[g].n; i++) {
+			struct member *mb = &gs[g].m[i];
+			if (!mb->ok)
+				continue;
+			char why[300];
+			if (written != 0 && !mb->p.deleted) {
+				apply_fail(&mb->ctx, APPLY_RETRY, "%s", msg);
+				mb->ok = false;
+			} else if (apply_files_tidy(&a->s, db, &mb->p, why, sizeof why) != 0) {
+				apply_fail(&mb->ctx, APPLY_RETRY, "%s", why);
+				mb->ok = false;
+			}
+		}
+	pthread_mutex_unlock(&a->files_lock);
+	free(outs);
+}
+
+/* The last step: each phone's parts recorded as written (whatever came after: they are in the files), then the
+ * phone marked applied (or purged, when removed), or its failure recorded. */
+static void group_finish(struct applier *a, struct db *db, struct group_apply *g, int64_t now)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct member *mb = &g->m[i];
+		struct apply_result *r = &g->rs[i];
+		for (int f = 0; f < 2; f++)
+			if (mb->wrote[f] && phones_set_part(db, mb->p.id, f == 0, f == 0 ? mb->chan_digest : mb->dial_digest,
+							    buf_cstr(f == 0 ? &mb->chan : &mb->dial)) != 0 && mb->ok) {
+				apply_fail(&mb->ctx, APPLY_RETRY, "database error");
+				mb->ok = false;
+			}
+		if (mb->ok) {
 			const struct phone *p = &mb->p;
 			int drc = p->deleted ? phones_purge(db, p->id, p->version)
 					     : phones_mark_applied(db, p->id, p->version, p->extension, p->mac, p->model, now);
-			if (drc != 0) {
-				snprintf(r->message, sizeof r->message, "database error");
-				r->outcome = APPLY_RETRY;
-			} else {
+			if (drc == 0) {
 				r->applied = true;
 				r->outcome = APPLY_DONE;
+			} else {
+				snprintf(r->message, sizeof r->message, "database error");
+				r->outcome = APPLY_RETRY;
+				mb->ok = false;
 			}
-			continue;
 		}
-		mb->ok = false;
+		if (mb->have && !mb->ok && !r->applied)
+			member_failed(a, db, mb, now);
+		provision_output_free(&mb->files);
+		buf_free(&mb->chan);
+		buf_free(&mb->dial);
 	}
-	free(frc);
-	for (size_t i = 0; i < n; i++) {
-		if (m[i].have && !m[i].ok && !rs[i].applied)
-			member_failed(a, db, &m[i], now);
-		provision_output_free(&m[i].files);
-		buf_free(&m[i].chan);
-		buf_free(&m[i].dial);
-	}
-	free(m);
 }
 
-/* One group's apply: the phones asked for (ids[0..n_asked)), then the group's other pending phones (not
- * blocked): its files are written once for all of them, and a removal waiting there (the extension a new phone
- * takes) goes with it. */
-struct group_apply {
-	struct applier *a;
-	struct db *db;
-	int64_t now;
-	int64_t ids[PBX_PHONES_PER_FILE];
-	size_t n_asked, n;
-	struct apply_result rs[PBX_PHONES_PER_FILE];
-};
+/* The batch's marks did not commit: none of its phones is applied (each stays due and is written again, which
+ * changes nothing that was written). */
+static void batch_lost(struct group_apply *gs, size_t k)
+{
+	for (size_t g = 0; g < k; g++)
+		for (size_t i = 0; i < gs[g].n; i++)
+			if (gs[g].rs[i].applied) {
+				gs[g].rs[i].applied = false;
+				gs[g].rs[i].outcome = APPLY_RETRY;
+				snprintf(gs[g].rs[i].message, sizeof gs[g].rs[i].message, "database error");
+			}
+}
 
-/* Fills g for ids[0..n), all of one group (under apply_lock). */
-static void group_collect(struct applier *a, struct db *db, const int64_t *ids, size_t n, int64_t now,
-			  struct group_apply *g)
+/* Fills g's other ids: the group's pending phones besides those asked for (under apply_lock). */
+static void group_collect(struct db *db, struct group_apply *g)
 {
 	int64_t pending[PBX_PHONES_PER_FILE], first, last;
-	*g = (struct group_apply){ .a = a, .db = db, .now = now, .n_asked = n, .n = n };
-	memcpy(g->ids, ids, n * sizeof *ids);
-	pbx_phone_group(ids[0], &first, &last);
+	g->n = g->n_asked;
+	pbx_phone_group(g->ids[0], &first, &last);
 	int np = phones_group_pending(db, first, last, pending, PBX_PHONES_PER_FILE);
 	for (int i = 0; i < np && g->n < PBX_PHONES_PER_FILE; i++) {
 		bool asked = false;
-		for (size_t j = 0; j < n && !asked; j++)
-			asked = ids[j] == pending[i];
+		for (size_t j = 0; j < g->n_asked && !asked; j++)
+			asked = g->ids[j] == pending[i];
 		if (!asked)
 			g->ids[g->n++] = pending[i];
 	}
 }
 
-static void *group_run(void *arg)
+/* The workers of one batch: each takes the next group not taken yet, on its own connection, until none is
+ * left or the PBX is found gone (the rest would fail the same way: their turn comes next round). */
+struct batch {
+	struct applier *a;
+	struct group_apply *gs;
+	size_t k;
+	int64_t now;
+	enum ami_status verified;
+	const char *msg;
+	pthread_mutex_t mu;
+	size_t next;
+	bool unreachable;
+};
+
+static void batch_work(struct batch *b, struct db *db)
 {
-	struct group_apply *g = arg;
-	apply_group_locked(g->a, g->db, g->ids, g->n, g->now, g->rs);
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		size_t i = b->next;
+		bool go = i < b->k && !b->unreachable;
+		b->next += go;
+		pthread_mutex_unlock(&b->mu);
+		if (!go)
+			return;
+		struct group_apply *g = &b->gs[i];
+		g->db = db;
+		group_write(b->a, g, b->now, b->verified, b->msg);
+		bool unreachable = false;
+		for (size_t j = 0; j < g->n; j++)
+			unreachable |= g->rs[j].unreachable;
+		if (unreachable) {
+			pthread_mutex_lock(&b->mu);
+			b->unreachable = true;
+			pthread_mutex_unlock(&b->mu);
+		}
+	}
+}
+
+struct worker {
+	struct batch *b;
+	struct db *db;
+	pthread_t thread;
+	bool running;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	batch_work(w->b, w->db);
 	return NULL;
 }
 
-/* The audit rows of the phones a group's apply took along (those asked for are the caller's). */
-static void group_audit_others(struct db *db, const struct group_apply *g)
+/* Applies gs[0..k) (each: ids[0..n_asked) of one group; outcomes in rs) under the apply lock. The groups' PBX
+ * files are written by up to APPLY_WORKERS at once (their files and phones are disjoint, and Asterisk answers
+ * each manager session on a thread of its own), then their provisioning files made durable together, then
+ * their phones marked. A group the PBX's going away left untried stays due, as it was. */
+static void apply_groups(struct applier *a, struct db *db, struct group_apply *gs, size_t k, int64_t now)
 {
-	for (size_t i = g->n_asked; i < g->n; i++)
-		if (g->rs[i].applied)
-			apply_audit_retry(db, "phone.apply", &g->rs[i]);
+	char msg[300] = "";
+	pthread_mutex_lock(&a->apply_lock);
+	struct batch b = { .a = a, .gs = gs, .k = k, .now = now, .msg = msg };
+	pthread_mutex_init(&b.mu, NULL);
+	b.verified = a->snap.valid ? AMI_OK : apply_verify_locked(a, db, msg, sizeof msg);
+	for (size_t g = 0; g < k; g++)
+		group_collect(db, &gs[g]);
+	/* Workers only for a verified snapshot: a failed verification fails every phone at once anyway. */
+	struct worker w[APPLY_WORKERS - 1];
+	size_t helpers = b.verified == AMI_OK && k > 1 ? (k - 1 < APPLY_WORKERS - 1 ? k - 1 : APPLY_WORKERS - 1) : 0;
+	for (size_t i = 0; i < helpers; i++) {
+		w[i] = (struct worker){ .b = &b, .db = a->worker_db[i] };
+		w[i].running = w[i].db && pthread_create(&w[i].thread, NULL, worker_main, &w[i]) == 0;
+	}
+	batch_work(&b, db);
+	for (size_t i = 0; i < helpers; i++)
+		if (w[i].running)
+			pthread_join(w[i].thread, NULL);
+	pthread_mutex_destroy(&b.mu);
+	groups_write_files(a, db, gs, k);
+	/* One transaction for the batch's marks: hundreds of an import's phones in one commit. */
+	bool tx = db_begin_write(db) == 0;
+	for (size_t g = 0; g < k; g++)
+		if (gs[g].started)
+			group_finish(a, db, &gs[g], now);
+	if (tx && !db_commit_or_rollback(db, true))
+		batch_lost(gs, k);
+	pthread_mutex_unlock(&a->apply_lock);
+	/* The audit rows of the phones a group's apply took along (those asked for are the caller's). */
+	for (size_t g = 0; g < k; g++)
+		for (size_t i = gs[g].n_asked; i < gs[g].n; i++)
+			if (gs[g].rs[i].applied)
+				apply_audit_retry(db, "phone.apply", &gs[g].rs[i]);
 }
 
 /* Applies ids[0..n), all of one group, with its other pending phones; outcomes of ids[] in rs[]. */
 static void apply_group(struct applier *a, struct db *db, const int64_t *ids, size_t n, int64_t now,
 			struct apply_result *rs)
 {
-	struct group_apply g;
-	pthread_mutex_lock(&a->apply_lock);
-	group_collect(a, db, ids, n, now, &g);
-	group_run(&g);
-	pthread_mutex_unlock(&a->apply_lock);
-	memcpy(rs, g.rs, n * sizeof *rs);
-	group_audit_others(db, &g);
-}
-
-/* Applies two groups at once, b on the thread's second connection and a thread of its own: their files and
- * phones are disjoint, and Asterisk answers each manager session on a thread of its own (500 phones' files
- * written in 0.29 s by two sessions against 0.51 s by one, Asterisk 22.10.1 on 2 cores). Falls back to one
- * after the other when the snapshot cannot be made first (each apply would make it) or no thread starts. */
-static void apply_two_groups(struct applier *a, struct db *db, const int64_t *ids_a, size_t n_a, const int64_t *ids_b,
-			     size_t n_b, int64_t now, struct apply_result *rs_a, struct apply_result *rs_b)
-{
-	struct group_apply ga, gb;
-	char msg[300];
-	pthread_mutex_lock(&a->apply_lock);
-	bool together = a->snap.valid || apply_verify_locked(a, db, msg, sizeof msg) == AMI_OK;
-	group_collect(a, db, ids_a, n_a, now, &ga);
-	group_collect(a, db, ids_b, n_b, now, &gb);
-	gb.db = a->second_db;
-	pthread_t t;
-	together = together && pthread_create(&t, NULL, group_run, &gb) == 0;
-	group_run(&ga);
-	if (together) {
-		pthread_join(t, NULL);
-	} else {
-		gb.db = db;
-		group_run(&gb);
-	}
-	pthread_mutex_unlock(&a->apply_lock);
-	memcpy(rs_a, ga.rs, n_a * sizeof *rs_a);
-	memcpy(rs_b, gb.rs, n_b * sizeof *rs_b);
-	group_audit_others(db, &ga);
-	group_audit_others(db, &gb);
+	struct group_apply *g = calloc(1, sizeof *g);
+	if (!g)
+		abort();
+	memcpy(g->ids, ids, n * sizeof *ids);
+	g->n_asked = n;
+	apply_groups(a, db, g, 1, now);
+	memcpy(rs, g->rs, n * sizeof *rs);
+	free(g);
 }
 
 void applier_apply(struct applier *a, struct db *db, int64_t phone_id, int64_t now, struct apply_result *r)
@@ -1131,50 +1206,44 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 		return -1;
 	/* A full batch may leave more due (an import's hundreds): the thread goes on at once unless the PBX is gone. */
 	a->more_due = n == DUE_BATCH;
-	/* The due phones of one group are applied together: its files are written once for all of them; and two
-	 * groups at a time when the thread has its second connection. */
+	/* The due phones of one group are applied together: its files are written once for all of them; the groups
+	 * a few at a time (apply_groups), BATCH_GROUPS to a batch, with what people wait for served in between. */
 	bool *taken = calloc((size_t)n + 1, sizeof *taken);
-	int64_t group[2][PBX_PHONES_PER_FILE];
-	struct apply_result rs[2][PBX_PHONES_PER_FILE];
-	if (!taken)
+	struct group_apply *gs = calloc(BATCH_GROUPS, sizeof *gs);
+	if (!taken || !gs)
 		abort();
-	for (int i = 0; i < n; i++) {
-		if (taken[i])
-			continue;
+	for (int i = 0; i < n;) {
 		if (serve_queue)
 			applied += run_queued(a, db);   /* what people are waiting for goes first */
-		size_t k[2] = { 0, 0 };
-		for (int w = 0, from = i; w < (a->second_db ? 2 : 1) && from < n; w++) {
-			while (from < n && taken[from])
-				from++;
-			if (from == n)
-				break;
+		memset(gs, 0, BATCH_GROUPS * sizeof *gs);
+		size_t k = 0;
+		for (; k < BATCH_GROUPS && i < n; k++) {
 			int64_t first, last;
-			pbx_phone_group(ids[from], &first, &last);
-			for (int j = from; j < n && k[w] < PBX_PHONES_PER_FILE; j++)
+			pbx_phone_group(ids[i], &first, &last);
+			for (int j = i; j < n && gs[k].n_asked < PBX_PHONES_PER_FILE; j++)
 				if (!taken[j] && ids[j] >= first && ids[j] <= last) {
 					taken[j] = true;
-					group[w][k[w]++] = ids[j];
+					gs[k].ids[gs[k].n_asked++] = ids[j];
 				}
+			while (i < n && taken[i])
+				i++;
 		}
-		if (k[1] > 0)
-			apply_two_groups(a, db, group[0], k[0], group[1], k[1], now, rs[0], rs[1]);
-		else
-			apply_group(a, db, group[0], k[0], now, rs[0]);
+		apply_groups(a, db, gs, k, now);
 		bool unreachable = false;
-		for (int w = 0; w < 2; w++)
-			for (size_t j = 0; j < k[w]; j++) {
-				if (rs[w][j].applied) {
+		for (size_t g = 0; g < k; g++)
+			for (size_t j = 0; j < gs[g].n_asked; j++) {
+				if (gs[g].rs[j].applied) {
 					applied++;
-					apply_audit_retry(db, "phone.apply", &rs[w][j]);
+					apply_audit_retry(db, "phone.apply", &gs[g].rs[j]);
 				}
-				unreachable |= rs[w][j].unreachable;
+				unreachable |= gs[g].rs[j].unreachable;
 			}
 		if (unreachable) {
 			a->more_due = false;
 			break; /* the rest would fail the same way; their turn comes next round */
 		}
 	}
+	free(gs);
 	free(taken);
 	return applied + (serve_queue ? run_queued(a, db) : 0);
 }
@@ -1217,9 +1286,11 @@ static void *applier_main(void *arg)
 		log_err("applier: %s", err);
 		return NULL;
 	}
-	a->second_db = db_open(a->db_path, err, sizeof err);
-	if (!a->second_db)
-		log_warn("applier: a second database connection: %s (one group at a time)", err);
+	for (size_t i = 0; i < APPLY_WORKERS - 1; i++) {
+		a->worker_db[i] = db_open(a->db_path, err, sizeof err);
+		if (!a->worker_db[i])
+			log_warn("applier: a worker's database connection: %s (fewer groups at a time)", err);
+	}
 	int rewritten = applier_check_files(a, db);
 	if (rewritten > 0)
 		log_info("applier: rewrote %d missing or stale provisioning files", rewritten);
@@ -1267,8 +1338,10 @@ static void *applier_main(void *arg)
 	}
 	a->queue_tail = NULL;
 	pthread_mutex_unlock(&a->mu);
-	db_close(a->second_db);
-	a->second_db = NULL;
+	for (size_t i = 0; i < APPLY_WORKERS - 1; i++) {
+		db_close(a->worker_db[i]);
+		a->worker_db[i] = NULL;
+	}
 	db_close(db);
 	return NULL;
 }

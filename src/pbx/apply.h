@@ -7,12 +7,12 @@
  *   1. the two files of its group (pbx_phone_files: four phones share them) are written whole from an empty
  *      source, with its new part and the other phones' parts as last written, and a reload of each module
  *      asked for (reload.h); a removed phone's part is left out. The group's other pending phones go in the
- *      same apply, and a due round applies two groups at once. No reading first: the result is the same
+ *      same apply; a due round applies its groups in batches, two written at once. No reading first: the result is the same
  *      whatever the PBX holds, so applying twice changes nothing, an answer lost in transit is simply sent
  *      again, and a file a crash cut short is rebuilt;
- *   2. the provisioning files are written atomically (the group's together, one filesystem sync for all),
+ *   2. the provisioning files are written atomically (a batch's together, one filesystem sync for all),
  *      stale names removed;
- *   3. the phone is marked applied (or, for a removal, deleted for good), or the failure is recorded with its
+ *   3. each part written is recorded, and the phone is marked applied (or, for a removal, deleted for good), or the failure is recorded with its
  *      kind (enum apply_outcome), which alone decides when it is tried again.
  * The applier's thread also verifies what the PBX holds (src/pbx/verify.h) at start, whenever CoreStatus or
  * the pool's reconnections say the PBX restarted or was reloaded by someone else, and every 10 minutes;

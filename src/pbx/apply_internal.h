@@ -14,6 +14,7 @@
 #include "pbx/trunk_state.h"
 #include "pbx/verify.h"
 
+#define APPLY_WORKERS 2         /* groups written at once (apply.c's apply_groups) */
 #define REFUSED_MAX_DELAY 300   /* seconds: the longest wait between attempts of a change Asterisk refused */
 
 /* A piece of work a web request hands to the applier's thread and may wait for (up to save_wait_ms): apply a
@@ -84,8 +85,8 @@ struct applier {
 	int64_t next_verify;
 	int booting_seen;             /* verifications in a row that found Asterisk not fully booted (see below) */
 	bool more_due;                /* the last round's batch was full: more phones may be due now */
-	struct db *second_db;         /* the thread's second connection: a due round applies two groups at once
-				       * (NULL: one at a time) */
+	struct db *worker_db[APPLY_WORKERS - 1];   /* the connections of the workers beside the thread: a batch's
+						    * groups are written APPLY_WORKERS at a time (NULL: fewer) */
 };
 
 struct apply_ctx {
