@@ -1206,6 +1206,8 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 		return -1;
 	/* A full batch may leave more due (an import's hundreds): the thread goes on at once unless the PBX is gone. */
 	a->more_due = n == DUE_BATCH;
+	if (n > 0)   /* the reloads wait for the burst's end (below, or a later round's) */
+		pbx_reloader_hold(a->reloader);
 	/* The due phones of one group are applied together: its files are written once for all of them; the groups
 	 * a few at a time (apply_groups), BATCH_GROUPS to a batch, with what people wait for served in between. */
 	bool *taken = calloc((size_t)n + 1, sizeof *taken);
@@ -1245,6 +1247,8 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 	}
 	free(gs);
 	free(taken);
+	if (n > 0 && !a->more_due)   /* the burst's last: its phones live without the reloads' gap */
+		pbx_reloader_hurry(a->reloader);
 	return applied + (serve_queue ? run_queued(a, db) : 0);
 }
 
@@ -1313,8 +1317,6 @@ static void *applier_main(void *arg)
 			int n = applier_apply_due(a, db, now);
 			if (n > 0)
 				log_info("applier: applied %d phones", n);
-			if (n > 0 && !a->more_due)   /* the burst's last: its phones live without the reloads' gap */
-				pbx_reloader_hurry(a->reloader);
 			next_round = a->more_due ? 0 : (int64_t)time(NULL) + a->s.retry_interval;
 		}
 		pthread_mutex_lock(&a->mu);

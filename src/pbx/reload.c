@@ -73,6 +73,8 @@ struct pbx_reloader {
 	int64_t gap_until_ms;            /* no round before this: the last one ended PBX_RELOAD_GAP_MS ago */
 	int retry_ms;                    /* the pause after a failed round, doubling */
 	bool hurry;                      /* the writes' burst ended: the next round goes without the gap */
+	bool held;                       /* a burst of writes goes on (pbx_reloader_hold) */
+	int64_t first_dirty_ms;          /* when the first write waiting now was asked for */
 	unsigned long rounds;            /* rounds ended (ok or not), for flushers */
 	enum ami_status last_status;
 	char last_msg[200];
@@ -190,8 +192,11 @@ static void *reloader_main(void *arg)
 		int64_t now = monotonic_ms();
 		/* A failed round's pause (retry_ms) is kept even in a hurry: the PBX is likely still gone. */
 		bool hurried = r->hurry && r->last_status == AMI_OK;
-		if (now < r->due_ms && !hurried) {
-			struct timespec until = monotonic_at(r->due_ms);
+		int64_t due = r->due_ms;
+		if (r->held && due < r->first_dirty_ms + PBX_RELOAD_HOLD_MS)
+			due = r->first_dirty_ms + PBX_RELOAD_HOLD_MS;
+		if (now < due && !hurried) {
+			struct timespec until = monotonic_at(due);
 			pthread_cond_timedwait(&r->cv, &r->mu, &until);
 			continue;
 		}
@@ -231,9 +236,17 @@ void pbx_reloader_free(struct pbx_reloader *r)
 	free(r);
 }
 
+void pbx_reloader_hold(struct pbx_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->held = true;
+	pthread_mutex_unlock(&r->mu);
+}
+
 void pbx_reloader_hurry(struct pbx_reloader *r)
 {
 	pthread_mutex_lock(&r->mu);
+	r->held = false;
 	if (any_dirty(r)) {
 		r->hurry = true;
 		pthread_cond_signal(&r->cv);
@@ -260,6 +273,7 @@ void pbx_reloader_request(struct pbx_reloader *r, const char *module, int64_t ph
 	if (!any_dirty(r)) {
 		/* The first write of a burst: wait a little for the rest of it, and keep the gap after the last. */
 		r->due_ms = now + PBX_RELOAD_DELAY_MS;
+		r->first_dirty_ms = now;
 		if (r->due_ms < r->gap_until_ms)
 			r->due_ms = r->gap_until_ms;
 	}
@@ -315,6 +329,7 @@ enum ami_status pbx_reloader_flush(struct pbx_reloader *r, int wait_ms, char *ms
 		snprintf(msg, len, "%s", r->last_msg);
 	} else if (r->loaded < target) {
 		r->due_ms = r->gap_until_ms = 0;   /* now: someone needs them loaded to go on */
+		r->held = false;
 		pthread_cond_signal(&r->cv);
 		/* A round that began before this call may not cover target: wait for one that ends after it. */
 		unsigned long rounds = r->rounds;

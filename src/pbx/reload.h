@@ -36,6 +36,7 @@ enum ami_status pbx_reload(struct ami_pool *pool, const char *module, enum ami_r
  * again after a doubling pause (1 s up to 16 s); the writes it covers stay waiting. Thread-safe. */
 #define PBX_RELOAD_DELAY_MS 100
 #define PBX_RELOAD_GAP_MS 250
+#define PBX_RELOAD_HOLD_MS 1000
 
 struct pbx_reloader;
 
@@ -49,9 +50,15 @@ void pbx_reloader_free(struct pbx_reloader *r);
 void pbx_reloader_request(struct pbx_reloader *r, const char *module, int64_t phone_id);
 /* Whether phone_id's written files wait for a reload (saved, not live yet). */
 bool pbx_reloader_waiting(struct pbx_reloader *r, int64_t phone_id);
-/* A burst of writes has ended (the applier has nothing more due, an import's last phones written): what is
- * waiting is reloaded as soon as the reload running now (if any) ends, without PBX_RELOAD_GAP_MS, which only
- * spaces reloads while writes go on. No effect when nothing waits. */
+/* A burst of writes begins (the applier's round of due phones: an import's hundreds): until it ends
+ * (pbx_reloader_hurry), a reload starts no sooner than PBX_RELOAD_HOLD_MS after the first write waiting for it,
+ * instead of PBX_RELOAD_DELAY_MS. A res_pjsip reload run between the burst's writes competes with them for
+ * Asterisk (500 phones imported in 0.64-0.73 s held, 0.85-0.88 s not, Asterisk 22.10.1 on 2 cores), while a
+ * long burst still gets its phones live as it goes. */
+void pbx_reloader_hold(struct pbx_reloader *r);
+/* A burst of writes has ended (the applier has nothing more due, an import's last phones written): the hold
+ * ends, and what is waiting is reloaded as soon as the reload running now (if any) ends, without
+ * PBX_RELOAD_GAP_MS, which only spaces reloads while writes go on. */
 void pbx_reloader_hurry(struct pbx_reloader *r);
 /* How many phones wait for a reload. */
 size_t pbx_reloader_waiting_count(struct pbx_reloader *r);

@@ -264,6 +264,36 @@ START_TEST(a_hurried_reload_skips_the_gap)
 }
 END_TEST
 
+/* While the applier's burst goes on (an import), a reload waits for its end rather than run between its writes,
+ * but no longer than PBX_RELOAD_HOLD_MS after the first write waiting. */
+START_TEST(a_held_reload_waits_for_the_burst)
+{
+	set_up_confdir();
+	struct ami_pool *pool = pool_or_die();
+	struct pbx_reloader *r = pbx_reloader_new(pool);
+	ck_assert_int_eq(pbx_reloader_start(r), 0);
+	pbx_reloader_hold(r);
+	double t0 = now_s();
+	pbx_reloader_request(r, "res_pjsip.so", 1);
+	struct timespec past_delay = { 0, (PBX_RELOAD_DELAY_MS + 300) * 1000000L };
+	nanosleep(&past_delay, NULL);
+	ck_assert_msg(pbx_reloader_waiting(r, 1), "reloaded during the burst, %d ms after the write", PBX_RELOAD_DELAY_MS + 300);
+	pbx_reloader_hurry(r);   /* the burst's end */
+	double at_end = until_loaded(r, 1, t0);
+	ck_assert_msg(at_end < PBX_RELOAD_HOLD_MS / 1000.0 - 0.2, "loaded %.3f s after the write: not at the burst's end", at_end);
+	/* A burst that does not end: its writes are loaded at the hold's limit. */
+	pbx_reloader_hold(r);
+	double t1 = now_s();
+	pbx_reloader_request(r, "res_pjsip.so", 2);
+	double capped = until_loaded(r, 2, t1);
+	ck_assert_msg(capped >= PBX_RELOAD_HOLD_MS / 1000.0 - 0.01 && capped < PBX_RELOAD_HOLD_MS / 1000.0 + 1.0,
+		      "held %.3f s, not about %d ms", capped, PBX_RELOAD_HOLD_MS);
+	pbx_reloader_hurry(r);
+	pbx_reloader_free(r);
+	ami_pool_destroy(pool);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pbx_live");
@@ -273,6 +303,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, loaded_only_after_the_reload);
 	tcase_add_test(tc, reload_waits_out_another_reload);
 	tcase_add_test(tc, a_hurried_reload_skips_the_gap);
+	tcase_add_test(tc, a_held_reload_waits_for_the_burst);
 	suite_add_tcase(s, tc);
 	return s;
 }
