@@ -1247,9 +1247,12 @@ static int apply_due_round(struct applier *a, struct db *db, int64_t now, bool s
 	}
 	free(gs);
 	free(taken);
-	if (n > 0 && !a->more_due)   /* the burst's last: its phones live without the reloads' gap */
+	applied += serve_queue ? run_queued(a, db) : 0;
+	/* The burst's last (or a round's saves): its phones live without the reloads' delay and gap; a hold
+	 * ends. */
+	if ((n > 0 || applied > 0) && !a->more_due)
 		pbx_reloader_hurry(a->reloader);
-	return applied + (serve_queue ? run_queued(a, db) : 0);
+	return applied;
 }
 
 int applier_apply_due(struct applier *a, struct db *db, int64_t now)
