@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db/phones.h"
 #include "pbx/legacy.h"
 #include "pbx/loaded.h"
 #include "pbx/ownership.h"
@@ -295,11 +296,53 @@ static void part_of(const struct pbx_settings *s, const struct ami_config *file,
 	}
 }
 
+/* The phone's part of one file as Centralita last wrote it (applied_chan_text / applied_dial_text), into out. */
+struct last_written {
+	bool chan;
+	struct pbx_file *out;
+	bool found;
+};
+
+static int add_last_written(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial)
+{
+	(void)id;
+	(void)own_files;
+	struct last_written *w = ctx;
+	const char *text = w->chan ? chan : dial;
+	if (text && *text) {
+		w->found = true;
+		pbx_file_add_text(w->out, text);
+	}
+	return 0;
+}
+
+/* Whether part (the phone's sections in its file, in file order) is what Centralita last wrote there, though
+ * not what it would write now: its settings changed since (a release, the configuration). Compared section by
+ * section with the stored text, because the file keeps same-named sections together (endpoint, aor, then auth)
+ * while the text is in writing order; the stored digest, when there is no text (a phone of an earlier release). */
+static bool last_written_matches(struct db *db, const struct phone *p, bool chan, const struct ami_config *part)
+{
+	struct pbx_file last;
+	pbx_file_init(&last);
+	struct last_written w = { .chan = chan, .out = &last };
+	char why[160];
+	bool same;
+	if (phones_group_parts(db, p->id, p->id, add_last_written, &w) == 0 && w.found) {
+		same = !*last.err && verify_file_matches(part, last.want, last.n, why, sizeof why);
+	} else {
+		char digest[PBX_DIGEST_HEX];
+		pbx_config_digest(part, digest);
+		same = strcmp(digest, chan ? p->applied_chan_digest : p->applied_dial_digest) == 0;
+	}
+	pbx_file_free(&last);
+	return same;
+}
+
 /* Checks one phone: reads its group's two files unless g holds them already (or its own two, a phone of an
  * earlier release), takes their content out of the merged views (what remains is the integrator's), and says
  * what is wrong if the phone is applied but its part of them is not what it should be. */
-static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_pool *pool, const struct phone *p,
-				    const struct ami_config *merged, bool *used, struct line_pool *lp,
+static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
+				    const struct phone *p, const struct ami_config *merged, bool *used, struct line_pool *lp,
 				    struct group_read *group, struct phone_check *pc, char *msg, size_t len)
 {
 	memset(pc, 0, sizeof *pc);
@@ -327,18 +370,15 @@ static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_poo
 	if (!live || p->applied_version != p->version || !*p->applied_extension)
 		goto out;   /* not applied: its own apply will write it */
 	for (int f = 0; f < 2; f++) {
-		char why[160], digest[PBX_DIGEST_HEX];
+		char why[160];
 		struct ami_config part;
 		struct ami_cfg_line *lines;
 		part_of(s, &g->got[f], f == 0, p->extension, &part, &lines);
 		bool right = g->state[f] == FILE_READ && verify_file_matches(&part, want[f].want, want[f].n, why, sizeof why);
 		/* Centralita's own earlier content (its settings changed since: a release, the configuration): to be
 		 * written again, but nothing vanished. */
-		if (!right && g->state[f] == FILE_READ) {
-			pbx_config_digest(&part, digest);
-			if (strcmp(digest, f ? p->applied_dial_digest : p->applied_chan_digest) == 0)
-				pc->outdated = right = true;
-		}
+		if (!right && g->state[f] == FILE_READ && last_written_matches(db, p, f == 0, &part))
+			pc->outdated = right = true;
 		free(part.cats);
 		free(lines);
 		if (right)
@@ -592,7 +632,7 @@ enum ami_status pbx_verify(const struct pbx_settings *s, struct ami_pool *pool, 
 			struct phone_check pc;
 			if (phones_get(db, ids[i], &p) != PHONES_OK)
 				continue;
-			st = verify_phone(s, pool, &p, &merged, used, &lp, &group, &pc, msg, len);
+			st = verify_phone(s, pool, db, &p, &merged, used, &lp, &group, &pc, msg, len);
 			if (st != AMI_OK)
 				break;
 			rep->phones++;

@@ -440,3 +440,32 @@ def test_a_phone_of_an_earlier_release_moves_out_of_its_own_files_when_next_writ
     assert phone_row(stack, "871")["own_files"] == 0
     wait_for(lambda: on_pbx_once(stack, "871"), timeout=3, what="871 live in its group's files")
     assert on_pbx_once(stack, "872") and phone_row(stack, "872")["restored_at"] is None
+
+
+def test_a_phone_written_before_a_settings_change_is_outdated_not_vanished():
+    """The codecs change between two runs of the daemon: the phone's file holds exactly what Centralita last
+    wrote, which is no longer what it would write. The start's verification must take it for outdated (written
+    again, nothing lost), not for a phone that vanished from the PBX and had to be restored."""
+    s = Stack().start()
+    try:
+        s.add_user("boss", "integrator", "password-123")
+        c = Client(s.port)
+        assert c.login("boss", "password-123").status == 303
+        r = c.post("/phones", {"_csrf": c.csrf(), "extension": "875", "name": "Codecs",
+                               "model": "yealink-t46u", "mac": "00:15:65:87:50:00"})
+        assert r.status == 303, r.body[:300]
+        wait_for(lambda: applied(s, "875"), timeout=10, what="875 applied")
+        chan = os.path.join(s.pbx_dir, phone_file_names(phone_row(s, "875")["id"])[0])
+        assert "allow = g722" not in open(chan).read()
+        s.stop_daemon()
+        conf = open(s.conf).read()
+        open(s.conf, "w").write(conf.replace("retry_interval = 1\n", "retry_interval = 1\ncodecs = g722,ulaw\n", 1))
+        s.start_daemon()
+        wait_for(lambda: "allow = g722" in open(chan).read() and applied(s, "875"), timeout=15,
+                 what="875 written again with the new codecs")
+        row = phone_row(s, "875")
+        assert row["restored_at"] is None and row["drifted"] == 0, dict(row)
+        assert "vanished from the PBX" not in s.daemon_log_text()
+    finally:
+        s.stop()
+        s.cleanup()
