@@ -1,5 +1,6 @@
 # Centralita: `make run` (install missing packages, build, serve through nginx) and
 # `make test` (install test packages, run every test). See README.md.
+# `make acceptance` (against a real Asterisk 22) and `make acceptance-bench` are in mk/acceptance.mk.
 
 PORT    ?= 8080
 TESTPBX ?=

@@ -33,3 +33,9 @@ int pbx_group_file(struct db *db, int64_t phone_id, bool chan, const struct pbx_
 	struct building b = { .chan = chan, .fresh = fresh, .n = n, .out = out };
 	return phones_group_parts(db, first, last, add_part, &b);
 }
+
+int pbx_phone_stored_part(struct db *db, int64_t phone_id, bool chan, struct pbx_file *out)
+{
+	struct building b = { .chan = chan, .out = out };
+	return phones_group_parts(db, phone_id, phone_id, add_part, &b);
+}

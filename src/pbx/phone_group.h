@@ -21,5 +21,8 @@ struct pbx_new_part {
  * a stored text that cannot be read leaves out->err set. */
 int pbx_group_file(struct db *db, int64_t phone_id, bool chan, const struct pbx_new_part *fresh, size_t n,
 		   struct pbx_file *out);
+/* Fills out (initialised by the caller) with phone_id's own part of that file as last written (nothing for a
+ * phone whose part was never written, or is still in files of its own). Returns 0, or -1 on a database error. */
+int pbx_phone_stored_part(struct db *db, int64_t phone_id, bool chan, struct pbx_file *out);
 
 #endif

@@ -7,11 +7,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "db/phones.h"
 #include "pbx/legacy.h"
 #include "pbx/loaded.h"
 #include "pbx/ownership.h"
 #include "pbx/pbx_file.h"
+#include "pbx/phone_group.h"
 #include "pbx/reload.h"
 #include "pbx/verify_internal.h"
 #include "util/log.h"
@@ -296,26 +296,6 @@ static void part_of(const struct pbx_settings *s, const struct ami_config *file,
 	}
 }
 
-/* The phone's part of one file as Centralita last wrote it (applied_chan_text / applied_dial_text), into out. */
-struct last_written {
-	bool chan;
-	struct pbx_file *out;
-	bool found;
-};
-
-static int add_last_written(void *ctx, int64_t id, bool own_files, const char *chan, const char *dial)
-{
-	(void)id;
-	(void)own_files;
-	struct last_written *w = ctx;
-	const char *text = w->chan ? chan : dial;
-	if (text && *text) {
-		w->found = true;
-		pbx_file_add_text(w->out, text);
-	}
-	return 0;
-}
-
 /* Whether part (the phone's sections in its file, in file order) is what Centralita last wrote there, though
  * not what it would write now: its settings changed since (a release, the configuration). Compared section by
  * section with the stored text, because the file keeps same-named sections together (endpoint, aor, then auth)
@@ -324,10 +304,9 @@ static bool last_written_matches(struct db *db, const struct phone *p, bool chan
 {
 	struct pbx_file last;
 	pbx_file_init(&last);
-	struct last_written w = { .chan = chan, .out = &last };
 	char why[160];
 	bool same;
-	if (phones_group_parts(db, p->id, p->id, add_last_written, &w) == 0 && w.found) {
+	if (pbx_phone_stored_part(db, p->id, chan, &last) == 0 && (last.n > 0 || *last.err)) {
 		same = !*last.err && verify_file_matches(part, last.want, last.n, why, sizeof why);
 	} else {
 		char digest[PBX_DIGEST_HEX];
@@ -342,8 +321,8 @@ static bool last_written_matches(struct db *db, const struct phone *p, bool chan
  * earlier release), takes their content out of the merged views (what remains is the integrator's), and says
  * what is wrong if the phone is applied but its part of them is not what it should be. */
 static enum ami_status verify_phone(const struct pbx_settings *s, struct ami_pool *pool, struct db *db,
-				    const struct phone *p, const struct ami_config *merged, bool *used, struct line_pool *lp,
-				    struct group_read *group, struct phone_check *pc, char *msg, size_t len)
+				    const struct phone *p, const struct ami_config *merged, bool *used,
+				    struct line_pool *lp, struct group_read *group, struct phone_check *pc, char *msg, size_t len)
 {
 	memset(pc, 0, sizeof *pc);
 	char files[2][PBX_FILE_MAX];
